@@ -1,0 +1,29 @@
+import { Command } from '@oclif/core'
+import { ExitCode, SwitchyardError } from '../errors.js'
+import { type Diagnostic, formatDiagnostic } from '../runbook/diagnostics.js'
+
+/** Every command: SwitchyardErrors end with their own exit code and hint, never a stack trace. */
+export abstract class SwitchyardCommand extends Command {
+  protected override async catch(
+    error: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
+    if (error instanceof SwitchyardError) {
+      process.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`)
+      return this.exit(error.exitCode)
+    }
+    // oclif's own flag and argument errors are bad input: exit 2, as for every other bad input.
+    if (error.oclif?.exit === undefined && /flag|argument|Missing|Unexpected/i.test(error.message))
+      error.oclif = { exit: ExitCode.invalidInput }
+    return super.catch(error)
+  }
+
+  /** Diagnostics go to stderr so that stdout stays clean for the command's own output. */
+  protected printDiagnostics(diagnostics: readonly Diagnostic[]): void {
+    if (diagnostics.length === 0) return
+    process.stderr.write(`${diagnostics.map(formatDiagnostic).join('\n')}\n`)
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+}

@@ -1,0 +1,36 @@
+import { Flags } from '@oclif/core'
+import { SwitchyardCommand } from '../cli/base-command.js'
+import { paramFlags, runbookArg } from '../cli/flags.js'
+import { load, loadOptions } from '../cli/load-or-exit.js'
+import { ExitCode } from '../errors.js'
+import { drawGraph, GRAPH_FORMATS } from '../runbook/draw.js'
+
+export default class Graph extends SwitchyardCommand {
+  static override summary = 'Draw the runbook: phases, step dependencies and rollback points'
+  static override description =
+    'Phases are clusters in the order they run, `needs` are edges, a rollback point sits after every ' +
+    'phase, and approvals and the point of no return are marked. Mermaid renders in GitHub and most ' +
+    'wikis; DOT renders with Graphviz.'
+  static override examples = [
+    '<%= config.bin %> graph runbooks/giftcard-cutover.yaml > cutover.mmd',
+    '<%= config.bin %> graph runbooks/giftcard-cutover.yaml --format dot | dot -Tsvg > cutover.svg',
+  ]
+  static override args = { runbook: runbookArg }
+  static override flags = {
+    format: Flags.string({
+      char: 'f',
+      options: [...GRAPH_FORMATS],
+      default: 'mermaid',
+      description: 'Output format',
+    }),
+    ...paramFlags,
+  }
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Graph)
+    const result = await load(loadOptions(args.runbook, flags))
+    this.printDiagnostics(result.diagnostics)
+    if (!result.runbook) return this.exit(ExitCode.invalidInput)
+    process.stdout.write(drawGraph(result.runbook, flags.format as (typeof GRAPH_FORMATS)[number]))
+  }
+}
