@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import type { StepDefinition } from '../steps/contract.js'
 import { RunbookSpec } from './schema.js'
 

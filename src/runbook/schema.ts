@@ -1,133 +1,158 @@
-import { z } from 'zod'
+// zod/mini rather than classic zod: the same schemas and issues at a seventh of the start-up cost,
+// which every command that reads a runbook pays.
+import * as z from 'zod/mini'
 import { DURATION_PATTERN } from './duration.js'
+
+const text = (description: string) => z.optional(z.string().check(z.describe(description)))
 
 /** Ids name phases (rollback points), steps (`needs`, `steps.<id>`), params, secrets and targets. */
 export const Identifier = z
   .string()
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
-    error: 'an id starts with a letter and holds letters, digits, - and _',
-  })
-  .max(64)
+  .check(
+    z.regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+      error: 'an id starts with a letter and holds letters, digits, - and _',
+    }),
+    z.maxLength(64),
+  )
 
 export const Duration = z
   .string({ error: 'a duration is a number with a unit: 500ms, 30s, 5m, 1h, 1h30m' })
-  .regex(DURATION_PATTERN, { error: 'a duration is a number with a unit: 500ms, 30s, 5m, 1h, 1h30m' })
-  .describe('A length of time: 500ms, 30s, 5m, 1h, 1h30m')
+  .check(
+    z.regex(DURATION_PATTERN, { error: 'a duration is a number with a unit: 500ms, 30s, 5m, 1h, 1h30m' }),
+    z.describe('A length of time: 500ms, 30s, 5m, 1h, 1h30m'),
+  )
 
 export const OnFailure = z
   .enum(['pause', 'rollback', 'abort'])
-  .describe(
-    'pause: stop and wait for the operator; rollback: roll back to the last rollback point; abort: stop',
+  .check(
+    z.describe(
+      'pause: stop and wait for the operator; rollback: roll back to the last rollback point; abort: stop',
+    ),
   )
+
+const Concurrency = z.int().check(z.gte(1), z.lte(256))
 
 export const Retry = z
   .strictObject({
-    attempts: z.int().min(1).max(100).describe('Tries in all, the first included'),
-    backoff: Duration.optional().describe('Wait before the second try; doubles after each failure'),
-    max_backoff: Duration.optional().describe('Longest wait between tries'),
+    attempts: z.int().check(z.gte(1), z.lte(100), z.describe('Tries in all, the first included')),
+    backoff: z.optional(Duration.check(z.describe('Wait before the second try; doubles after each failure'))),
+    max_backoff: z.optional(Duration.check(z.describe('Longest wait between tries'))),
   })
-  .describe('How often to try a failing step again')
+  .check(z.describe('How often to try a failing step again'))
 
 const Scalar = z.union([z.string(), z.number(), z.boolean()])
 
 export const ParamSpec = z
   .strictObject({
-    type: z.enum(['string', 'number', 'boolean', 'list']).optional().describe('Defaults to string'),
-    default: z.union([Scalar, z.array(Scalar)]).optional(),
-    required: z.boolean().optional().describe('A required param must be given with --param or --params'),
-    allowed: z.array(Scalar).min(1).optional().describe('The only values accepted'),
-    description: z.string().optional(),
+    type: z.optional(z.enum(['string', 'number', 'boolean', 'list']).check(z.describe('Defaults to string'))),
+    default: z.optional(z.union([Scalar, z.array(Scalar)])),
+    required: z.optional(
+      z.boolean().check(z.describe('A required param must be given with --param or --params')),
+    ),
+    allowed: z.optional(z.array(Scalar).check(z.minLength(1), z.describe('The only values accepted'))),
+    description: text('What the param is for'),
   })
-  .describe('A value the operator passes in with --param NAME=VALUE or --params FILE')
+  .check(z.describe('A value the operator passes in with --param NAME=VALUE or --params FILE'))
 
 export const SecretSpec = z
   .strictObject({
-    from: z
-      .string()
-      .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|ssm:\/.+)$/, {
+    from: z.string().check(
+      z.regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|ssm:\/.+)$/, {
         error: 'a secret comes from env:NAME, file:PATH or ssm:/parameter/path',
-      })
-      .describe('env:NAME, file:PATH or ssm:/parameter/path'),
-    description: z.string().optional(),
+      }),
+      z.describe('env:NAME, file:PATH or ssm:/parameter/path'),
+    ),
+    description: text('What the secret is for'),
   })
-  .describe('A value that is read at run time and never printed, journaled or logged')
+  .check(z.describe('A value that is read at run time and never printed, journaled or logged'))
+
+const InstanceId = z
+  .string()
+  .check(
+    z.regex(/^(i-[0-9a-f]{8,17}|\$\{\{.*\}\})$/, {
+      error: 'an EC2 instance id looks like i-0123456789abcdef0',
+    }),
+  )
 
 export const TargetSpec = z
   .strictObject({
-    hosts: z.array(z.string().min(1)).min(1).optional().describe('Host names or addresses'),
-    instances: z
-      .array(
-        z.string().regex(/^(i-[0-9a-f]{8,17}|\$\{\{.*\}\})$/, {
-          error: 'an EC2 instance id looks like i-0123456789abcdef0',
-        }),
-      )
-      .min(1)
-      .optional()
-      .describe('EC2 instance ids'),
-    description: z.string().optional(),
+    hosts: z.optional(
+      z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('Host names or addresses')),
+    ),
+    instances: z.optional(z.array(InstanceId).check(z.minLength(1), z.describe('EC2 instance ids'))),
+    description: text('What these machines are'),
   })
-  .refine((t) => t.hosts !== undefined || t.instances !== undefined, {
-    error: 'a target lists hosts or instances',
-  })
-  .describe('The machines a step acts on')
+  .check(
+    z.refine((t) => t.hosts !== undefined || t.instances !== undefined, {
+      error: 'a target lists hosts or instances',
+    }),
+    z.describe('The machines a step acts on'),
+  )
 
 export const Needs = z
   .union([Identifier, z.array(Identifier)])
-  .describe('Steps of the same phase that must succeed first')
+  .check(z.describe('Steps of the same phase that must succeed first'))
 
 export const StepSpec = z
   .strictObject({
     id: Identifier,
-    name: z.string().optional().describe('A human-readable name shown in progress and reports'),
-    description: z.string().optional(),
-    uses: z.string().min(1).describe('The step type'),
-    with: z.record(z.string(), z.unknown()).optional().describe("The step type's parameters"),
-    needs: Needs.optional(),
-    if: z.union([z.string(), z.boolean()]).optional().describe('Run the step only when this is true'),
-    timeout: Duration.optional(),
-    retry: Retry.optional(),
-    continue_on_error: z.boolean().optional().describe('A failure is recorded but does not stop the phase'),
+    name: text('A human-readable name shown in progress and reports'),
+    description: text('What the step is for'),
+    uses: z.string().check(z.minLength(1), z.describe('The step type')),
+    with: z.optional(z.record(z.string(), z.unknown()).check(z.describe("The step type's parameters"))),
+    needs: z.optional(Needs),
+    if: z.optional(
+      z.union([z.string(), z.boolean()]).check(z.describe('Run the step only when this is true')),
+    ),
+    timeout: z.optional(Duration),
+    retry: z.optional(Retry),
+    continue_on_error: z.optional(
+      z.boolean().check(z.describe('A failure is recorded but does not stop the phase')),
+    ),
   })
-  .describe('One unit of work')
+  .check(z.describe('One unit of work'))
 
 export const PhaseSpec = z
   .strictObject({
     id: Identifier,
-    name: z.string().optional(),
-    description: z.string().optional(),
-    approval: z
-      .enum(['required', 'none'])
-      .optional()
-      .describe('required: the operator confirms before the phase starts'),
-    point_of_no_return: z.boolean().optional().describe('After this phase completes, rollback needs --force'),
-    on_failure: OnFailure.optional(),
-    concurrency: z.int().min(1).max(256).optional(),
-    steps: z.array(StepSpec).min(1, { error: 'a phase has at least one step' }),
+    name: text('A human-readable name'),
+    description: text('What the phase achieves'),
+    approval: z.optional(
+      z
+        .enum(['required', 'none'])
+        .check(z.describe('required: the operator confirms before the phase starts')),
+    ),
+    point_of_no_return: z.optional(
+      z.boolean().check(z.describe('After this phase completes, rollback needs --force')),
+    ),
+    on_failure: z.optional(OnFailure),
+    concurrency: z.optional(Concurrency.check(z.describe('Steps at once in this phase'))),
+    steps: z.array(StepSpec).check(z.minLength(1, { error: 'a phase has at least one step' })),
   })
-  .describe('Steps that run together; its end is a rollback point')
+  .check(z.describe('Steps that run together; its end is a rollback point'))
 
 export const Defaults = z
   .strictObject({
-    timeout: Duration.optional(),
-    retry: Retry.optional(),
-    continue_on_error: z.boolean().optional(),
+    timeout: z.optional(Duration),
+    retry: z.optional(Retry),
+    continue_on_error: z.optional(z.boolean()),
   })
-  .describe('Applied to every step that does not say otherwise')
+  .check(z.describe('Applied to every step that does not say otherwise'))
 
 export const RunbookSpec = z
   .strictObject({
     version: z.literal(1, { error: 'must be 1 (the only runbook format so far)' }),
-    name: Identifier.describe('Names the runbook; runs and locks are kept per name'),
-    description: z.string().optional(),
-    params: z.record(Identifier, ParamSpec).optional(),
-    secrets: z.record(Identifier, SecretSpec).optional(),
-    targets: z.record(Identifier, TargetSpec).optional(),
-    defaults: Defaults.optional(),
-    concurrency: z.int().min(1).max(256).optional().describe('Steps at once in a phase (default 4)'),
-    on_failure: OnFailure.optional(),
-    phases: z.array(PhaseSpec).min(1, { error: 'a runbook has at least one phase' }),
+    name: Identifier.check(z.describe('Names the runbook; runs and locks are kept per name')),
+    description: text('What the runbook does'),
+    params: z.optional(z.record(Identifier, ParamSpec)),
+    secrets: z.optional(z.record(Identifier, SecretSpec)),
+    targets: z.optional(z.record(Identifier, TargetSpec)),
+    defaults: z.optional(Defaults),
+    concurrency: z.optional(Concurrency.check(z.describe('Steps at once in a phase (default 4)'))),
+    on_failure: z.optional(OnFailure),
+    phases: z.array(PhaseSpec).check(z.minLength(1, { error: 'a runbook has at least one phase' })),
   })
-  .describe('A switchyard runbook')
+  .check(z.describe('A switchyard runbook'))
 
 export type RunbookDocument = z.infer<typeof RunbookSpec>
 export type PhaseDocument = z.infer<typeof PhaseSpec>

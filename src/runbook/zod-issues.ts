@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 import type { Diagnostics } from './diagnostics.js'
 import { didYouMean } from './suggest.js'
 import type { Path, YamlValue } from './yaml-source.js'

@@ -1,9 +1,9 @@
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 
 /**
  * What a step type declares to the runbook loader. Light on purpose: the loader imports every
- * definition, so a definition imports zod and nothing else; the code that acts on the world is
- * loaded only when a step of that type is planned or applied.
+ * definition, so a definition imports zod/mini and nothing else; the code that acts on the world
+ * is loaded only when a step of that type is planned or applied.
  */
 export interface StepDefinition<P = unknown> {
   /** The name runbooks write in `uses`, e.g. `route53.shift`. */
@@ -11,7 +11,7 @@ export interface StepDefinition<P = unknown> {
   /** One line for `--help`, the JSON Schema and reports. */
   summary: string
   /** Validates `with` at load time (expression-valued fields are checked again once resolved). */
-  params: z.ZodType<P>
+  params: z.ZodMiniType<P>
   /**
    * Whether applying the step again after a crash is safe. A step that is not idempotent is
    * never re-applied by resume without the operator saying so.
@@ -21,7 +21,7 @@ export interface StepDefinition<P = unknown> {
   reversible: (params: P) => boolean
 }
 
-export function defineStep<S extends z.ZodType>(
+export function defineStep<S extends z.ZodMiniType>(
   definition: StepDefinition<z.infer<S>> & { params: S },
 ): StepDefinition {
   return definition as unknown as StepDefinition

@@ -1,12 +1,14 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
 
 export const noop = defineStep({
   type: 'noop',
   summary: 'Change nothing; publish fixed outputs (useful for wiring and rehearsals)',
   params: z.strictObject({
-    message: z.string().optional(),
-    outputs: z.record(z.string(), z.unknown()).optional().describe('Published as steps.<id>.outputs'),
+    message: z.optional(z.string()),
+    outputs: z.optional(
+      z.record(z.string(), z.unknown()).check(z.describe('Published as steps.<id>.outputs')),
+    ),
   }),
   idempotent: () => true,
   reversible: () => true,

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod/mini'
 import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
 
@@ -7,7 +7,7 @@ export const wait = defineStep({
   summary: 'Hold for a fixed time, e.g. to let caches drain or DNS TTLs expire',
   params: z.strictObject({
     duration: Duration,
-    reason: z.string().optional().describe('Shown while waiting'),
+    reason: z.optional(z.string().check(z.describe('Shown while waiting'))),
   }),
   idempotent: () => true,
   reversible: () => true,
