@@ -55,6 +55,7 @@ export function runbookJsonSchema(stepTypes: ReadonlyMap<string, StepDefinition>
       then: { properties: { with: { ...withSchema, description: t.summary } } },
     }
   })
+  root.patternProperties = { '^x-': { description: 'Free for YAML anchors; ignored by switchyard' } }
   return {
     $id: 'https://switchyard.dev/schema/runbook.schema.json',
     title: 'switchyard runbook',
