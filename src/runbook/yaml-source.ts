@@ -219,7 +219,8 @@ function findPair(doc: Document.Parsed, map: { items: unknown[] }, key: string, 
   const direct = pairs.find((p) => isScalar(p.key) && String(p.key.value) === key)
   if (direct || depth > 8) return direct
   for (const p of pairs) {
-    if (!(isScalar(p.key) && p.key.value === '<<')) continue
+    // With merge keys on, yaml gives `<<` a symbol value; its source text is what identifies it.
+    if (!(isScalar(p.key) && (p.key.value === '<<' || p.key.source === '<<'))) continue
     const sources = isSeq(p.value) ? p.value.items : [p.value]
     for (const s of sources) {
       const target = resolveAlias(doc, s)
