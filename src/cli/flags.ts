@@ -10,6 +10,7 @@ export const paramFlags = {
   param: Flags.string({
     char: 'p',
     multiple: true,
+    multipleNonGreedy: true,
     description: 'Set a param: NAME=VALUE (repeatable; lists are comma-separated)',
     helpValue: 'NAME=VALUE',
   }),
