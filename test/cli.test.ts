@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -107,6 +107,21 @@ describe('validate', () => {
     const { code, stderr } = switchyard('validate', 'runbooks/nope.yaml')
     assert.equal(code, 2)
     assert.match(stderr, /^runbooks\/nope\.yaml:1:1 error: no such file: runbooks\/nope\.yaml$/m)
+  })
+})
+
+describe('the README', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-readme-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  test('the runbook reference example is a valid runbook', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8')
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1]
+    assert.ok(block, 'README has a yaml block')
+    const file = join(dir, 'reference.yaml')
+    writeFileSync(file, block)
+    const { code, stderr } = switchyard('validate', file)
+    assert.equal(code, 0, stderr)
   })
 })
 
