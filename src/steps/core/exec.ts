@@ -2,48 +2,47 @@ import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
 
 const commandShape = {
-  run: z.optional(z.string().check(z.minLength(1), z.describe('A shell command line, run with /bin/sh -c'))),
-  command: z.optional(
-    z.array(z.string()).check(z.minLength(1), z.describe('A program and its arguments, run without a shell')),
+  command: z
+    .string()
+    .check(z.minLength(1), z.describe('The program to run (a whole command line with shell: true)')),
+  args: z.optional(
+    z.array(z.string()).check(z.describe('Arguments, passed as they are: no shell, no quoting')),
   ),
+  shell: z.optional(z.boolean().check(z.describe('Run command through /bin/sh -c (default false)'))),
   cwd: z.optional(z.string().check(z.describe('Working directory'))),
   env: z.optional(z.record(z.string(), z.string()).check(z.describe('Extra environment variables'))),
+  input: z.optional(z.string().check(z.describe('Written to the standard input'))),
 }
 
-const oneWayToRun = z.refine<{ run?: string; command?: string[] }>(
-  (c) => (c.run === undefined) !== (c.command === undefined),
-  {
-    error: 'give exactly one of run (a shell line) or command (a program and its arguments)',
-  },
-)
+const noArgsWithShell = z.refine<{ shell?: boolean; args?: string[] }>((c) => !(c.shell && c.args), {
+  error: 'args are not used with shell: true; write the whole line in command',
+})
 
 export const exec = defineStep({
   type: 'exec',
-  summary: 'Run a local command; optionally an undo command for rollback',
+  summary: 'Run a program on this machine; optionally a rollback command that reverses it',
   params: z
     .strictObject({
       ...commandShape,
-      idempotent: z.optional(
-        z
-          .boolean()
-          .check(
-            z.describe(
-              'true if running the command twice is safe; otherwise resume asks before re-running it',
-            ),
-          ),
-      ),
       success_codes: z.optional(
         z
           .array(z.int().check(z.gte(0), z.lte(255)))
           .check(z.minLength(1), z.describe('Exit codes that mean success (default [0])')),
       ),
-      undo: z.optional(
+      idempotent: z.optional(
+        z
+          .boolean()
+          .check(
+            z.describe('true if running it twice is safe; otherwise resume asks before running it again'),
+          ),
+      ),
+      rollback: z.optional(
         z
           .strictObject(commandShape)
-          .check(oneWayToRun, z.describe('The command that undoes this one, run by rollback')),
+          .check(noArgsWithShell, z.describe('The command that reverses this one, run by rollback')),
       ),
     })
-    .check(oneWayToRun),
+    .check(noArgsWithShell),
   idempotent: (p) => p.idempotent === true,
-  reversible: (p) => p.undo !== undefined,
+  reversible: (p) => p.rollback !== undefined,
 })
