@@ -4,21 +4,39 @@ import { RunbookSpec } from './schema.js'
 
 type JsonSchema = Record<string, unknown>
 
+/**
+ * A value that is one expression, `${{ ... }}` and nothing around it (the first `}}` closes it, as
+ * in the loader): the only way a string can stand for a number, a boolean, a list or a mapping once
+ * resolved. Expressions may span lines.
+ */
 const EXPRESSION = {
   type: 'string',
-  pattern: '^\\s*\\$\\{\\{.*\\}\\}\\s*$',
+  pattern: '^\\$\\{\\{(?:(?!\\}\\})[\\s\\S])*\\}\\}$',
   description: 'An expression: ${{ ... }}',
 }
 
-/** A step parameter may be written as an expression wherever a plain string would not fit. */
-function allowExpressions(ctx: { jsonSchema: JsonSchema }): void {
+/** A string with an expression in it, such as `${{ params.minutes }}m`: it is checked once resolved. */
+const TEMPLATE = {
+  type: 'string',
+  pattern: '\\$\\{\\{[\\s\\S]*\\}\\}',
+  description: 'Text with ${{ ... }} expressions in it',
+}
+
+/**
+ * A step parameter may be written with expressions wherever a plain string would not fit, as the
+ * loader allows: a constrained string (pattern, enum, format) as text with expressions in it,
+ * anything else as one whole expression. `with` itself stays a mapping.
+ */
+function allowExpressions(ctx: { jsonSchema: JsonSchema; path: readonly (string | number)[] }): void {
   const schema = ctx.jsonSchema
-  const plainString = schema.type === 'string' && !schema.pattern && !schema.enum && !schema.format
+  if (ctx.path.length === 0) return
+  const isString = schema.type === 'string'
+  const plainString = isString && !schema.pattern && !schema.enum && !schema.format
   if (plainString || schema.type === undefined) return
   const original = { ...schema }
   for (const key of Object.keys(schema)) delete schema[key]
   if (original.description) schema.description = original.description
-  schema.anyOf = [original, EXPRESSION]
+  schema.anyOf = [original, isString ? TEMPLATE : EXPRESSION]
 }
 
 /**
@@ -50,9 +68,14 @@ export function runbookJsonSchema(stepTypes: ReadonlyMap<string, StepDefinition>
       override: allowExpressions,
     }) as JsonSchema
     delete withSchema.$schema
+    // A type whose parameters have something required needs a `with:` block, as the loader says.
+    const needsWith = !t.params.safeParse({}).success
     return {
       if: { properties: { uses: { const: t.type } }, required: ['uses'] },
-      then: { properties: { with: { ...withSchema, description: t.summary } } },
+      then: {
+        ...(needsWith ? { required: ['with'] } : {}),
+        properties: { with: { ...withSchema, description: t.summary } },
+      },
     }
   })
   root.patternProperties = { '^x-': { description: 'Free for YAML anchors; ignored by switchyard' } }
