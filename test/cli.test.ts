@@ -15,7 +15,8 @@ function switchyard(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-const noStackTrace = (text: string) => assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `stack trace in:\n${text}`)
+const noStackTrace = (text: string) =>
+  assert.doesNotMatch(text, /^\s+at .+:\d+:\d+\)?$/m, `stack trace in:\n${text}`)
 
 describe('the switchyard command', () => {
   test('--version names the tool and its version', () => {
@@ -28,7 +29,8 @@ describe('the switchyard command', () => {
   test('--help lists every command with its summary', () => {
     const { code, stdout } = switchyard('--help')
     assert.equal(code, 0)
-    for (const command of ['validate', 'graph', 'schema']) assert.match(stdout, new RegExp(`^\\s+${command}\\s+\\S`, 'm'))
+    for (const command of ['validate', 'graph', 'schema'])
+      assert.match(stdout, new RegExp(`^\\s+${command}\\s+\\S`, 'm'))
   })
 
   test('every command has help with examples', () => {
@@ -60,7 +62,10 @@ describe('validate', () => {
     test(`${file} is valid and summarised`, () => {
       const { code, stdout, stderr } = switchyard('validate', file)
       assert.equal(code, 0, stderr)
-      assert.match(stdout, new RegExp(`^ok ${file}: \\d+ phases, \\d+ steps, \\d+ rollback points \\(start, `, 'm'))
+      assert.match(
+        stdout,
+        new RegExp(`^ok ${file}: \\d+ phases, \\d+ steps, \\d+ rollback points \\(start, `, 'm'),
+      )
     })
   }
 
@@ -72,7 +77,14 @@ describe('validate', () => {
     assert.deepEqual(report.diagnostics, [])
     assert.equal(report.summary.phases, 5)
     assert.equal(report.summary.pointOfNoReturn, 'finalize')
-    assert.deepEqual(report.summary.rollbackPoints, ['start', 'preflight', 'replicate', 'verify', 'traffic', 'finalize'])
+    assert.deepEqual(report.summary.rollbackPoints, [
+      'start',
+      'preflight',
+      'replicate',
+      'verify',
+      'traffic',
+      'finalize',
+    ])
     assert.deepEqual(report.summary.paramsRequiredAtRunTime, ['zone'])
   })
 
@@ -92,13 +104,27 @@ describe('validate', () => {
   })
 
   test('with all params given, the example validates as a run would', () => {
-    const { code, stdout } = switchyard('validate', 'runbooks/dns-ttl-prep.yaml', '-p', 'zone=Z1', '-p', 'ttl=30')
+    const { code, stdout } = switchyard(
+      'validate',
+      'runbooks/dns-ttl-prep.yaml',
+      '-p',
+      'zone=Z1',
+      '-p',
+      'ttl=30',
+    )
     assert.equal(code, 0)
     assert.doesNotMatch(stdout, /params required at run time/)
   })
 
   test('--param before the runbook argument takes one value and does not swallow the runbook', () => {
-    const { code, stdout } = switchyard('validate', '--param', 'zone=Z1', 'runbooks/dns-ttl-prep.yaml', '-p', 'ttl=30')
+    const { code, stdout } = switchyard(
+      'validate',
+      '--param',
+      'zone=Z1',
+      'runbooks/dns-ttl-prep.yaml',
+      '-p',
+      'ttl=30',
+    )
     assert.equal(code, 0)
     assert.match(stdout, /^ok runbooks\/dns-ttl-prep\.yaml/)
   })

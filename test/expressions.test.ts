@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import {
-  evaluate,
   ExpressionError,
+  evaluate,
   parseExpression,
   parseTemplate,
   renderTemplate,
@@ -55,7 +55,10 @@ describe('expressions', () => {
     assert.equal(run("contains(params.zone, '12')"), true)
     assert.equal(run("startsWith(steps.seed.outputs.state, 'SYNC')"), true)
     assert.equal(run("endsWith(env.HOME, 'ana')"), true)
-    assert.equal(run("format('{0} moved {1} bytes {{literal}}', run.operator, steps.seed.outputs.bytes)"), 'ana moved 2048 bytes {literal}')
+    assert.equal(
+      run("format('{0} moved {1} bytes {{literal}}', run.operator, steps.seed.outputs.bytes)"),
+      'ana moved 2048 bytes {literal}',
+    )
     assert.equal(run("join(targets.aws-web.hosts, ' ')"), 'web-1 web-2')
     assert.equal(run('toJSON(steps.seed.outputs.tags)'), '{"Role":"web"}')
   })
@@ -99,7 +102,10 @@ describe('templates', () => {
   test('a whole-string expression keeps its type; mixed text becomes a string', () => {
     assert.equal(renderTemplate(parseTemplate('${{ params.ttl }}'), scope), 60)
     assert.deepEqual(renderTemplate(parseTemplate('${{ params.stages }}'), scope), ['10', '50', '100'])
-    assert.equal(renderTemplate(parseTemplate('ttl=${{ params.ttl }}s zone=${{params.zone}}'), scope), 'ttl=60s zone=Z123')
+    assert.equal(
+      renderTemplate(parseTemplate('ttl=${{ params.ttl }}s zone=${{params.zone}}'), scope),
+      'ttl=60s zone=Z123',
+    )
     assert.equal(renderTemplate(parseTemplate('no expressions'), scope), 'no expressions')
   })
 
@@ -110,7 +116,8 @@ describe('templates', () => {
     )
     assert.throws(
       () => parseTemplate('echo ${{ params.zone'),
-      (error: unknown) => error instanceof ExpressionError && error.offset === 5 && /not closed/.test(error.message),
+      (error: unknown) =>
+        error instanceof ExpressionError && error.offset === 5 && /not closed/.test(error.message),
     )
   })
 })

@@ -25,15 +25,18 @@ export function checkGraph(runbook: RunbookDocument, doc: YamlValue, diags: Diag
   runbook.phases.forEach((phase, p) => {
     if (index.phaseOrder.has(phase.id)) {
       const first = index.phaseOrder.get(phase.id) as number
-      diags.error(
-        doc.source,
-        doc.offsetOf(['phases', p, 'id']),
-        `duplicate phase id '${phase.id}' (also phases[${first}], line ${line(doc, ['phases', first, 'id'])})`,
-        'phase ids name rollback points and must be unique',
-      )
+      // An empty id stands for one the schema refused already (missing, not a string): no duplicate.
+      if (phase.id !== '')
+        diags.error(
+          doc.source,
+          doc.offsetOf(['phases', p, 'id']),
+          `duplicate phase id '${phase.id}' (also phases[${first}], line ${line(doc, ['phases', first, 'id'])})`,
+          'phase ids name rollback points and must be unique',
+        )
     } else index.phaseOrder.set(phase.id, p)
 
     phase.steps.forEach((step, s) => {
+      if (step.id === '') return // refused by the schema already; nothing can refer to it
       if (stepPlace.has(step.id)) {
         diags.error(
           doc.source,
@@ -103,27 +106,51 @@ function checkNeeds(
     diags.error(
       doc.source,
       doc.offsetOf(['phases', p, 'steps', s, 'needs']),
-      `needs form a cycle: ${[...cycle, cycle[0]].join(' -> ')}`,
+      `needs form a cycle: ${describeCycle(cycle)}`,
       'a step cannot wait, directly or through others, for itself',
     )
   }
 }
 
-/** Each elementary cycle reported once, starting from its earliest step in the file. */
+/** `a -> b -> c -> a`; a long cycle shows its ends and how many steps it holds. */
+function describeCycle(cycle: string[]): string {
+  const first = cycle[0] as string
+  if (cycle.length <= 12) return [...cycle, first].join(' -> ')
+  return `${[...cycle.slice(0, 5), '...', ...cycle.slice(-3), first].join(' -> ')} (${cycle.length} steps)`
+}
+
+/**
+ * Each elementary cycle reported once, starting from its earliest step in the file. Depth-first
+ * with an explicit stack: a chain of thousands of needs must not exhaust the call stack.
+ */
 function findCycles(phase: PhaseDocument, index: StepIndex): string[][] {
   const order = new Map(phase.steps.map((s, i) => [s.id, i]))
   const state = new Map<string, 'visiting' | 'done'>()
   const cycles: string[][] = []
   const seen = new Set<string>()
-  const stack: string[] = []
-
-  const visit = (id: string): void => {
+  const path: string[] = []
+  const frames: Array<{ id: string; needs: string[]; next: number }> = []
+  const enter = (id: string): void => {
     state.set(id, 'visiting')
-    stack.push(id)
-    for (const need of index.needsOf.get(id) ?? []) {
-      if (!order.has(need) || need === id) continue
+    path.push(id)
+    frames.push({ id, needs: index.needsOf.get(id) ?? [], next: 0 })
+  }
+
+  for (const step of phase.steps) {
+    if (state.has(step.id) || !index.phaseOf.has(step.id)) continue
+    enter(step.id)
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as (typeof frames)[number]
+      const need = frame.needs[frame.next++]
+      if (need === undefined) {
+        frames.pop()
+        path.pop()
+        state.set(frame.id, 'done')
+        continue
+      }
+      if (!order.has(need) || need === frame.id) continue
       if (state.get(need) === 'visiting') {
-        const cycle = stack.slice(stack.indexOf(need))
+        const cycle = path.slice(path.lastIndexOf(need))
         const first = cycle.reduce((a, b) => ((order.get(a) ?? 0) <= (order.get(b) ?? 0) ? a : b))
         const start = cycle.indexOf(first)
         const rotated = [...cycle.slice(start), ...cycle.slice(0, start)]
@@ -132,12 +159,9 @@ function findCycles(phase: PhaseDocument, index: StepIndex): string[][] {
           seen.add(key)
           cycles.push(rotated)
         }
-      } else if (!state.has(need)) visit(need)
+      } else if (!state.has(need)) enter(need)
     }
-    stack.pop()
-    state.set(id, 'done')
   }
-  for (const step of phase.steps) if (!state.has(step.id) && index.phaseOf.has(step.id)) visit(step.id)
   return cycles
 }
 

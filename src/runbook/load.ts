@@ -63,7 +63,9 @@ export function loadRunbook(options: LoadOptions): LoadResult {
   }
 
   // Top-level `x-` keys hold YAML anchors for reuse (as in Compose files); they are not runbook fields.
-  const withoutExtensions = Object.fromEntries(Object.entries(doc.value).filter(([key]) => !key.startsWith('x-')))
+  const withoutExtensions = Object.fromEntries(
+    Object.entries(doc.value).filter(([key]) => !key.startsWith('x-')),
+  )
   const parsed = RunbookSpec.safeParse(withoutExtensions)
   if (!parsed.success) reportIssues(parsed.error.issues, RunbookSpec, doc, diags)
   // On schema errors the later checks still run on what is well-formed, so one pass shows everything.

@@ -65,7 +65,7 @@ export function resolveParams(
       )
     } else {
       for (const [name, value] of Object.entries(file.value)) {
-        const spec = specs[name]
+        const spec = own(specs, name)
         const at = file.offsetOf([name], 'key')
         if (!spec) {
           diags.error(
@@ -94,7 +94,7 @@ export function resolveParams(
       continue
     }
     const name = flag.slice(0, equals)
-    const spec = specs[name]
+    const spec = own(specs, name)
     const where = `--param ${name}`
     if (!spec) {
       diags.flagError(where, `unknown param '${name}'`, didYouMean(name, declared) ?? declaredHint(declared))
@@ -108,7 +108,7 @@ export function resolveParams(
 
   if (requireAll) {
     for (const [name, spec] of Object.entries(specs)) {
-      if (!spec.required || name in values) continue
+      if (!spec.required || Object.hasOwn(values, name)) continue
       diags.error(
         doc.source,
         doc.offsetOf(['params', name], 'key'),
@@ -123,8 +123,13 @@ export function resolveParams(
 /** Params that are required and were not given: validate lists them instead of failing. */
 export function missingRequired(runbook: RunbookDocument, values: Record<string, ParamValue>): string[] {
   return Object.entries(runbook.params ?? {})
-    .filter(([name, spec]) => spec.required && !(name in values))
+    .filter(([name, spec]) => spec.required && !Object.hasOwn(values, name))
     .map(([name]) => name)
+}
+
+/** A declared param by name; `constructor` or `toString` are not declared just because objects have them. */
+function own<T>(record: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(record, name) ? record[name] : undefined
 }
 
 function declaredHint(declared: string[]): string {

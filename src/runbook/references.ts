@@ -99,7 +99,8 @@ function checkExpr(expr: Expr, base: number, place: Place, scope: Scope): void {
       checkExpr(expr.left, base, place, scope)
       return checkExpr(expr.right, base, place, scope)
     case 'call': {
-      const fn = FUNCTIONS[expr.name]
+      // Own names only: `constructor()` or `toString()` are not functions of the language.
+      const fn = Object.hasOwn(FUNCTIONS, expr.name) ? FUNCTIONS[expr.name] : undefined
       if (!fn)
         return report(
           place,

@@ -6,14 +6,12 @@ import { DURATION_PATTERN } from './duration.js'
 const text = (description: string) => z.optional(z.string().check(z.describe(description)))
 
 /** Ids name phases (rollback points), steps (`needs`, `steps.<id>`), params, secrets and targets. */
-export const Identifier = z
-  .string()
-  .check(
-    z.regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
-      error: 'an id starts with a letter and holds letters, digits, - and _',
-    }),
-    z.maxLength(64),
-  )
+export const Identifier = z.string().check(
+  z.regex(/^[A-Za-z][A-Za-z0-9_-]*$/, {
+    error: 'an id starts with a letter and holds letters, digits, - and _',
+  }),
+  z.maxLength(64),
+)
 
 export const Duration = z
   .string({ error: 'a duration is a number with a unit: 500ms, 30s, 5m, 1h, 1h30m' })
@@ -66,13 +64,11 @@ export const SecretSpec = z
   })
   .check(z.describe('A value that is read at run time and never printed, journaled or logged'))
 
-const InstanceId = z
-  .string()
-  .check(
-    z.regex(/^(i-[0-9a-f]{8,17}|\$\{\{.*\}\})$/, {
-      error: 'an EC2 instance id looks like i-0123456789abcdef0',
-    }),
-  )
+const InstanceId = z.string().check(
+  z.regex(/^(i-[0-9a-f]{8,17}|\$\{\{.*\}\})$/, {
+    error: 'an EC2 instance id looks like i-0123456789abcdef0',
+  }),
+)
 
 export const TargetSpec = z
   .strictObject({

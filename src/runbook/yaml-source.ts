@@ -9,6 +9,7 @@ import {
   type Node,
   parseAllDocuments,
   visit,
+  type YAMLError,
 } from 'yaml'
 import { type Diagnostics, SourceText } from './diagnostics.js'
 
@@ -18,6 +19,8 @@ export const MAX_RUNBOOK_BYTES = 16 * 1024 * 1024
 export const MAX_NESTING = 64
 /** Aliases are handy for shared `with` blocks; thousands of them are an alias bomb. */
 export const MAX_ALIASES = 1000
+
+const tooDeep = `YAML nests deeper than ${MAX_NESTING} levels: refusing to read it`
 
 export type PathSegment = string | number
 export type Path = readonly PathSegment[]
@@ -65,7 +68,13 @@ export function readSourceFile(
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch {
-    diags.error(empty, 0, 'file is not UTF-8 text (is it a binary file?)')
+    const { byte, before } = firstInvalidUtf8(bytes)
+    diags.error(
+      new SourceText(displayName, before),
+      before.length,
+      `file is not UTF-8 text: byte 0x${(bytes[byte] ?? 0).toString(16).padStart(2, '0')} (is it a binary file?)`,
+      'runbooks are UTF-8; re-save the file as UTF-8',
+    )
     return undefined
   }
   const source = new SourceText(displayName, text)
@@ -74,6 +83,28 @@ export function readSourceFile(
     return undefined
   }
   return source
+}
+
+/** The offset of the first byte that is not UTF-8, and the text before it (by bisection). */
+function firstInvalidUtf8(bytes: Uint8Array): { byte: number; before: string } {
+  // Streaming, a prefix that ends inside a character is still valid; the BOM is kept to count bytes.
+  const decode = (length: number) =>
+    new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(0, length), {
+      stream: true,
+    })
+  let low = 0
+  let high = bytes.length
+  while (low < high) {
+    const mid = (low + high + 1) >> 1
+    try {
+      decode(mid)
+      low = mid
+    } catch {
+      high = mid - 1
+    }
+  }
+  const before = decode(low)
+  return { byte: Buffer.byteLength(before), before: before.replace(/^\uFEFF/, '') }
 }
 
 /** Parses one YAML document, reporting syntax errors, duplicate keys, alias bombs and deep nesting. */
@@ -85,10 +116,12 @@ export function parseYaml(source: SourceText, diags: Diagnostics): YamlValue | u
       uniqueKeys: true,
       prettyErrors: false,
       strict: true,
+      // !!binary, !!set, !!timestamp... would become objects no runbook field accepts: keep them as text.
+      resolveKnownTags: false,
     }) as Document.Parsed[]
   } catch (error) {
     if (error instanceof RangeError) {
-      diags.error(source, 0, `YAML nesting is too deep to read (runbooks nest at most ${MAX_NESTING} levels)`)
+      diags.error(source, 0, tooDeep)
       return undefined
     }
     throw error
@@ -97,9 +130,22 @@ export function parseYaml(source: SourceText, diags: Diagnostics): YamlValue | u
 
   let failed = false
   for (const doc of documents) {
-    for (const e of doc.errors) {
-      failed = true
-      diags.error(source, e.pos[0], `YAML: ${describeYamlError(e.code, e.message)}`)
+    const errors = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0])
+    if (errors.length === 0) continue
+    failed = true
+    // A nest past the limit is the problem to report (at its first node beyond the limit), whatever
+    // else the parser said about it: it may have run out of stack there.
+    if (!checkShape(doc, source, diags)) continue
+    const exhausted = errors.find((e) => e.code === 'RESOURCE_EXHAUSTION')
+    if (exhausted) {
+      diags.error(source, exhausted.pos[0], tooDeep)
+      continue
+    }
+    // After its first syntax error the parser resynchronises as best it can: what follows is noise.
+    const first = errors.findIndex((e) => e.code !== 'DUPLICATE_KEY')
+    for (const e of first === -1 ? errors : errors.slice(0, first + 1)) {
+      const { offset, message, hint } = describeYamlError(doc, source.text, e)
+      diags.error(source, offset, `YAML: ${message}`, hint)
     }
   }
   if (failed) return undefined
@@ -124,15 +170,73 @@ export function parseYaml(source: SourceText, diags: Diagnostics): YamlValue | u
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIASES })
   } catch (error) {
-    diags.error(source, firstAliasOffset(doc), `YAML aliases expand too far: ${(error as Error).message}`)
+    const message = (error as Error).message
+    const unresolved = /^Unresolved alias[^:]*: (.*)$/.exec(message)?.[1]
+    if (unresolved !== undefined)
+      diags.error(
+        source,
+        aliasOffset(doc, unresolved),
+        `YAML: alias *${unresolved} has no anchor &${unresolved} before it`,
+      )
+    else diags.error(source, aliasOffset(doc), `YAML aliases expand too far: ${message}`)
     return undefined
   }
   return { source, value, offsetOf: (path, part = 'value') => locate(doc, path, part) }
 }
 
-function describeYamlError(code: string, message: string): string {
-  if (code === 'DUPLICATE_KEY') return 'duplicate key: each key may appear once in a mapping'
-  return message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')
+const INDENT_HINT =
+  'check the indentation: keys of one mapping line up, and what is inside a key is indented more'
+
+/** The parser's message, placed where the operator has to fix it: an unclosed quote or bracket at its start. */
+function describeYamlError(
+  doc: Document.Parsed,
+  text: string,
+  error: YAMLError,
+): { offset: number; message: string; hint?: string } {
+  const at = error.pos[0]
+  if (error.code === 'DUPLICATE_KEY')
+    return { offset: at, message: 'duplicate key: each key may appear once in a mapping' }
+  const message = error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '')
+  const quote = /^Missing closing (["'])quote/.exec(message)?.[1]
+  if (quote) {
+    const start = startOfNodeEndingAt(doc, at, (node) => isScalar(node) && node.type !== 'PLAIN')
+    return {
+      offset: start ?? at,
+      message: `this ${quote} is never closed`,
+      hint: `a quoted string ends with ${quote}; its continuation lines are indented more than its key`,
+    }
+  }
+  const flow = /^Flow (sequence|map)\b.* end with an? (\S+)$/.exec(message)
+  if (flow) {
+    const start = startOfNodeEndingAt(doc, at, (node) => isCollection(node) && node.flow === true)
+    return {
+      offset: start ?? at,
+      message: `this ${flow[2] === ']' ? '[' : '{'} is never closed with ${flow[2]}`,
+      hint: `a flow ${flow[1]} ends with ${flow[2]}; its continuation lines are indented more than its key`,
+    }
+  }
+  // Indentation errors point at the start of the line; the operator's cursor belongs on its first word.
+  let offset = at
+  if (text[offset] === ' ' && (offset === 0 || text[offset - 1] === '\n'))
+    while (text[offset] === ' ') offset++
+  if (error.code === 'TAB_AS_INDENT') return { offset, message, hint: 'indent with spaces, not tabs' }
+  if (error.code === 'BAD_INDENT' || /indicator|indent/i.test(message))
+    return { offset, message, hint: INDENT_HINT }
+  return { offset, message }
+}
+
+function startOfNodeEndingAt(
+  doc: Document.Parsed,
+  end: number,
+  accept: (node: Node) => boolean,
+): number | undefined {
+  let start: number | undefined
+  visit(doc, {
+    Node(_, node) {
+      if (node.range?.[1] === end && accept(node)) start = node.range[0]
+    },
+  })
+  return start
 }
 
 /** Walks the tree without recursion or alias expansion: nesting depth and alias count. */
@@ -155,7 +259,7 @@ function checkShape(doc: Document.Parsed, source: SourceText, diags: Diagnostics
     }
     if (!isCollection(node)) continue
     if (depth > MAX_NESTING) {
-      diags.error(source, node.range?.[0] ?? 0, `nesting deeper than ${MAX_NESTING} levels`)
+      diags.error(source, node.range?.[0] ?? 0, tooDeep)
       return false
     }
     for (const item of node.items as unknown[]) {
@@ -168,10 +272,12 @@ function checkShape(doc: Document.Parsed, source: SourceText, diags: Diagnostics
   return true
 }
 
-function firstAliasOffset(doc: Document.Parsed): number {
+/** Where the first alias (named `name`, if given) is written. */
+function aliasOffset(doc: Document.Parsed, name?: string): number {
   let offset = 0
   visit(doc, {
     Alias(_, node) {
+      if (name !== undefined && node.source !== name) return
       offset = node.range?.[0] ?? 0
       return visit.BREAK
     },

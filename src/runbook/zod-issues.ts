@@ -54,7 +54,8 @@ function reportIssue(issue: Issue, schema: AnySchema, doc: YamlValue, diags: Dia
     )
   }
 
-  if (issue.code === 'invalid_type' && value === undefined) {
+  // An absent key fails as a wrong type, or as a wrong value for a literal or enum (`version: 1`).
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_value') && value === undefined) {
     const key = path[path.length - 1]
     const parent = path.slice(0, -1)
     const owner = describePath(parent)
