@@ -1,7 +1,7 @@
 // zod/mini rather than classic zod: the same schemas and issues at a seventh of the start-up cost,
 // which every command that reads a runbook pays.
 import * as z from 'zod/mini'
-import { DURATION_PATTERN } from './duration.js'
+import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from './duration.js'
 
 const text = (description: string) => z.optional(z.string().check(z.describe(description)))
 
@@ -17,6 +17,9 @@ export const Duration = z
   .string({ error: 'a duration is a number with a unit: 500ms, 30s, 5m, 1h, 1h30m' })
   .check(
     z.regex(DURATION_PATTERN, { error: 'a duration is a number with a unit: 500ms, 30s, 5m, 1h, 1h30m' }),
+    z.refine((text) => !DURATION_PATTERN.test(text) || parseDuration(text) <= MAX_DURATION_MS, {
+      error: 'a duration may be at most 24 days (596h)',
+    }),
     z.describe('A length of time: 500ms, 30s, 5m, 1h, 1h30m'),
   )
 
