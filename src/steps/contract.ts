@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini'
+import type { Change } from '../engine/events.js'
 
 /**
  * What a step type declares to the runbook loader. Light on purpose: the loader imports every
@@ -19,10 +20,62 @@ export interface StepDefinition<P = unknown> {
   idempotent: (params: P) => boolean
   /** Whether the step's changes can be undone by compensate; shown as manual in plans when not. */
   reversible: (params: P) => boolean
+  /** Loads the code that plans and applies; kept apart so loading a runbook imports none of it. */
+  load: () => Promise<StepImplementation<P>>
 }
 
 export function defineStep<S extends z.ZodMiniType>(
   definition: StepDefinition<z.infer<S>> & { params: S },
 ): StepDefinition {
   return definition as unknown as StepDefinition
+}
+
+/** What `plan` found: the changes `apply` would make. None means the world is already as desired. */
+export interface Plan {
+  changes: Change[]
+  /** When there is nothing to change, what the step would have output (read from the world). */
+  outputs?: Record<string, unknown>
+}
+
+export interface Progress {
+  percent?: number
+  message?: string
+}
+
+/** What the engine hands a step: everything it may use to act, report and be stopped. */
+export interface StepContext {
+  runId: string
+  stepId: string
+  dryRun: boolean
+  /** Aborted on timeout or a second Ctrl-C; long operations must stop when it fires. */
+  signal: AbortSignal
+  /** The runbook's folder: relative paths in a step resolve against it. */
+  workdir: string
+  /** Live progress for the operator's screen; never journaled. */
+  progress(update: Progress): void
+  /** Makes undo data durable in the journal; call it BEFORE the change it undoes. */
+  recordUndo(undo: unknown): Promise<void>
+  /** Removes every secret value from a text (for outputs, messages, errors). */
+  redact(text: string): string
+  /** Waits, or rejects when the signal aborts; the engine's clock, so tests can replace it. */
+  sleep(ms: number): Promise<void>
+  /**
+   * Asks an operator to confirm (a prompt on a terminal, else --yes/--approve). Resolves with who
+   * approved; rejects with an ApprovalMissingError when no one can be asked.
+   */
+  approve(request: { message: string; approvers?: string[] }): Promise<{ operator: string; reason: string }>
+  /** Runs another step's `verify` as a check (for `wait until:` and gates); rejects if it fails. */
+  check(stepId: string): Promise<void>
+}
+
+/** The part of a step type that acts on the world; loaded only when a step of the type runs. */
+export interface StepImplementation<P = unknown> {
+  /** Read-only: compare the world with the desired state. Runs in dry runs and `plan`. */
+  plan(ctx: StepContext, params: P): Promise<Plan>
+  /** Makes the changes (recording undo data first) and returns the step's outputs. */
+  apply(ctx: StepContext, params: P, plan: Plan): Promise<Record<string, unknown>>
+  /** Postcondition, also usable as a gate. */
+  verify?(ctx: StepContext, params: P): Promise<void>
+  /** Puts back what apply changed, from the undo data it recorded (oldest first). */
+  compensate?(ctx: StepContext, params: P, undo: unknown[]): Promise<void>
 }

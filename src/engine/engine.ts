@@ -1,0 +1,444 @@
+import { copyFileSync, existsSync, readFileSync } from 'node:fs'
+import { hostname, userInfo } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { ExitCode, SwitchyardError } from '../errors.js'
+import type { Phase, Runbook, Step } from '../runbook/model.js'
+import type { StepContext, StepDefinition } from '../steps/contract.js'
+import { stepTypes as registeredStepTypes } from '../steps/index.js'
+import { type ApprovalPolicy, obtainApproval } from './approvals.js'
+import { type EventSink, journalSink, MemorySink, RunLog } from './event-log.js'
+import type { Who } from './events.js'
+import { JOURNAL_FILE, Journal, readJournal } from './journal.js'
+import { acquireLock } from './lock.js'
+import type { Observer, RunOutcome } from './observer.js'
+import { runPhase } from './phase.js'
+import { compensationPlan, rollBack } from './rollback.js'
+import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
+import { Redactor, resolveSecrets } from './secrets.js'
+import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
+import { errorInfo, resolveParams } from './step-runner.js'
+
+export interface EngineOptions {
+  runbook: Runbook
+  stateDir: string
+  observer: Observer
+  approvals: ApprovalPolicy
+  interrupt: Interrupt
+  who?: Who
+  stepTypes?: ReadonlyMap<string, StepDefinition>
+}
+
+export interface RunOptions extends EngineOptions {
+  dryRun?: boolean
+  until?: string
+  plan?: SavedPlan
+}
+
+export interface ResumeOptions extends EngineOptions {
+  runId: string
+  retrySteps?: ReadonlySet<string>
+  skipSteps?: ReadonlyMap<string, string>
+}
+
+export interface RollbackOptions extends EngineOptions {
+  runId: string
+  to: string
+  force: boolean
+}
+
+export function currentOperator(): Who {
+  let operator = process.env.SWITCHYARD_OPERATOR ?? ''
+  if (!operator) {
+    try {
+      operator = userInfo().username
+    } catch {
+      operator = process.env.USER ?? 'unknown'
+    }
+  }
+  return { operator, host: hostname(), pid: process.pid }
+}
+
+/** `switchyard run`: a new run (or, with dryRun, a rehearsal that writes nothing at all). */
+export async function startRun(options: RunOptions): Promise<RunOutcome> {
+  const { runbook } = options
+  const who = options.who ?? currentOperator()
+  const workdir = dirname(resolve(runbook.file))
+  const secrets = resolveSecrets(runbook, workdir)
+  const redactor = new Redactor(Object.values(secrets))
+  const runId = newRunId(runbook.name)
+  if (options.until && !runbook.phases.some((p) => p.id === options.until))
+    throw new SwitchyardError(`--until ${options.until}: no such phase`, {
+      exitCode: ExitCode.invalidInput,
+      hint: `phases: ${runbook.phases.map((p) => p.id).join(', ')}`,
+    })
+  if (options.plan) checkPlanMatches(options.plan, runbook)
+
+  let release = () => {}
+  let sink: EventSink
+  if (options.dryRun) sink = new MemorySink()
+  else {
+    release = acquireLock(options.stateDir, {
+      ...who,
+      runId,
+      runbook: runbook.name,
+      since: new Date().toISOString(),
+    })
+    try {
+      const dir = runDir(options.stateDir, runId)
+      const journal = Journal.create(dir)
+      copyFileSync(runbook.file, join(dir, RUNBOOK_COPY))
+      sink = journalSink(journal)
+    } catch (error) {
+      release()
+      throw error
+    }
+  }
+  try {
+    const log = await RunLog.start(
+      sink,
+      redactor,
+      options.observer,
+      {
+        type: 'run-started',
+        runId,
+        runbook: { name: runbook.name, file: runbook.file, hash: runbook.hash },
+        params: runbook.paramValues,
+        dryRun: options.dryRun === true,
+        ...(options.until ? { until: options.until } : {}),
+        ...who,
+      },
+      runbook,
+    )
+    const run = runContext(options, log, secrets, redactor, who, workdir, {
+      dryRun: options.dryRun === true,
+      plan: options.plan,
+    })
+    return await finish(options.observer, log, await drive(run, options.until))
+  } finally {
+    release()
+  }
+}
+
+/** `switchyard resume`: continue a paused, failed or crashed run where its journal says it stopped. */
+export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
+  const { runbook } = options
+  const who = options.who ?? currentOperator()
+  const workdir = dirname(resolve(runbook.file))
+  const release = acquireLock(options.stateDir, {
+    ...who,
+    runId: options.runId,
+    runbook: runbook.name,
+    since: new Date().toISOString(),
+  })
+  try {
+    const { journal, events, warnings } = Journal.open(runDir(options.stateDir, options.runId))
+    const secrets = resolveSecrets(runbook, workdir)
+    const redactor = new Redactor(Object.values(secrets))
+    const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
+    for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
+    if (log.state.status === 'completed') {
+      await log.close()
+      return finish(options.observer, log, {
+        status: 'completed',
+        exitCode: ExitCode.ok,
+        message: `run ${options.runId} already completed; nothing to resume`,
+        next: [],
+      })
+    }
+    await log.record({ type: 'run-resumed', ...who })
+    const run = runContext(options, log, secrets, redactor, who, workdir, {
+      dryRun: false,
+      retrySteps: options.retrySteps,
+      skipSteps: options.skipSteps,
+    })
+    return await finish(options.observer, log, await drive(run, log.state.until))
+  } finally {
+    release()
+  }
+}
+
+/** `switchyard rollback`: undo every step applied after a rollback point, newest first. */
+export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }): Promise<{
+  outcome: RunOutcome
+  plan: ReturnType<typeof compensationPlan>
+}> {
+  const { runbook } = options
+  const who = options.who ?? currentOperator()
+  const workdir = dirname(resolve(runbook.file))
+  const secrets = resolveSecrets(runbook, workdir)
+  const redactor = new Redactor(Object.values(secrets))
+  if (options.dryRun) {
+    const { events } = readJournal(join(runDir(options.stateDir, options.runId), JOURNAL_FILE))
+    const log = RunLog.resume(new MemorySink(), redactor, silentObserver, events, runbook)
+    const run = runContext(options, log, secrets, redactor, who, workdir, { dryRun: true })
+    const plan = compensationPlan(run, options.to, options.force)
+    return {
+      plan,
+      outcome: {
+        runId: options.runId,
+        status: 'rehearsed',
+        exitCode: ExitCode.ok,
+        message: `rollback of ${options.runId} to ${options.to} would undo ${plan.length} step(s)`,
+        next: [`switchyard rollback ${options.runId} --to ${options.to}${options.force ? ' --force' : ''}`],
+      },
+    }
+  }
+  const release = acquireLock(options.stateDir, {
+    ...who,
+    runId: options.runId,
+    runbook: runbook.name,
+    since: new Date().toISOString(),
+  })
+  try {
+    const { journal, events, warnings } = Journal.open(runDir(options.stateDir, options.runId))
+    const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
+    for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
+    const run = runContext(options, log, secrets, redactor, who, workdir, { dryRun: false })
+    const plan = compensationPlan(run, options.to, options.force)
+    const result = await rollBack(run, options.to, plan, options.force)
+    const outcome = rollbackOutcome(run, options.to, result)
+    return { plan, outcome: await finish(options.observer, log, outcome) }
+  } finally {
+    release()
+  }
+}
+
+const silentObserver: Observer = { start() {}, event() {}, finish: async () => {} }
+
+type Partial = Omit<RunOutcome, 'runId'>
+
+async function finish(observer: Observer, log: RunLog, partial: Partial): Promise<RunOutcome> {
+  await log.close()
+  const outcome = { runId: log.state.runId, ...partial }
+  await observer.finish(outcome)
+  return outcome
+}
+
+/** Phases in order, with approvals, failure policies and --until. */
+async function drive(run: RunContext, until: string | undefined): Promise<Partial> {
+  const { log, runbook } = run
+  const id = log.state.runId
+  const resume = `switchyard resume ${id}`
+  for (const phase of runbook.phases) {
+    if (log.state.phases[phase.id]?.status === 'completed') continue
+    if (run.interrupt.stopRequested) return paused(run, 'interrupted by the operator (Ctrl-C)', [resume])
+    if (phase.approval && !run.dryRun && !log.state.approvals.some((a) => a.phase === phase.id && !a.step)) {
+      try {
+        const approval = await obtainApproval(
+          run.approvals,
+          {
+            id: phase.id,
+            kind: 'phase',
+            message: `Start phase ${phase.id}${phase.description ? `: ${phase.description}` : ''}?`,
+          },
+          run.who.operator,
+        )
+        await log.record({ type: 'approval-granted', phase: phase.id, ...approval })
+      } catch (error) {
+        const info = errorInfo(run, error)
+        await log.record({ type: 'run-paused', reason: info.message })
+        const exitCode = error instanceof SwitchyardError ? error.exitCode : ExitCode.refused
+        return {
+          status: 'paused',
+          exitCode,
+          message: `${info.message}${info.hint ? ` (${info.hint})` : ''}`,
+          next: [`${resume} --approve ${phase.id}`],
+        }
+      }
+    }
+    if (log.state.phases[phase.id]?.status !== 'running')
+      await log.record({ type: 'phase-started', phase: phase.id })
+    const result = await runPhase(run, phase)
+    if (result.kind === 'interrupted') return paused(run, 'interrupted by the operator (Ctrl-C)', [resume])
+    if (result.kind === 'blocked') {
+      await log.record({ type: 'run-paused', reason: result.reason })
+      return {
+        status: 'paused',
+        exitCode: ExitCode.refused,
+        message: `${result.reason}. ${result.hint}`,
+        next: [],
+      }
+    }
+    if (result.kind === 'failed') return onFailure(run, phase, result.step, result.error.message)
+    await log.record({ type: 'phase-completed', phase: phase.id })
+    if (until === phase.id && !run.dryRun) {
+      await log.record({ type: 'run-paused', reason: `stopped after phase ${phase.id} as asked (--until)` })
+      return {
+        status: 'paused',
+        exitCode: ExitCode.ok,
+        message: `stopped after phase ${phase.id}, as asked; rollback point ${phase.id} is reached`,
+        next: [resume, `switchyard rollback ${id} --to ${phase.id}`],
+      }
+    }
+  }
+  if (run.dryRun)
+    return {
+      status: 'rehearsed',
+      exitCode: ExitCode.ok,
+      message: 'dry run complete: nothing was changed',
+      next: [],
+    }
+  await log.record({ type: 'run-completed' })
+  return { status: 'completed', exitCode: ExitCode.ok, message: `run ${id} completed`, next: [] }
+}
+
+async function paused(run: RunContext, reason: string, next: string[]): Promise<Partial> {
+  await run.log.record({ type: 'run-paused', reason })
+  return { status: 'paused', exitCode: ExitCode.runFailed, message: `paused: ${reason}`, next }
+}
+
+async function onFailure(run: RunContext, phase: Phase, step: string, message: string): Promise<Partial> {
+  const { log } = run
+  const id = log.state.runId
+  const point = log.state.completedPhases.at(-1) ?? 'start'
+  const failure = `step ${phase.id}.${step} failed: ${message}`
+  if (run.dryRun)
+    return { status: 'failed', exitCode: ExitCode.runFailed, message: `dry run: ${failure}`, next: [] }
+  if (phase.onFailure === 'rollback') {
+    run.log.show({
+      type: 'notice',
+      level: 'warning',
+      message: `${failure}; rolling back to ${point} (on_failure: rollback)`,
+    })
+    const result = await rollBack(run, point, compensationPlan(run, point, false), false)
+    const outcome = rollbackOutcome(run, point, result)
+    return { ...outcome, exitCode: ExitCode.runFailed, message: `${failure}; ${outcome.message}` }
+  }
+  if (phase.onFailure === 'abort') {
+    await log.record({ type: 'run-failed', error: { message: failure } })
+    return {
+      status: 'failed',
+      exitCode: ExitCode.runFailed,
+      message: `${failure}; run aborted (on_failure: abort)`,
+      next: [`switchyard rollback ${id} --to ${point}`, `switchyard status ${id}`],
+    }
+  }
+  await log.record({ type: 'run-paused', reason: failure })
+  return {
+    status: 'paused',
+    exitCode: ExitCode.runFailed,
+    message: `${failure}; the run is paused`,
+    next: [`switchyard resume ${id}`, `switchyard rollback ${id} --to ${point}`],
+  }
+}
+
+function rollbackOutcome(run: RunContext, to: string, result: Awaited<ReturnType<typeof rollBack>>): Partial {
+  const id = run.log.state.runId
+  if (result.kind === 'completed')
+    return {
+      status: 'rolled-back',
+      exitCode: ExitCode.runFailed,
+      message: `rolled back to ${to}: ${result.undone} step(s) undone`,
+      next: [`switchyard resume ${id}`],
+    }
+  if (result.kind === 'paused')
+    return {
+      status: 'paused',
+      exitCode: ExitCode.refused,
+      message: `rollback paused at ${result.step}: ${result.message}`,
+      next: [`switchyard rollback ${id} --to ${to} --approve ${result.step}`],
+    }
+  return {
+    status: 'failed',
+    exitCode: ExitCode.runFailed,
+    message: `rollback failed at ${result.step}: ${result.message}`,
+    next: [`switchyard rollback ${id} --to ${to}`, `switchyard status ${id}`],
+  }
+}
+
+function checkPlanMatches(plan: SavedPlan, runbook: Runbook): void {
+  if (plan.runbook.name !== runbook.name || plan.runbook.hash !== runbook.hash)
+    throw new SwitchyardError('plan is stale: the runbook has changed since the plan was made', {
+      exitCode: ExitCode.refused,
+      hint: 'make a new plan with switchyard plan --out and review it',
+    })
+  if (JSON.stringify(plan.params) !== JSON.stringify(runbook.paramValues))
+    throw new SwitchyardError('plan is stale: it was made with other params', {
+      exitCode: ExitCode.refused,
+      hint: 'pass the same --param values as the plan, or make a new plan',
+    })
+}
+
+function runContext(
+  options: EngineOptions,
+  log: RunLog,
+  secrets: Record<string, string>,
+  redactor: Redactor,
+  who: Who,
+  workdir: string,
+  extra: {
+    dryRun: boolean
+    plan?: SavedPlan | undefined
+    retrySteps?: ReadonlySet<string> | undefined
+    skipSteps?: ReadonlyMap<string, string> | undefined
+  },
+): RunContext {
+  const run: RunContext = {
+    runbook: options.runbook,
+    log,
+    secrets,
+    redactor,
+    stepTypes: options.stepTypes ?? registeredStepTypes,
+    who,
+    dryRun: extra.dryRun,
+    approvals: options.approvals,
+    interrupt: options.interrupt,
+    workdir,
+    expectedPlan: extra.plan,
+    retrySteps: extra.retrySteps ?? new Set(),
+    skipSteps: extra.skipSteps ?? new Map(),
+    stepContext: (step, signal) => stepContext(run, step, signal),
+  }
+  return run
+}
+
+function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepContext {
+  return {
+    runId: run.log.state.runId,
+    stepId: step.id,
+    dryRun: run.dryRun,
+    signal,
+    workdir: run.workdir,
+    progress: (update) => run.log.show({ type: 'step-progress', step: step.id, ...update }),
+    recordUndo: async (undo) => {
+      if (run.dryRun) throw new SwitchyardError(`step ${step.id} tried to act during a dry run`)
+      await run.log.record({ type: 'undo-recorded', step: step.id, undo })
+    },
+    redact: (text) => run.redactor.text(text),
+    sleep: (ms) => sleep(ms, undefined, { signal }),
+    approve: async (request) => {
+      const approval = await obtainApproval(
+        run.approvals.ids.has(step.phase)
+          ? { ...run.approvals, ids: new Set([...run.approvals.ids, step.id]) }
+          : run.approvals,
+        {
+          id: step.id,
+          kind: 'step',
+          message: request.message,
+          ...(request.approvers ? { approvers: request.approvers } : {}),
+        },
+        run.who.operator,
+      )
+      await run.log.record({ type: 'approval-granted', phase: step.phase, step: step.id, ...approval })
+      return { operator: approval.operator, reason: approval.reason }
+    },
+    check: async (stepId) => {
+      const target = run.runbook.phases.flatMap((p) => p.steps).find((s) => s.id === stepId)
+      if (!target) throw new SwitchyardError(`check ${stepId}: no such step`)
+      const { definition, params } = resolveParams(run, target)
+      const implementation = await definition.load()
+      if (!implementation.verify)
+        throw new SwitchyardError(`step ${stepId} (${target.uses}) cannot be used as a check`)
+      await implementation.verify(stepContext(run, target, signal), params)
+    },
+  }
+}
+
+/** The runbook file a run was started from, as pinned in its folder. */
+export function pinnedRunbook(stateDir: string, runId: string): string | undefined {
+  const path = join(runDir(stateDir, runId), RUNBOOK_COPY)
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
+}
+
+export { pickRun }

@@ -1,0 +1,76 @@
+import type { ParamValue } from '../runbook/model.js'
+
+/** A planned change, as a step's `plan` reports it and the operator reads it. */
+export interface Change {
+  /** What kind of change: `update`, `create`, `delete`, `run` (a command), `wait`, `approve`. */
+  action: string
+  /** What it acts on: a record name, a host, a command line. */
+  target: string
+  /** One line an operator reads: "onprem 100 -> 90, aws 0 -> 10". */
+  summary: string
+  /** True when rollback cannot undo it and an operator must (shown as manual). */
+  manualUndo?: boolean
+}
+
+export interface Who {
+  operator: string
+  host: string
+  pid: number
+}
+
+export interface ErrorInfo {
+  message: string
+  hint?: string
+}
+
+/** Every event a run's journal holds. `seq` and `at` are added by the journal. */
+export type NewEvent =
+  | ({
+      type: 'run-started'
+      runId: string
+      runbook: { name: string; file: string; hash: string }
+      params: Record<string, ParamValue>
+      dryRun: boolean
+      until?: string
+    } & Who)
+  | ({ type: 'run-resumed' } & Who)
+  | { type: 'phase-started'; phase: string }
+  | { type: 'phase-completed'; phase: string }
+  | {
+      type: 'approval-granted'
+      phase: string
+      step?: string
+      operator: string
+      reason: string
+      via: 'prompt' | 'flag'
+    }
+  | { type: 'step-started'; step: string; attempt: number }
+  | { type: 'step-planned'; step: string; changes: Change[] }
+  | { type: 'undo-recorded'; step: string; undo: unknown }
+  | { type: 'step-applied'; step: string; outputs: Record<string, unknown>; alreadyDone?: boolean }
+  | { type: 'step-rehearsed'; step: string; outputs: Record<string, unknown> }
+  | { type: 'step-failed'; step: string; attempt: number; error: ErrorInfo; willRetry: boolean }
+  | {
+      type: 'step-skipped'
+      step: string
+      reason: 'condition' | 'upstream' | 'operator'
+      upstream?: string
+      operator?: string
+      note?: string
+    }
+  | { type: 'step-continued'; step: string }
+  | { type: 'run-paused'; reason: string }
+  | { type: 'run-failed'; error: ErrorInfo }
+  | { type: 'run-completed' }
+  | ({ type: 'rollback-started'; to: string; force: boolean } & Who)
+  | { type: 'compensation-started'; step: string }
+  | { type: 'step-compensated'; step: string }
+  | { type: 'compensation-failed'; step: string; error: ErrorInfo }
+  | { type: 'manual-undo-confirmed'; step: string; operator: string }
+  | { type: 'rollback-completed'; to: string }
+  | { type: 'lock-broken'; by: string; holder: unknown }
+  | { type: 'journal-torn-line'; line: number }
+
+export type JournalEvent = NewEvent & { seq: number; at: string }
+
+export type EventOf<T extends NewEvent['type']> = Extract<JournalEvent, { type: T }>

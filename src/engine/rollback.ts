@@ -1,0 +1,139 @@
+import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
+import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
+import { obtainApproval } from './approvals.js'
+import type { Change } from './events.js'
+import type { RunContext } from './run-context.js'
+import type { StepState } from './state.js'
+import { errorInfo, resolveParams } from './step-runner.js'
+
+export interface CompensationItem {
+  step: string
+  phase: string
+  /** compensate: switchyard undoes it; manual: an operator must; nothing: it changed nothing. */
+  how: 'compensate' | 'manual' | 'nothing'
+  changes: Change[]
+}
+
+export type RollbackResult =
+  | { kind: 'completed'; undone: number }
+  | { kind: 'failed'; step: string; message: string }
+  | { kind: 'paused'; step: string; message: string; hint: string }
+
+/** Checks the rollback point and the point of no return; returns what must be undone, newest first. */
+export function compensationPlan(run: RunContext, to: string, force: boolean): CompensationItem[] {
+  const { state } = run.log
+  const points = [START_POINT, ...state.completedPhases]
+  if (!points.includes(to)) {
+    const known = rollbackPoints(run.runbook)
+    throw new InvalidInputError(
+      known.includes(to)
+        ? `phase ${to} has not completed in run ${state.runId}, so it is not a rollback point yet`
+        : `no rollback point named ${to}`,
+      { hint: `rollback points reached so far: ${points.join(', ')}` },
+    )
+  }
+  const order = run.runbook.phases.map((p) => p.id)
+  const cut = to === START_POINT ? -1 : order.indexOf(to)
+  const crossed = run.runbook.phases.filter(
+    (p, i) => i > cut && p.pointOfNoReturn && state.completedPhases.includes(p.id),
+  )
+  if (crossed.length > 0 && !force)
+    throw new SwitchyardError(
+      `rolling back to ${to} would undo phase ${crossed[0]?.id}, which is past the point of no return`,
+      {
+        exitCode: ExitCode.refused,
+        hint: `roll back to ${crossed.at(-1)?.id} or later, or add --force if you are sure the world can go back`,
+      },
+    )
+
+  const steps: Array<{ step: Step; s: StepState; order: number }> = []
+  run.runbook.phases.forEach((phase, i) => {
+    if (i <= cut) return
+    for (const step of phase.steps) {
+      const s = state.steps[step.id]
+      if (!s) continue
+      const acted =
+        s.status === 'applied' || s.status === 'compensating' || (s.status === 'failed' && s.undo.length > 0)
+      const interrupted = s.status === 'running' && s.undo.length > 0
+      if (acted || interrupted) steps.push({ step, s, order: s.appliedSeq ?? s.undoSeq ?? 0 })
+    }
+  })
+  steps.sort((a, b) => b.order - a.order)
+  return steps.map(({ step, s }) => {
+    const definition = run.stepTypes.get(step.uses)
+    const changes = s.changes ?? []
+    let how: CompensationItem['how'] = 'manual'
+    if (changes.length === 0 && s.undo.length === 0) how = 'nothing'
+    else if (definition) {
+      try {
+        if (definition.reversible(resolveParams(run, step).params)) how = 'compensate'
+      } catch {
+        how = 'manual'
+      }
+    }
+    return { step: step.id, phase: step.phase, how, changes }
+  })
+}
+
+/** Returns the world to the rollback point: every step applied after it, undone newest first. */
+export async function rollBack(
+  run: RunContext,
+  to: string,
+  items: CompensationItem[],
+  force: boolean,
+): Promise<RollbackResult> {
+  const { log } = run
+  await log.record({ type: 'rollback-started', to, force, ...run.who })
+  let undone = 0
+  for (const item of items) {
+    const step = run.runbook.phases.flatMap((p) => p.steps).find((s) => s.id === item.step) as Step
+    const s = log.state.steps[item.step]
+    if (s?.status === 'compensated') continue
+    if (item.how === 'nothing') {
+      await log.record({ type: 'step-compensated', step: item.step })
+      continue
+    }
+    if (item.how === 'manual') {
+      try {
+        const approval = await obtainApproval(
+          run.approvals,
+          {
+            id: item.step,
+            kind: 'step',
+            message: `${item.step} cannot be undone by switchyard. Undo it by hand, then confirm: ${
+              item.changes.map((c) => c.summary).join('; ') || 'see the run report'
+            }`,
+          },
+          run.who.operator,
+        )
+        await log.record({ type: 'manual-undo-confirmed', step: item.step, operator: approval.operator })
+        undone++
+      } catch (error) {
+        const info = errorInfo(run, error)
+        await log.record({ type: 'run-paused', reason: `rollback waits for a manual undo of ${item.step}` })
+        return { kind: 'paused', step: item.step, message: info.message, hint: info.hint ?? '' }
+      }
+      continue
+    }
+    await log.record({ type: 'compensation-started', step: item.step })
+    try {
+      const { definition, params } = resolveParams(run, step)
+      const implementation = await definition.load()
+      if (!implementation.compensate) throw new SwitchyardError(`step type ${step.uses} has no compensate`)
+      const signal = AbortSignal.any([run.interrupt.signal, AbortSignal.timeout(step.timeoutMs)])
+      await implementation.compensate(
+        run.stepContext(step, signal),
+        params,
+        log.state.steps[item.step]?.undo ?? [],
+      )
+      await log.record({ type: 'step-compensated', step: item.step })
+      undone++
+    } catch (error) {
+      const info = errorInfo(run, error)
+      await log.record({ type: 'compensation-failed', step: item.step, error: info })
+      return { kind: 'failed', step: item.step, message: info.message }
+    }
+  }
+  await log.record({ type: 'rollback-completed', to })
+  return { kind: 'completed', undone }
+}

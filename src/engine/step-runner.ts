@@ -1,0 +1,224 @@
+import pRetry from 'p-retry'
+import { ExitCode, SwitchyardError } from '../errors.js'
+import { formatDuration } from '../runbook/duration.js'
+import type { Step } from '../runbook/model.js'
+import type { Plan, StepDefinition, StepImplementation } from '../steps/contract.js'
+import type { Change, ErrorInfo } from './events.js'
+import { buildScope, evaluateCondition, resolveValue } from './resolve.js'
+import type { RunContext } from './run-context.js'
+
+export type StepResult =
+  | { kind: 'done' }
+  | { kind: 'failed'; error: ErrorInfo }
+  | { kind: 'blocked'; reason: string; hint: string }
+
+export class StepTimeoutError extends SwitchyardError {}
+
+export class StalePlanError extends SwitchyardError {
+  constructor(step: string, saved: Change[], now: Change[]) {
+    const show = (changes: Change[]) =>
+      changes.length === 0 ? 'no change' : changes.map((c) => c.summary).join('; ')
+    super(`plan is stale: ${step} now sees ${show(now)} (the saved plan said ${show(saved)})`, {
+      exitCode: ExitCode.refused,
+      hint: 'make a new plan with switchyard plan --out, review it, and run that',
+    })
+  }
+}
+
+/** Resolves a step's `with` against the run so far and checks it again now that values are known. */
+export function resolveParams(run: RunContext, step: Step): { definition: StepDefinition; params: unknown } {
+  const definition = run.stepTypes.get(step.uses)
+  if (!definition) throw new SwitchyardError(`step ${step.id}: unknown step type ${step.uses}`)
+  const scope = buildScope(run.runbook, run.log.state, run.secrets, {
+    id: run.log.state.runId,
+    operator: run.who.operator,
+    dryRun: run.dryRun,
+  })
+  const resolved = resolveValue(step.with, scope)
+  const parsed = definition.params.safeParse(resolved)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'with'}: ${i.message}`).join('; ')
+    throw new SwitchyardError(`step ${step.id}: its parameters are invalid once resolved: ${problems}`, {
+      hint: 'an expression in with: produced a value of the wrong kind; check the params and outputs it reads',
+    })
+  }
+  return { definition, params: parsed.data }
+}
+
+export function conditionHolds(run: RunContext, step: Step): boolean {
+  if (step.if === undefined) return true
+  const scope = buildScope(run.runbook, run.log.state, run.secrets, {
+    id: run.log.state.runId,
+    operator: run.who.operator,
+    dryRun: run.dryRun,
+  })
+  return evaluateCondition(step.if, scope)
+}
+
+/** Settles with the promise, or rejects when the signal fires first (a step that ignores it still stops counting). */
+function bounded<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+export function errorInfo(run: RunContext, error: unknown): ErrorInfo {
+  const message = error instanceof Error ? error.message : String(error)
+  const hint = error instanceof SwitchyardError ? error.hint : undefined
+  return { message: run.redactor.text(message), ...(hint ? { hint: run.redactor.text(hint) } : {}) }
+}
+
+/**
+ * Runs one step to an outcome: condition, resolved params, plan, apply, verify — with its timeout,
+ * its retry policy, and, after a crash, a re-plan instead of a blind second apply.
+ */
+export async function runStep(run: RunContext, step: Step): Promise<StepResult> {
+  const { log } = run
+  const previous = log.state.steps[step.id]
+  const crashedMidStep = previous?.status === 'running'
+
+  const skipReason = run.skipSteps.get(step.id)
+  if (skipReason !== undefined) {
+    await log.record({
+      type: 'step-skipped',
+      step: step.id,
+      reason: 'operator',
+      operator: run.who.operator,
+      note: skipReason,
+    })
+    return { kind: 'done' }
+  }
+
+  let definition: StepDefinition
+  let params: unknown
+  let implementation: StepImplementation
+  try {
+    if (!conditionHolds(run, step)) {
+      await log.record({ type: 'step-skipped', step: step.id, reason: 'condition' })
+      return { kind: 'done' }
+    }
+    ;({ definition, params } = resolveParams(run, step))
+    implementation = await definition.load()
+  } catch (error) {
+    const info = errorInfo(run, error)
+    await log.record({ type: 'step-started', step: step.id, attempt: (previous?.attempts ?? 0) + 1 })
+    await log.record({
+      type: 'step-failed',
+      step: step.id,
+      attempt: (previous?.attempts ?? 0) + 1,
+      error: info,
+      willRetry: false,
+    })
+    return { kind: 'failed', error: info }
+  }
+
+  let attempt = previous?.attempts ?? 0
+  let recovering = crashedMidStep
+  try {
+    await pRetry(
+      async () => {
+        attempt++
+        await log.record({ type: 'step-started', step: step.id, attempt })
+        const timeout = AbortSignal.timeout(step.timeoutMs)
+        const signal = AbortSignal.any([run.interrupt.signal, timeout])
+        const ctx = run.stepContext(step, signal)
+        try {
+          const plan: Plan = await bounded(implementation.plan(ctx, params), signal)
+          await log.record({ type: 'step-planned', step: step.id, changes: plan.changes })
+          if (run.dryRun) {
+            await log.record({ type: 'step-rehearsed', step: step.id, outputs: plan.outputs ?? {} })
+            return
+          }
+          const saved = run.expectedPlan?.steps[step.id]
+          if (run.expectedPlan && !samePlan(saved?.changes ?? [], plan.changes))
+            throw new StalePlanError(step.id, saved?.changes ?? [], plan.changes)
+          if (recovering) {
+            recovering = false
+            if (plan.changes.length === 0) {
+              await log.record({
+                type: 'step-applied',
+                step: step.id,
+                outputs: plan.outputs ?? {},
+                alreadyDone: true,
+              })
+              return
+            }
+            if (!definition.idempotent(params) && !run.retrySteps.has(step.id))
+              throw new DecisionNeeded(step.id)
+          }
+          const outputs = await bounded(implementation.apply(ctx, params, plan), signal)
+          if (implementation.verify) await bounded(implementation.verify(ctx, params), signal)
+          await log.record({ type: 'step-applied', step: step.id, outputs: run.redactor.value(outputs) })
+        } catch (error) {
+          if (timeout.aborted && !run.interrupt.signal.aborted)
+            throw new StepTimeoutError(`step ${step.id} timed out after ${formatDuration(step.timeoutMs)}`, {
+              hint: 'raise its timeout: if it needs longer, or find what it was waiting for',
+            })
+          throw error
+        }
+      },
+      {
+        retries: step.retry.attempts - 1,
+        factor: 2,
+        minTimeout: step.retry.backoffMs,
+        maxTimeout: step.retry.maxBackoffMs,
+        randomize: false,
+        signal: run.interrupt.signal,
+        shouldRetry: ({ error }) =>
+          !(error instanceof DecisionNeeded || error instanceof StalePlanError) &&
+          !run.interrupt.stopRequested,
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          if (error instanceof DecisionNeeded) return
+          const willRetry =
+            retriesLeft > 0 && !(error instanceof StalePlanError) && !run.interrupt.stopRequested
+          await log.record({
+            type: 'step-failed',
+            step: step.id,
+            attempt,
+            error: errorInfo(run, error),
+            willRetry,
+          })
+        },
+      },
+    )
+    return { kind: 'done' }
+  } catch (error) {
+    if (error instanceof DecisionNeeded)
+      return {
+        kind: 'blocked',
+        reason: `step ${step.id} was interrupted mid-apply and is not idempotent: it may or may not have acted`,
+        hint: `check the world, then resume with --retry-step ${step.id} (apply again) or --skip-step ${step.id} --reason "..." (it did act)`,
+      }
+    const info = errorInfo(run, error)
+    if (log.state.steps[step.id]?.status !== 'failed')
+      await log.record({ type: 'step-failed', step: step.id, attempt, error: info, willRetry: false })
+    if (step.continueOnError) {
+      await log.record({ type: 'step-continued', step: step.id })
+      return { kind: 'done' }
+    }
+    return { kind: 'failed', error: info }
+  }
+}
+
+class DecisionNeeded extends Error {
+  constructor(readonly step: string) {
+    super(`operator decision needed for ${step}`)
+  }
+}
+
+function samePlan(a: Change[], b: Change[]): boolean {
+  const key = (changes: Change[]) => JSON.stringify(changes.map((c) => [c.action, c.target, c.summary]))
+  return key(a) === key(b)
+}
