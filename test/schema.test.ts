@@ -125,6 +125,24 @@ const REJECTED: Array<[string, unknown, RegExp]> = [
   ['a bad default timeout', runbook([exec({})], { defaults: { timeout: '1d' } }), /must match pattern/],
   ['a bad wait duration', runbook([{ id: 'w', uses: 'wait', with: { duration: '30sec' } }]), /must match/],
   ['a wait without `with`', runbook([{ id: 'w', uses: 'wait' }]), /must have required property 'with'/],
+  [
+    'a wait with neither duration nor until',
+    runbook([{ id: 'w', uses: 'wait', with: {} }]),
+    /must match exactly one/,
+  ],
+  [
+    'a wait with both duration and until',
+    runbook([
+      { id: 'h', uses: 'noop' },
+      { id: 'w', uses: 'wait', with: { duration: '5m', until: 'h' } },
+    ]),
+    /must match exactly one/,
+  ],
+  [
+    'a wait for a duration with an interval',
+    runbook([{ id: 'w', uses: 'wait', with: { duration: '5m', interval: '5s' } }]),
+    /must have property until when property interval is present/,
+  ],
   ['an exec without its command', runbook([{ id: 'e', uses: 'exec', with: { args: ['a'] } }]), /'command'/],
   ['an unknown step type', runbook([{ id: 'e', uses: 'exce', with: {} }]), /allowed values/],
   ['a number where a boolean goes', runbook([exec({ idempotent: 1 })]), /must be boolean/],
@@ -170,6 +188,13 @@ const ACCEPTED: Array<[string, unknown]> = [
     runbook([exec({ idempotent: '${{ params.flag &&\n  params.code == 3 }}' })]),
   ],
   ['a noop without `with`', runbook([{ id: 'n', uses: 'noop' }])],
+  [
+    'a wait until another step passes',
+    runbook([
+      { id: 'h', uses: 'exec', with: { command: './health.sh', idempotent: true } },
+      { id: 'w', uses: 'wait', needs: 'h', with: { until: 'h', interval: '5s' } },
+    ]),
+  ],
   ['a top-level x- key', { ...runbook([exec({})]), 'x-anchors': { any: ['thing'] } }],
 ]
 

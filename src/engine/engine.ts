@@ -102,7 +102,7 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       {
         type: 'run-started',
         runId,
-        runbook: { name: runbook.name, file: runbook.file, hash: runbook.hash },
+        runbook: { name: runbook.name, file: runbook.file, path: resolve(runbook.file), hash: runbook.hash },
         params: runbook.paramValues,
         dryRun: options.dryRun === true,
         ...(options.until ? { until: options.until } : {}),
@@ -288,11 +288,12 @@ async function paused(run: RunContext, reason: string, next: string[]): Promise<
   return { status: 'paused', exitCode: ExitCode.runFailed, message: `paused: ${reason}`, next }
 }
 
-async function onFailure(run: RunContext, phase: Phase, step: string, message: string): Promise<Partial> {
+async function onFailure(run: RunContext, phase: Phase, step: string, error: string): Promise<Partial> {
   const { log } = run
   const id = log.state.runId
   const point = log.state.completedPhases.at(-1) ?? 'start'
-  const failure = `step ${phase.id}.${step} failed: ${message}`
+  // The error itself was shown when the step failed; the outcome names the step, not the error again.
+  const failure = `step ${phase.id}.${step} failed`
   if (run.dryRun)
     return { status: 'failed', exitCode: ExitCode.runFailed, message: `dry run: ${failure}`, next: [] }
   if (phase.onFailure === 'rollback') {
@@ -306,7 +307,7 @@ async function onFailure(run: RunContext, phase: Phase, step: string, message: s
     return { ...outcome, exitCode: ExitCode.runFailed, message: `${failure}; ${outcome.message}` }
   }
   if (phase.onFailure === 'abort') {
-    await log.record({ type: 'run-failed', error: { message: failure } })
+    await log.record({ type: 'run-failed', error: { message: `${failure}: ${error}` } })
     return {
       status: 'failed',
       exitCode: ExitCode.runFailed,
@@ -428,9 +429,9 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
       if (!target) throw new SwitchyardError(`check ${stepId}: no such step`)
       const { definition, params } = resolveParams(run, target)
       const implementation = await definition.load()
-      if (!implementation.verify)
-        throw new SwitchyardError(`step ${stepId} (${target.uses}) cannot be used as a check`)
-      await implementation.verify(stepContext(run, target, signal), params)
+      const probe = implementation.check ?? implementation.verify
+      if (!probe) throw new SwitchyardError(`step ${stepId} (${target.uses}) cannot be used as a check`)
+      await probe.call(implementation, stepContext(run, target, signal), params)
     },
   }
 }

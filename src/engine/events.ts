@@ -28,7 +28,8 @@ export type NewEvent =
   | ({
       type: 'run-started'
       runId: string
-      runbook: { name: string; file: string; hash: string }
+      /** `file` as the operator typed it; `path` absolute, so resume works from any folder. */
+      runbook: { name: string; file: string; path: string; hash: string }
       params: Record<string, ParamValue>
       dryRun: boolean
       until?: string

@@ -45,6 +45,8 @@ export function loadRunState(stateDir: string, runId: string): { state: RunState
 export function pickRun(stateDir: string, runId: string | undefined, purpose: string): string {
   if (runId) return runId
   const ids = listRunIds(stateDir).reverse()
+  // A completed run can still be rolled back; only resume needs an unfinished one.
+  if (purpose === 'rollback' && ids[0]) return ids[0]
   for (const id of ids) {
     const { state } = loadRunState(stateDir, id)
     if (state.status !== 'completed') return id

@@ -47,7 +47,7 @@ export interface Approval {
 /** The whole truth about a run, computed by folding its journal; nothing else is stored. */
 export interface RunState {
   runId: string
-  runbook: { name: string; file: string; hash: string }
+  runbook: { name: string; file: string; path: string; hash: string }
   params: Record<string, ParamValue>
   dryRun: boolean
   until: string | undefined

@@ -64,7 +64,7 @@ export interface StepContext {
    * approved; rejects with an ApprovalMissingError when no one can be asked.
    */
   approve(request: { message: string; approvers?: string[] }): Promise<{ operator: string; reason: string }>
-  /** Runs another step's `verify` as a check (for `wait until:` and gates); rejects if it fails. */
+  /** Runs another step's `check` (else its `verify`), for `wait until:` and gates; rejects if it fails. */
   check(stepId: string): Promise<void>
 }
 
@@ -74,8 +74,13 @@ export interface StepImplementation<P = unknown> {
   plan(ctx: StepContext, params: P): Promise<Plan>
   /** Makes the changes (recording undo data first) and returns the step's outputs. */
   apply(ctx: StepContext, params: P, plan: Plan): Promise<Record<string, unknown>>
-  /** Postcondition, also usable as a gate. */
+  /** Postcondition, run after apply; also the step's check when it has no `check`. */
   verify?(ctx: StepContext, params: P): Promise<void>
+  /**
+   * Probes the world for gates and `wait until:`, when that differs from the postcondition: exec has
+   * none beyond its exit code, yet an idempotent exec can be re-run as a check.
+   */
+  check?(ctx: StepContext, params: P): Promise<void>
   /** Puts back what apply changed, from the undo data it recorded (oldest first). */
   compensate?(ctx: StepContext, params: P, undo: unknown[]): Promise<void>
 }

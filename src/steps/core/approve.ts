@@ -1,17 +1,22 @@
 import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
 
+export const approveParams = z.strictObject({
+  message: z.string().check(z.minLength(1), z.describe('What the operator is asked to confirm')),
+  approvers: z.optional(
+    z
+      .array(z.string().check(z.minLength(1)))
+      .check(z.minLength(1), z.describe('OS users allowed to approve')),
+  ),
+})
+
+export type ApproveParams = z.infer<typeof approveParams>
+
 export const approve = defineStep({
   type: 'approve',
   summary: 'Stop until an operator confirms (interactively, or with --approve / --yes)',
-  params: z.strictObject({
-    message: z.string().check(z.minLength(1), z.describe('What the operator is asked to confirm')),
-    approvers: z.optional(
-      z
-        .array(z.string().check(z.minLength(1)))
-        .check(z.minLength(1), z.describe('OS users allowed to approve')),
-    ),
-  }),
+  params: approveParams,
   idempotent: () => true,
   reversible: () => true,
+  load: () => import('./approve-step.js').then((m) => m.approveStep),
 })

@@ -18,31 +18,34 @@ const noArgsWithShell = z.refine<{ shell?: boolean; args?: string[] }>((c) => !(
   error: 'args are not used with shell: true; write the whole line in command',
 })
 
+export const execParams = z
+  .strictObject({
+    ...commandShape,
+    success_codes: z.optional(
+      z
+        .array(z.int().check(z.gte(0), z.lte(255)))
+        .check(z.minLength(1), z.describe('Exit codes that mean success (default [0])')),
+    ),
+    idempotent: z.optional(
+      z
+        .boolean()
+        .check(z.describe('true if running it twice is safe; otherwise resume asks before running it again')),
+    ),
+    rollback: z.optional(
+      z
+        .strictObject(commandShape)
+        .check(noArgsWithShell, z.describe('The command that reverses this one, run by rollback')),
+    ),
+  })
+  .check(noArgsWithShell)
+
+export type ExecParams = z.infer<typeof execParams>
+
 export const exec = defineStep({
   type: 'exec',
   summary: 'Run a program on this machine; optionally a rollback command that reverses it',
-  params: z
-    .strictObject({
-      ...commandShape,
-      success_codes: z.optional(
-        z
-          .array(z.int().check(z.gte(0), z.lte(255)))
-          .check(z.minLength(1), z.describe('Exit codes that mean success (default [0])')),
-      ),
-      idempotent: z.optional(
-        z
-          .boolean()
-          .check(
-            z.describe('true if running it twice is safe; otherwise resume asks before running it again'),
-          ),
-      ),
-      rollback: z.optional(
-        z
-          .strictObject(commandShape)
-          .check(noArgsWithShell, z.describe('The command that reverses this one, run by rollback')),
-      ),
-    })
-    .check(noArgsWithShell),
+  params: execParams,
   idempotent: (p) => p.idempotent === true,
   reversible: (p) => p.rollback !== undefined,
+  load: () => import('./exec-step.js').then((m) => m.execStep),
 })

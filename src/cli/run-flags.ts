@@ -1,0 +1,24 @@
+import { Flags } from '@oclif/core'
+import { DEFAULT_STATE_DIR } from '../engine/state-dir.js'
+
+export const stateDirFlag = {
+  'state-dir': Flags.string({
+    description: 'Where runs, journals and locks are kept',
+    default: DEFAULT_STATE_DIR,
+    helpValue: 'DIR',
+  }),
+}
+
+export const approvalFlags = {
+  yes: Flags.boolean({
+    char: 'y',
+    description: 'Approve every approval gate as yourself (for CI)',
+    default: false,
+  }),
+  approve: Flags.string({
+    multiple: true,
+    multipleNonGreedy: true,
+    description: 'Approve this phase (or approve step) in advance; repeatable',
+    helpValue: 'PHASE',
+  }),
+}

@@ -1,0 +1,90 @@
+import { Args, Flags } from '@oclif/core'
+import { approvalTerms } from '../cli/approval-prompt.js'
+import { SwitchyardCommand } from '../cli/base-command.js'
+import { withEngineSession } from '../cli/engine-session.js'
+import { jsonFlag } from '../cli/flags.js'
+import { approvalFlags, stateDirFlag } from '../cli/run-flags.js'
+import { runbookOfRun } from '../cli/runbook-of-run.js'
+import { ExitCode } from '../errors.js'
+
+export default class Rollback extends SwitchyardCommand {
+  static override summary =
+    'Return the world to a rollback point: undo every step applied after it, newest first'
+  static override description =
+    'Rollback points are `start` and the end of every completed phase. Each compensation is ' +
+    'journaled like a step, so a rollback interrupted by a crash continues where it stopped. ' +
+    'A step that switchyard cannot undo is shown as a manual action and waits for an operator to ' +
+    'confirm it was undone by hand (--approve STEP, or --yes). Going back past a completed ' +
+    'point-of-no-return phase needs --force.'
+  static override examples = [
+    '<%= config.bin %> rollback --to verify --dry-run',
+    '<%= config.bin %> rollback 20261126T041233Z-giftcard-rehearsal-3fa9 --to start',
+    '<%= config.bin %> rollback --to replicate --approve ad',
+  ]
+  static override args = { run: Args.string({ description: 'Run id (default: the latest unfinished run)' }) }
+  static override flags = {
+    to: Flags.string({
+      required: true,
+      description: 'The rollback point: start, or a completed phase',
+      helpValue: 'POINT',
+    }),
+    'dry-run': Flags.boolean({ description: 'Show the compensation plan; change nothing', default: false }),
+    force: Flags.boolean({
+      description: 'Allow going back past the point of no return, or with an edited runbook',
+      default: false,
+    }),
+    runbook: Flags.string({
+      description: 'Use this runbook file instead of the one the run started from',
+      helpValue: 'FILE',
+    }),
+    ...approvalFlags,
+    ...stateDirFlag,
+    ...jsonFlag,
+  }
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Rollback)
+    const stateDir = flags['state-dir']
+    const { pickRun, rollbackRun, currentOperator } = await import('../engine/engine.js')
+    const runId = pickRun(stateDir, args.run, 'rollback')
+    const { runbook, notices } = await runbookOfRun(stateDir, runId, {
+      runbook: flags.runbook,
+      force: flags.force,
+    })
+    for (const notice of notices) process.stderr.write(`warning: ${notice}\n`)
+    const who = currentOperator()
+    const common = {
+      runbook,
+      runId,
+      stateDir,
+      who,
+      to: flags.to,
+      force: flags.force,
+      approvals: approvalTerms(flags, who.operator),
+    }
+    if (flags['dry-run']) {
+      const { plan, outcome } = await rollbackRun({
+        ...common,
+        dryRun: true,
+        observer: { start() {}, event() {}, finish: async () => {} },
+        interrupt: { stopRequested: false, signal: new AbortController().signal },
+      })
+      if (flags.json) this.printJson({ plan, outcome })
+      else {
+        this.log(`rollback of ${runId} to ${flags.to} would, newest first:`)
+        for (const item of plan) {
+          const what = item.changes.map((c) => c.summary).join('; ')
+          const how = { compensate: 'undo', manual: 'MANUAL', nothing: 'nothing to undo' }[item.how]
+          this.log(`  ${how.padEnd(15)} ${item.phase}.${item.step}${what ? `: ${what}` : ''}`)
+        }
+        if (plan.length === 0) this.log('  (nothing: no step was applied after that point)')
+      }
+      return this.exit(ExitCode.ok)
+    }
+    const { outcome } = await withEngineSession(flags.json, async (observer, interrupt) => {
+      const result = await rollbackRun({ ...common, dryRun: false, observer, interrupt })
+      return result.outcome
+    }).then((outcome) => ({ outcome }))
+    this.exit(outcome.status === 'rolled-back' ? ExitCode.ok : outcome.exitCode)
+  }
+}

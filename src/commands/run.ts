@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs'
+import { Flags } from '@oclif/core'
+import { approvalTerms } from '../cli/approval-prompt.js'
+import { SwitchyardCommand } from '../cli/base-command.js'
+import { withEngineSession } from '../cli/engine-session.js'
+import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
+import { load, loadOptions } from '../cli/load-or-exit.js'
+import { approvalFlags, stateDirFlag } from '../cli/run-flags.js'
+import type { SavedPlan } from '../engine/run-context.js'
+import { ExitCode, InvalidInputError } from '../errors.js'
+
+export default class Run extends SwitchyardCommand {
+  static override summary = 'Run a runbook, phase by phase, journaling every step'
+  static override description =
+    'Phases run in order; steps in a phase run as their needs allow. Every event is journaled ' +
+    'durably before the next action, so a crash loses nothing: `switchyard resume` continues. ' +
+    'Approval gates ask at the terminal; without one they need --approve or --yes. ' +
+    'Ctrl-C once stops starting steps and pauses; twice aborts the running ones.'
+  static override examples = [
+    '<%= config.bin %> run runbooks/giftcard-rehearsal.yaml --param zone=Z0123456789ABC --dry-run',
+    '<%= config.bin %> run runbooks/giftcard-rehearsal.yaml -p zone=Z0123456789ABC --until verify',
+    '<%= config.bin %> run runbooks/giftcard-rehearsal.yaml -p zone=Z0123456789ABC --approve traffic',
+    '<%= config.bin %> run runbooks/giftcard-rehearsal.yaml -p zone=Z0123456789ABC --plan reviewed.plan.json',
+  ]
+  static override args = { runbook: runbookArg }
+  static override flags = {
+    ...paramFlags,
+    'dry-run': Flags.boolean({
+      description: 'Rehearse: plan every step against the real world, change nothing, write no state',
+      default: false,
+    }),
+    until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
+    plan: Flags.string({
+      description: 'Run only if every step still plans exactly what this saved plan says',
+      helpValue: 'FILE',
+      exclusive: ['dry-run'],
+    }),
+    ...approvalFlags,
+    ...stateDirFlag,
+    ...jsonFlag,
+  }
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Run)
+    const result = await load(loadOptions(args.runbook, flags, true))
+    this.printDiagnostics(result.diagnostics)
+    if (!result.runbook) return this.exit(ExitCode.invalidInput)
+    const runbook = result.runbook
+    const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
+    const { startRun, currentOperator } = await import('../engine/engine.js')
+    const who = currentOperator()
+    const outcome = await withEngineSession(flags.json, (observer, interrupt) =>
+      startRun({
+        runbook,
+        stateDir: flags['state-dir'],
+        observer,
+        interrupt,
+        who,
+        approvals: approvalTerms(flags, who.operator),
+        dryRun: flags['dry-run'],
+        ...(flags.until ? { until: flags.until } : {}),
+        ...(plan ? { plan } : {}),
+      }),
+    )
+    this.exit(outcome.exitCode)
+  }
+}
+
+function readPlan(file: string): SavedPlan {
+  try {
+    const plan = JSON.parse(readFileSync(file, 'utf8')) as SavedPlan
+    if (!plan.runbook || !plan.steps) throw new Error('not a switchyard plan')
+    return plan
+  } catch (error) {
+    throw new InvalidInputError(`--plan ${file}: ${(error as Error).message}`, {
+      hint: 'make one with switchyard plan <runbook> --out FILE',
+    })
+  }
+}

@@ -1,0 +1,65 @@
+import type { Runbook } from '../runbook/model.js'
+import type { RunState, StepState } from './state.js'
+
+const SYMBOL: Record<StepState['status'], string> = {
+  pending: ' ',
+  running: '>',
+  applied: '✓',
+  rehearsed: '✓',
+  failed: '✗',
+  skipped: '-',
+  compensating: '<',
+  compensated: '↺',
+}
+
+function duration(from?: string, to?: string): string {
+  if (!from) return ''
+  const ms = (to ? Date.parse(to) : Date.now()) - Date.parse(from)
+  if (ms < 1000) return `${ms}ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
+}
+
+/** `switchyard status`: where a run stands, from its journal alone. */
+export function formatStatus(state: RunState, runbook: Runbook | undefined): string {
+  const point = state.completedPhases.at(-1) ?? 'start'
+  const lines = [
+    `run ${state.runId}: ${state.status}${state.pauseReason ? ` (${state.pauseReason})` : ''}`,
+    `runbook ${state.runbook.name} (${state.runbook.file}), started ${state.startedAt} by ${state.operator}`,
+    `rollback point reached: ${point}`,
+  ]
+  if (state.lastError) lines.push(`last error: ${state.lastError.message}`)
+  const phases = runbook?.phases.map((p) => ({ id: p.id, steps: p.steps.map((s) => s.id) })) ?? []
+  for (const phase of phases) {
+    const p = state.phases[phase.id]
+    lines.push('', `phase ${phase.id}: ${p?.status ?? 'pending'}`)
+    for (const id of phase.steps) {
+      const s = state.steps[id]
+      const status = s?.status ?? 'pending'
+      const extra = [
+        s?.attempts && s.attempts > 1 ? `${s.attempts} attempts` : '',
+        duration(s?.startedAt, s?.endedAt),
+        s?.skipReason ?? '',
+        s?.error && status === 'failed' ? s.error.message : '',
+        s?.continued ? 'failed, continued' : '',
+      ].filter(Boolean)
+      lines.push(
+        `  ${SYMBOL[status]} ${id.padEnd(24)} ${status}${extra.length > 0 ? `  (${extra.join('; ')})` : ''}`,
+      )
+      if (s?.outputs && Object.keys(s.outputs).length > 0) {
+        for (const [key, value] of Object.entries(s.outputs)) {
+          const text = typeof value === 'string' ? value : JSON.stringify(value)
+          const short = text.length > 80 ? `${text.slice(0, 77)}...` : text
+          lines.push(`      ${key}: ${short.replace(/\n/g, '⏎')}`)
+        }
+      }
+    }
+  }
+  if (state.approvals.length > 0) {
+    lines.push('', 'approvals:')
+    for (const a of state.approvals)
+      lines.push(`  ${a.step ?? a.phase} by ${a.operator} at ${a.at} via ${a.via}: ${a.reason}`)
+  }
+  for (const w of state.warnings) lines.push(`warning: ${w}`)
+  return `${lines.join('\n')}\n`
+}
