@@ -1,0 +1,64 @@
+import type { Change, EventOf } from '../engine/events.js'
+import type { RunOutcome } from '../engine/observer.js'
+import type { Paint } from './ansi.js'
+
+/** Why a step did not run, in the words every renderer uses; an upstream failure is named, not repeated. */
+export function skipMessage(
+  event: Pick<EventOf<'step-skipped'>, 'reason' | 'upstream' | 'operator' | 'note'>,
+) {
+  if (event.reason === 'upstream') return `skipped: upstream ${event.upstream ?? '(unknown)'} failed`
+  if (event.reason === 'operator')
+    return `skipped by ${event.operator ?? 'an operator'}${event.note ? `: ${event.note}` : ''}`
+  return 'skipped: condition was false'
+}
+
+/** The same wording from a folded state's `skipReason` (a resumed run's earlier skips). */
+export function skipMessageFromState(reason: string | undefined): string {
+  if (!reason) return 'skipped'
+  return reason.startsWith('skipped') ? reason : `skipped: ${reason}`
+}
+
+export function changeLine(change: Change): string {
+  return `${change.action} ${change.target}: ${change.summary}${change.manualUndo ? ' (manual undo)' : ''}`
+}
+
+export function progressText(progress: { percent?: number; message?: string }): string {
+  const percent =
+    progress.percent === undefined || !Number.isFinite(progress.percent)
+      ? undefined
+      : `${Math.round(progress.percent)}%`
+  return [percent, progress.message].filter(Boolean).join(' ')
+}
+
+export function errorText(error: { message: string; hint?: string }): string {
+  return error.hint ? `${error.message} (hint: ${error.hint})` : error.message
+}
+
+/**
+ * A run-level message (a pause reason, a notice) often quotes the step error that caused it; that
+ * error is on screen already, where it happened, so the quote points there instead.
+ */
+export function pointAtShownErrors(text: string, shown: Iterable<string>): string {
+  let result = text
+  for (const message of shown) {
+    if (!message) continue
+    if (result.includes(`: ${message}`)) result = result.replace(`: ${message}`, ' (error above)')
+    else if (result.includes(message)) result = result.replace(message, '(error above)')
+  }
+  return result
+}
+
+const OUTCOME_COLOUR: Record<RunOutcome['status'], keyof Paint> = {
+  completed: 'green',
+  rehearsed: 'green',
+  paused: 'yellow',
+  failed: 'red',
+  'rolled-back': 'red',
+}
+
+/** The last thing a run prints: what happened, then the commands to type next, one per line. */
+export function outcomeLines(outcome: RunOutcome, paint: Paint): string[] {
+  const lines = [paint[OUTCOME_COLOUR[outcome.status]](outcome.message)]
+  if (outcome.next.length > 0) lines.push('next:', ...outcome.next.map((command) => `  ${command}`))
+  return lines
+}
