@@ -72,7 +72,7 @@ export default class Resume extends SwitchyardCommand {
         observer,
         interrupt,
         who,
-        approvals: approvalTerms(flags, who.operator),
+        approvals: approvalTerms(flags, who.operator, observer),
         retrySteps: new Set(flags['retry-step'] ?? []),
         skipSteps: new Map((flags['skip-step'] ?? []).map((id) => [id, flags.reason ?? ''])),
       }),

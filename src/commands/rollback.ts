@@ -60,12 +60,12 @@ export default class Rollback extends SwitchyardCommand {
       who,
       to: flags.to,
       force: flags.force,
-      approvals: approvalTerms(flags, who.operator),
     }
     if (flags['dry-run']) {
       const { plan, outcome } = await rollbackRun({
         ...common,
         dryRun: true,
+        approvals: { yes: false, ids: new Set<string>() },
         observer: { start() {}, event() {}, finish: async () => {} },
         interrupt: { stopRequested: false, signal: new AbortController().signal },
       })
@@ -81,10 +81,11 @@ export default class Rollback extends SwitchyardCommand {
       }
       return this.exit(ExitCode.ok)
     }
-    const { outcome } = await withEngineSession(flags.json, async (observer, interrupt) => {
-      const result = await rollbackRun({ ...common, dryRun: false, observer, interrupt })
+    const outcome = await withEngineSession(flags.json, async (observer, interrupt) => {
+      const approvals = approvalTerms(flags, who.operator, observer)
+      const result = await rollbackRun({ ...common, dryRun: false, approvals, observer, interrupt })
       return result.outcome
-    }).then((outcome) => ({ outcome }))
+    })
     this.exit(outcome.status === 'rolled-back' ? ExitCode.ok : outcome.exitCode)
   }
 }

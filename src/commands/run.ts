@@ -56,7 +56,7 @@ export default class Run extends SwitchyardCommand {
         observer,
         interrupt,
         who,
-        approvals: approvalTerms(flags, who.operator),
+        approvals: approvalTerms(flags, who.operator, observer),
         dryRun: flags['dry-run'],
         ...(flags.until ? { until: flags.until } : {}),
         ...(plan ? { plan } : {}),
