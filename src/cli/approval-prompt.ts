@@ -16,7 +16,10 @@ export function approvalTerms(
     yes: flags.yes,
     ids: new Set(flags.approve ?? []),
     ...(interactive
-      ? { prompt: (question: ApprovalQuestion) => host.prompt(question, (output) => ask(question, operator, output)) }
+      ? {
+          prompt: (question: ApprovalQuestion) =>
+            host.prompt(question, (output) => ask(question, operator, output)),
+        }
       : {}),
   }
 }
@@ -24,10 +27,15 @@ export function approvalTerms(
 async function ask(question: ApprovalQuestion, operator: string, output: Writable) {
   const { input } = await import('@inquirer/prompts')
   const typed = await input(
-    { message: `${question.message}\n  Type "${question.id}" to approve as ${operator} (anything else declines):` },
+    {
+      message: `${question.message}\n  Type "${question.id}" to approve as ${operator} (anything else declines):`,
+    },
     { output },
   )
   if (typed.trim() !== question.id) return undefined
-  const reason = await input({ message: 'Reason (recorded in the journal):', default: 'go ahead' }, { output })
+  const reason = await input(
+    { message: 'Reason (recorded in the journal):', default: 'go ahead' },
+    { output },
+  )
   return { operator, reason }
 }

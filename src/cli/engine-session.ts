@@ -12,7 +12,9 @@ export async function withEngineSession(
 ): Promise<RunOutcome> {
   const { chooseRenderer } = await import('../render/index.js')
   const renderer = await chooseRenderer({ json, stream: process.stdout, env: process.env })
-  const interrupt = interruptOnCtrlC((message) => renderer.event({ type: 'notice', level: 'warning', message }))
+  const interrupt = interruptOnCtrlC((message) =>
+    renderer.event({ type: 'notice', level: 'warning', message }),
+  )
   try {
     return await work(renderer, interrupt)
   } catch (error) {
