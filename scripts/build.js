@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { build } from 'esbuild'
 
-const BUNDLED = withDependencies(['@oclif/core', 'zod', 'yaml', 'fastest-levenshtein'])
+const BUNDLED = withDependencies(['@oclif/core', 'zod', 'yaml', 'js-yaml', 'fastest-levenshtein'])
 const packageName = (spec) =>
   spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]
 

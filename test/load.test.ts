@@ -299,3 +299,31 @@ phases: [{ id: p, steps: [{ id: s, uses: noop }] }]
     )
   })
 })
+
+describe('the quick YAML path', () => {
+  test('reads every example runbook to the same value as the thorough parser', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs')
+    const { parse } = await import('yaml')
+    const { Diagnostics, SourceText } = await import('../src/runbook/diagnostics.ts')
+    const { parseYaml } = await import('../src/runbook/yaml-source.ts')
+    const folder = join(import.meta.dirname, '..', 'runbooks')
+    for (const name of readdirSync(folder)) {
+      const text = readFileSync(join(folder, name), 'utf8')
+      const parsed = parseYaml(new SourceText(name, text), new Diagnostics())
+      assert.deepEqual(parsed?.value, parse(text, { merge: true }), name)
+    }
+  })
+
+  test('positions found after a quick parse point at the right place', () => {
+    const { lines } = load(`${header}phases:
+  - id: p
+    steps:
+      - id: a
+        uses: noop
+        with: { mesage: hi }
+`)
+    assert.deepEqual(lines, [
+      "8:17 error: unknown key 'mesage' in phases[0].steps[0].with\n  hint: did you mean 'message'?",
+    ])
+  })
+})

@@ -20,7 +20,7 @@ export const needsList = (needs: string | string[] | undefined): string[] =>
  */
 export function checkGraph(runbook: RunbookDocument, doc: YamlValue, diags: Diagnostics): StepIndex {
   const index: StepIndex = { phaseOf: new Map(), phaseOrder: new Map(), needsOf: new Map() }
-  const stepPlace = new Map<string, string>()
+  const stepPlace = new Map<string, () => string>()
 
   runbook.phases.forEach((phase, p) => {
     if (index.phaseOrder.has(phase.id)) {
@@ -41,12 +41,16 @@ export function checkGraph(runbook: RunbookDocument, doc: YamlValue, diags: Diag
         diags.error(
           doc.source,
           doc.offsetOf(['phases', p, 'steps', s, 'id']),
-          `duplicate step id '${step.id}' (also ${stepPlace.get(step.id)})`,
+          `duplicate step id '${step.id}' (also ${stepPlace.get(step.id)?.()})`,
           'step ids are unique across the whole runbook: steps.<id> refers to one step',
         )
         return
       }
-      stepPlace.set(step.id, `${phase.id}.${step.id}, line ${line(doc, ['phases', p, 'steps', s, 'id'])}`)
+      // Described only if a duplicate turns up: positions cost a full parse on the quick path.
+      stepPlace.set(
+        step.id,
+        () => `${phase.id}.${step.id}, line ${line(doc, ['phases', p, 'steps', s, 'id'])}`,
+      )
       index.phaseOf.set(step.id, phase.id)
       index.needsOf.set(step.id, needsList(step.needs))
     })
@@ -69,18 +73,19 @@ function checkNeeds(
   phase.steps.forEach((step, s) => {
     const needs = needsList(step.needs)
     needs.forEach((need, n) => {
-      const at = doc.offsetOf(
-        typeof step.needs === 'string'
-          ? ['phases', p, 'steps', s, 'needs']
-          : ['phases', p, 'steps', s, 'needs', n],
-      )
+      const at = () =>
+        doc.offsetOf(
+          typeof step.needs === 'string'
+            ? ['phases', p, 'steps', s, 'needs']
+            : ['phases', p, 'steps', s, 'needs', n],
+        )
       const owner = index.phaseOf.get(need)
       if (need === step.id) {
-        diags.error(doc.source, at, `step '${step.id}' needs itself`)
+        diags.error(doc.source, at(), `step '${step.id}' needs itself`)
       } else if (owner === undefined) {
         diags.error(
           doc.source,
-          at,
+          at(),
           `needs '${need}': no step has that id`,
           didYouMean(
             need,
@@ -91,7 +96,7 @@ function checkNeeds(
         const later = (index.phaseOrder.get(owner) ?? 0) > p
         diags.error(
           doc.source,
-          at,
+          at(),
           `needs '${need}': that step is in phase '${owner}', not '${phase.id}'`,
           later
             ? `phase '${owner}' runs after '${phase.id}'; move one of the steps`
