@@ -48,7 +48,7 @@ export default class Unlock extends SwitchyardCommand {
     const dir = runDir(stateDir, holder.runId)
     if (existsSync(dir)) {
       const { journal } = Journal.open(dir)
-      await journal.append({ type: 'lock-broken', by: `${me.operator}@${me.host}`, holder })
+      await journal.append({ type: 'lock-broken', by: `${me.operator}@${me.host}`, holder }).durable
       await journal.close()
     }
     this.log(`lock on ${args.runbook} broken (it was held by ${who})`)

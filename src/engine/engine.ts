@@ -3,6 +3,7 @@ import { hostname, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ExitCode, SwitchyardError } from '../errors.js'
+import type { Scope } from '../runbook/expressions.js'
 import type { Phase, Runbook, Step } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
 import { stepTypes as registeredStepTypes } from '../steps/index.js'
@@ -13,6 +14,7 @@ import { JOURNAL_FILE, Journal, readJournal } from './journal.js'
 import { acquireLock } from './lock.js'
 import type { Observer, RunOutcome } from './observer.js'
 import { runPhase } from './phase.js'
+import { createScope } from './resolve.js'
 import { compensationPlan, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { Redactor, resolveSecrets } from './secrets.js'
@@ -146,7 +148,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
         next: [],
       })
     }
-    await log.record({ type: 'run-resumed', ...who })
+    log.note({ type: 'run-resumed', ...who })
     const run = runContext(options, log, secrets, redactor, who, workdir, {
       dryRun: false,
       retrySteps: options.retrySteps,
@@ -237,7 +239,7 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
         await log.record({ type: 'approval-granted', phase: phase.id, ...approval })
       } catch (error) {
         const info = errorInfo(run, error)
-        await log.record({ type: 'run-paused', reason: info.message })
+        log.note({ type: 'run-paused', reason: info.message })
         const exitCode = error instanceof SwitchyardError ? error.exitCode : ExitCode.refused
         return {
           status: 'paused',
@@ -247,12 +249,11 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
         }
       }
     }
-    if (log.state.phases[phase.id]?.status !== 'running')
-      await log.record({ type: 'phase-started', phase: phase.id })
+    if (log.state.phases[phase.id]?.status !== 'running') log.note({ type: 'phase-started', phase: phase.id })
     const result = await runPhase(run, phase)
     if (result.kind === 'interrupted') return paused(run, 'interrupted by the operator (Ctrl-C)', [resume])
     if (result.kind === 'blocked') {
-      await log.record({ type: 'run-paused', reason: result.reason })
+      log.note({ type: 'run-paused', reason: result.reason })
       return {
         status: 'paused',
         exitCode: ExitCode.refused,
@@ -261,9 +262,9 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
       }
     }
     if (result.kind === 'failed') return onFailure(run, phase, result.step, result.error.message)
-    await log.record({ type: 'phase-completed', phase: phase.id })
+    log.note({ type: 'phase-completed', phase: phase.id })
     if (until === phase.id && !run.dryRun) {
-      await log.record({ type: 'run-paused', reason: `stopped after phase ${phase.id} as asked (--until)` })
+      log.note({ type: 'run-paused', reason: `stopped after phase ${phase.id} as asked (--until)` })
       return {
         status: 'paused',
         exitCode: ExitCode.ok,
@@ -279,12 +280,12 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
       message: 'dry run complete: nothing was changed',
       next: [],
     }
-  await log.record({ type: 'run-completed' })
+  log.note({ type: 'run-completed' })
   return { status: 'completed', exitCode: ExitCode.ok, message: `run ${id} completed`, next: [] }
 }
 
 async function paused(run: RunContext, reason: string, next: string[]): Promise<Partial> {
-  await run.log.record({ type: 'run-paused', reason })
+  run.log.note({ type: 'run-paused', reason })
   return { status: 'paused', exitCode: ExitCode.runFailed, message: `paused: ${reason}`, next }
 }
 
@@ -307,7 +308,7 @@ async function onFailure(run: RunContext, phase: Phase, step: string, error: str
     return { ...outcome, exitCode: ExitCode.runFailed, message: `${failure}; ${outcome.message}` }
   }
   if (phase.onFailure === 'abort') {
-    await log.record({ type: 'run-failed', error: { message: `${failure}: ${error}` } })
+    log.note({ type: 'run-failed', error: { message: `${failure}: ${error}` } })
     return {
       status: 'failed',
       exitCode: ExitCode.runFailed,
@@ -315,7 +316,7 @@ async function onFailure(run: RunContext, phase: Phase, step: string, error: str
       next: [`switchyard rollback ${id} --to ${point}`, `switchyard status ${id}`],
     }
   }
-  await log.record({ type: 'run-paused', reason: failure })
+  log.note({ type: 'run-paused', reason: failure })
   return {
     status: 'paused',
     exitCode: ExitCode.runFailed,
@@ -390,7 +391,16 @@ function runContext(
     retrySteps: extra.retrySteps ?? new Set(),
     skipSteps: extra.skipSteps ?? new Map(),
     stepContext: (step, signal) => stepContext(run, step, signal),
+    scope: () => {
+      scope ??= createScope(options.runbook, log, secrets, {
+        id: log.state.runId,
+        operator: who.operator,
+        dryRun: extra.dryRun,
+      })
+      return scope
+    },
   }
+  let scope: Scope | undefined
   return run
 }
 

@@ -7,15 +7,18 @@ import { applyEvent, foldJournal, type RunState } from './state.js'
 
 /** Where a run's events go: the durable journal, or memory for a dry run (which writes nothing). */
 export interface EventSink {
-  append(event: NewEvent): Promise<JournalEvent>
+  append(event: NewEvent): { event: JournalEvent; durable: Promise<void> }
   close(): Promise<void>
 }
 
 export class MemorySink implements EventSink {
   private seq = 0
 
-  async append(event: NewEvent): Promise<JournalEvent> {
-    return { seq: ++this.seq, at: new Date().toISOString(), ...event } as JournalEvent
+  append(event: NewEvent): { event: JournalEvent; durable: Promise<void> } {
+    return {
+      event: { seq: ++this.seq, at: new Date().toISOString(), ...event } as JournalEvent,
+      durable: Promise.resolve(),
+    }
   }
 
   async close(): Promise<void> {}
@@ -31,12 +34,20 @@ export const journalSink = (journal: Journal): EventSink => ({
  * The live state is the same fold `status` computes from the file, so the two cannot disagree.
  */
 export class RunLog {
+  /** Step outputs as expressions read them (`steps.<id>.outputs`), kept current event by event. */
+  readonly outputs: Record<string, { outputs: Record<string, unknown> }> = {}
+  private writeFailure: unknown
+  private lastDurable: Promise<void> = Promise.resolve()
+
   private constructor(
     private readonly sink: EventSink,
     private readonly redactor: Redactor,
     private readonly observer: Observer,
     readonly state: RunState,
-  ) {}
+  ) {
+    for (const [id, s] of Object.entries(state.steps))
+      if (s.outputs) this.outputs[id] = { outputs: s.outputs }
+  }
 
   static async start(
     sink: EventSink,
@@ -45,7 +56,8 @@ export class RunLog {
     first: Extract<NewEvent, { type: 'run-started' }>,
     runbook: Runbook,
   ): Promise<RunLog> {
-    const event = await sink.append(redactor.value(first))
+    const { event, durable } = sink.append(redactor.value(first))
+    await durable
     const log = new RunLog(sink, redactor, observer, foldJournal([event]))
     observer.start(runbook, log.state)
     observer.event(event)
@@ -64,10 +76,30 @@ export class RunLog {
     return log
   }
 
-  async record(event: NewEvent): Promise<JournalEvent> {
-    const full = await this.sink.append(this.redactor.value(event))
+  /**
+   * Journals an event and folds it into the live state at once. Durability is awaited only where a
+   * side effect follows (`record`); elsewhere (`note`) the event rides in the next batch, and any
+   * later durable event implies it is on disk too. That is what keeps a chain of steps at about
+   * one fsync per step.
+   */
+  note(event: NewEvent): JournalEvent {
+    if (this.writeFailure) throw this.writeFailure
+    const { event: full, durable } = this.sink.append(this.redactor.value(event))
+    this.lastDurable = durable.catch((error) => {
+      this.writeFailure ??= error
+    })
     applyEvent(this.state, full)
+    if (full.type === 'step-applied' || full.type === 'step-rehearsed')
+      this.outputs[full.step] = { outputs: full.outputs }
     this.observer.event(full)
+    return full
+  }
+
+  /** Journals an event and waits until it, and every event before it, is on disk. */
+  async record(event: NewEvent): Promise<JournalEvent> {
+    const full = this.note(event)
+    await this.lastDurable
+    if (this.writeFailure) throw this.writeFailure
     return full
   }
 
@@ -76,7 +108,8 @@ export class RunLog {
     this.observer.event(this.redactor.value(event))
   }
 
-  close(): Promise<void> {
-    return this.sink.close()
+  async close(): Promise<void> {
+    await this.sink.close()
+    if (this.writeFailure) throw this.writeFailure
   }
 }

@@ -59,18 +59,25 @@ export class Journal {
     return { journal: new Journal(path, fd, events.at(-1)?.seq ?? 0), events, warnings }
   }
 
-  /** Appends one event; resolves once it is on disk. */
-  append<E extends NewEvent>(event: E, now: Date = new Date()): Promise<JournalEvent> {
-    if (this.closed) return Promise.reject(new Error('journal is closed'))
+  /**
+   * Appends one event. The event (with its seq) is returned at once; `durable` resolves when it is
+   * on disk. A later event becoming durable implies every earlier one is: writes keep their order.
+   */
+  append<E extends NewEvent>(
+    event: E,
+    now: Date = new Date(),
+  ): { event: JournalEvent; durable: Promise<void> } {
+    if (this.closed) throw new Error('journal is closed')
     const full = { seq: this.nextSeq++, at: now.toISOString(), ...event } as JournalEvent
     const line = `${JSON.stringify(full)}\n`
-    return new Promise<void>((resolve, reject) => {
+    const durable = new Promise<void>((resolve, reject) => {
       this.pending.push({ line, resolve, reject })
       if (!this.flushing) {
         this.flushing = true
         setImmediate(() => this.flush())
       }
-    }).then(() => full)
+    })
+    return { event: full, durable }
   }
 
   private flush(): void {

@@ -20,51 +20,78 @@ function satisfied(s: StepState | undefined): boolean {
 
 /**
  * Runs a phase's step graph: a step starts once everything it needs is satisfied, at most
- * `concurrency` at a time; a failure skips its dependents, naming the root cause once.
+ * `concurrency` at a time, in file order among those ready. A failure skips its dependents
+ * (transitively), naming the root cause once. Work per step is constant, whatever the phase's size.
  */
 export async function runPhase(run: RunContext, phase: Phase): Promise<PhaseResult> {
   const { log } = run
-  const byId = new Map(phase.steps.map((s) => [s.id, s]))
-  /** Step -> the step whose failure keeps it from running. */
-  const blockedBy = new Map<string, string>()
-  const running = new Map<string, Promise<void>>()
+  const isDone = (id: string) => satisfied(log.state.steps[id])
+  const inPhase = new Set(phase.steps.map((s) => s.id))
+  const waitingOn = new Map<string, number>()
+  const dependents = new Map<string, Step[]>()
+  const ready: Step[] = []
+  let readAt = 0
+
+  for (const step of phase.steps) {
+    if (isDone(step.id)) continue
+    const open = step.needs.filter((need) => inPhase.has(need) && !isDone(need))
+    for (const need of open) {
+      const list = dependents.get(need)
+      if (list) list.push(step)
+      else dependents.set(need, [step])
+    }
+    waitingOn.set(step.id, open.length)
+    if (open.length === 0) ready.push(step)
+  }
+
+  const running = new Set<Promise<void>>()
   let firstFailure: { step: string; error: ErrorInfo } | undefined
   let decision: { reason: string; hint: string } | undefined
 
-  const isDone = (id: string) => satisfied(log.state.steps[id])
-  const todo = phase.steps.filter((s) => !isDone(s.id))
-
-  const start = (step: Step) => {
-    const task = runStep(run, step).then((result) => {
-      running.delete(step.id)
-      if (result.kind === 'failed') {
-        blockedBy.set(step.id, step.id)
-        firstFailure ??= { step: step.id, error: result.error }
-      } else if (result.kind === 'blocked') {
-        blockedBy.set(step.id, step.id)
-        decision ??= { reason: result.reason, hint: result.hint }
-      }
-    })
-    running.set(step.id, task)
+  /** Everything downstream of a step that did not succeed is skipped, naming the root once. */
+  const skipDownstream = (root: string, from: string, journal: boolean) => {
+    const pending = [...(dependents.get(from) ?? [])]
+    const seen = new Set<string>()
+    while (pending.length > 0) {
+      const step = pending.pop() as Step
+      if (seen.has(step.id)) continue
+      seen.add(step.id)
+      waitingOn.set(step.id, Number.POSITIVE_INFINITY)
+      if (journal) log.note({ type: 'step-skipped', step: step.id, reason: 'upstream', upstream: root })
+      pending.push(...(dependents.get(step.id) ?? []))
+    }
   }
 
-  for (;;) {
-    for (const step of todo) {
-      if (running.has(step.id) || isDone(step.id) || blockedBy.has(step.id)) continue
-      const failedNeed = step.needs.find((need) => blockedBy.has(need))
-      if (failedNeed !== undefined) {
-        const root = blockedBy.get(failedNeed) as string
-        blockedBy.set(step.id, root)
-        if (log.state.steps[root]?.status === 'failed')
-          await log.record({ type: 'step-skipped', step: step.id, reason: 'upstream', upstream: root })
-        continue
+  const finished = (step: Step, result: Awaited<ReturnType<typeof runStep>>) => {
+    if (result.kind === 'done' && isDone(step.id)) {
+      for (const next of dependents.get(step.id) ?? []) {
+        const left = (waitingOn.get(next.id) ?? 0) - 1
+        waitingOn.set(next.id, left)
+        if (left === 0) ready.push(next)
       }
-      if (run.interrupt.stopRequested || decision || (firstFailure && !run.dryRun)) continue
-      if (running.size >= phase.concurrency) continue
-      if (step.needs.every((need) => isDone(need) || !byId.has(need))) start(step)
+      return
+    }
+    if (result.kind === 'failed') {
+      firstFailure ??= { step: step.id, error: result.error }
+      skipDownstream(step.id, step.id, true)
+    } else if (result.kind === 'blocked') {
+      decision ??= { reason: result.reason, hint: result.hint }
+      skipDownstream(step.id, step.id, false)
+    }
+  }
+
+  const mayStart = () => !run.interrupt.stopRequested && !decision && !(firstFailure && !run.dryRun)
+  for (;;) {
+    while (readAt < ready.length && running.size < phase.concurrency && mayStart()) {
+      const step = ready[readAt++] as Step
+      const task: Promise<void> = runStep(run, step).then((result) => {
+        running.delete(task)
+        finished(step, result)
+      })
+      running.add(task)
     }
     if (running.size === 0) break
-    await Promise.race(running.values())
+    await Promise.race(running)
   }
 
   if (decision) return { kind: 'blocked', ...decision }

@@ -83,14 +83,14 @@ export async function rollBack(
   force: boolean,
 ): Promise<RollbackResult> {
   const { log } = run
-  await log.record({ type: 'rollback-started', to, force, ...run.who })
+  log.note({ type: 'rollback-started', to, force, ...run.who })
   let undone = 0
   for (const item of items) {
     const step = run.runbook.phases.flatMap((p) => p.steps).find((s) => s.id === item.step) as Step
     const s = log.state.steps[item.step]
     if (s?.status === 'compensated') continue
     if (item.how === 'nothing') {
-      await log.record({ type: 'step-compensated', step: item.step })
+      log.note({ type: 'step-compensated', step: item.step })
       continue
     }
     if (item.how === 'manual') {
@@ -106,11 +106,11 @@ export async function rollBack(
           },
           run.who.operator,
         )
-        await log.record({ type: 'manual-undo-confirmed', step: item.step, operator: approval.operator })
+        log.note({ type: 'manual-undo-confirmed', step: item.step, operator: approval.operator })
         undone++
       } catch (error) {
         const info = errorInfo(run, error)
-        await log.record({ type: 'run-paused', reason: `rollback waits for a manual undo of ${item.step}` })
+        log.note({ type: 'run-paused', reason: `rollback waits for a manual undo of ${item.step}` })
         return { kind: 'paused', step: item.step, message: info.message, hint: info.hint ?? '' }
       }
       continue
@@ -126,14 +126,14 @@ export async function rollBack(
         params,
         log.state.steps[item.step]?.undo ?? [],
       )
-      await log.record({ type: 'step-compensated', step: item.step })
+      log.note({ type: 'step-compensated', step: item.step })
       undone++
     } catch (error) {
       const info = errorInfo(run, error)
-      await log.record({ type: 'compensation-failed', step: item.step, error: info })
+      log.note({ type: 'compensation-failed', step: item.step, error: info })
       return { kind: 'failed', step: item.step, message: info.message }
     }
   }
-  await log.record({ type: 'rollback-completed', to })
+  log.note({ type: 'rollback-completed', to })
   return { kind: 'completed', undone }
 }

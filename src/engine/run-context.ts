@@ -1,3 +1,4 @@
+import type { Scope } from '../runbook/expressions.js'
 import type { Runbook, Step } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
 import type { ApprovalPolicy } from './approvals.js'
@@ -37,6 +38,8 @@ export interface RunContext {
   retrySteps: ReadonlySet<string>
   /** resume --skip-step: skip these, with the operator's reason. */
   skipSteps: ReadonlyMap<string, string>
+  /** What expressions read, as of now (built once, kept current by the run log). */
+  scope(): Scope
   /** Builds the context handed to a step's plan/apply/verify/compensate. */
   stepContext(step: Step, signal: AbortSignal): StepContext
 }

@@ -51,10 +51,9 @@ export function pickRun(stateDir: string, runId: string | undefined, purpose: st
     const { state } = loadRunState(stateDir, id)
     if (state.status !== 'completed') return id
   }
-  throw new InvalidInputError(`no unfinished run in ${stateDir} to ${purpose}`, {
-    hint:
-      ids.length > 0
-        ? `name one: switchyard ${purpose} ${ids[0]}`
-        : 'start one with switchyard run <runbook>',
+  // Every run has finished: resume names the latest, and says there is nothing left to do.
+  if (ids[0]) return ids[0]
+  throw new InvalidInputError(`no run in ${stateDir} to ${purpose}`, {
+    hint: 'start one with switchyard run <runbook>, or point --state-dir at the folder that holds the runs',
   })
 }

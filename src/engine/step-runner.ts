@@ -4,7 +4,7 @@ import { formatDuration } from '../runbook/duration.js'
 import type { Step } from '../runbook/model.js'
 import type { Plan, StepDefinition, StepImplementation } from '../steps/contract.js'
 import type { Change, ErrorInfo } from './events.js'
-import { buildScope, evaluateCondition, resolveValue } from './resolve.js'
+import { evaluateCondition, resolveValue } from './resolve.js'
 import type { RunContext } from './run-context.js'
 
 export type StepResult =
@@ -29,11 +29,7 @@ export class StalePlanError extends SwitchyardError {
 export function resolveParams(run: RunContext, step: Step): { definition: StepDefinition; params: unknown } {
   const definition = run.stepTypes.get(step.uses)
   if (!definition) throw new SwitchyardError(`step ${step.id}: unknown step type ${step.uses}`)
-  const scope = buildScope(run.runbook, run.log.state, run.secrets, {
-    id: run.log.state.runId,
-    operator: run.who.operator,
-    dryRun: run.dryRun,
-  })
+  const scope = run.scope()
   const resolved = resolveValue(step.with, scope)
   const parsed = definition.params.safeParse(resolved)
   if (!parsed.success) {
@@ -47,11 +43,7 @@ export function resolveParams(run: RunContext, step: Step): { definition: StepDe
 
 export function conditionHolds(run: RunContext, step: Step): boolean {
   if (step.if === undefined) return true
-  const scope = buildScope(run.runbook, run.log.state, run.secrets, {
-    id: run.log.state.runId,
-    operator: run.who.operator,
-    dryRun: run.dryRun,
-  })
+  const scope = run.scope()
   return evaluateCondition(step.if, scope)
 }
 
@@ -91,7 +83,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
 
   const skipReason = run.skipSteps.get(step.id)
   if (skipReason !== undefined) {
-    await log.record({
+    log.note({
       type: 'step-skipped',
       step: step.id,
       reason: 'operator',
@@ -106,15 +98,15 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
   let implementation: StepImplementation
   try {
     if (!conditionHolds(run, step)) {
-      await log.record({ type: 'step-skipped', step: step.id, reason: 'condition' })
+      log.note({ type: 'step-skipped', step: step.id, reason: 'condition' })
       return { kind: 'done' }
     }
     ;({ definition, params } = resolveParams(run, step))
     implementation = await definition.load()
   } catch (error) {
     const info = errorInfo(run, error)
-    await log.record({ type: 'step-started', step: step.id, attempt: (previous?.attempts ?? 0) + 1 })
-    await log.record({
+    log.note({ type: 'step-started', step: step.id, attempt: (previous?.attempts ?? 0) + 1 })
+    log.note({
       type: 'step-failed',
       step: step.id,
       attempt: (previous?.attempts ?? 0) + 1,
@@ -130,7 +122,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
     await pRetry(
       async () => {
         attempt++
-        await log.record({ type: 'step-started', step: step.id, attempt })
+        log.note({ type: 'step-started', step: step.id, attempt })
         const timeout = AbortSignal.timeout(step.timeoutMs)
         const signal = AbortSignal.any([run.interrupt.signal, timeout])
         const ctx = run.stepContext(step, signal)
@@ -138,7 +130,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
           const plan: Plan = await bounded(implementation.plan(ctx, params), signal)
           await log.record({ type: 'step-planned', step: step.id, changes: plan.changes })
           if (run.dryRun) {
-            await log.record({ type: 'step-rehearsed', step: step.id, outputs: plan.outputs ?? {} })
+            log.note({ type: 'step-rehearsed', step: step.id, outputs: plan.outputs ?? {} })
             return
           }
           const saved = run.expectedPlan?.steps[step.id]
@@ -147,7 +139,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
           if (recovering) {
             recovering = false
             if (plan.changes.length === 0) {
-              await log.record({
+              log.note({
                 type: 'step-applied',
                 step: step.id,
                 outputs: plan.outputs ?? {},
@@ -160,7 +152,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
           }
           const outputs = await bounded(implementation.apply(ctx, params, plan), signal)
           if (implementation.verify) await bounded(implementation.verify(ctx, params), signal)
-          await log.record({ type: 'step-applied', step: step.id, outputs: run.redactor.value(outputs) })
+          log.note({ type: 'step-applied', step: step.id, outputs: run.redactor.value(outputs) })
         } catch (error) {
           if (timeout.aborted && !run.interrupt.signal.aborted)
             throw new StepTimeoutError(`step ${step.id} timed out after ${formatDuration(step.timeoutMs)}`, {
@@ -183,7 +175,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
           if (error instanceof DecisionNeeded) return
           const willRetry =
             retriesLeft > 0 && !(error instanceof StalePlanError) && !run.interrupt.stopRequested
-          await log.record({
+          log.note({
             type: 'step-failed',
             step: step.id,
             attempt,
@@ -203,9 +195,9 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
       }
     const info = errorInfo(run, error)
     if (log.state.steps[step.id]?.status !== 'failed')
-      await log.record({ type: 'step-failed', step: step.id, attempt, error: info, willRetry: false })
+      log.note({ type: 'step-failed', step: step.id, attempt, error: info, willRetry: false })
     if (step.continueOnError) {
-      await log.record({ type: 'step-continued', step: step.id })
+      log.note({ type: 'step-continued', step: step.id })
       return { kind: 'done' }
     }
     return { kind: 'failed', error: info }
