@@ -512,10 +512,7 @@ describe('listr renderer', () => {
     await renderer.finish({ ...pausedOutcome, status: 'rehearsed', message: 'dry run complete', next: [] })
     const { log } = taskLog(out.text())
     const outputs = of(log, 'Take a snapshot').filter((e) => e.event === 'OUTPUT')
-    assert.equal(
-      outputs.at(-1)?.data,
-      'create vol-1: snapshot of 40 GiB\nupdate gift.example.com: onprem 100 -> 90 (manual undo)',
-    )
+    assert.equal(outputs.at(-1)?.data, 'snapshot of 40 GiB\nonprem 100 -> 90  [rollback: manual]')
     assert.equal(finalState(log, 'Take a snapshot'), 'COMPLETED')
   })
 

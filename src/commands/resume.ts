@@ -35,6 +35,7 @@ export default class Resume extends SwitchyardCommand {
       helpValue: 'STEP',
       dependsOn: ['reason'],
     }),
+    until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
     reason: Flags.string({ description: 'Why the steps are skipped (journaled)', helpValue: 'TEXT' }),
     runbook: Flags.string({
       description: 'Use this runbook file instead of the one the run started from',
@@ -75,6 +76,7 @@ export default class Resume extends SwitchyardCommand {
         approvals: approvalTerms(flags, who.operator, observer),
         retrySteps: new Set(flags['retry-step'] ?? []),
         skipSteps: new Map((flags['skip-step'] ?? []).map((id) => [id, flags.reason ?? ''])),
+        ...(flags.until ? { until: flags.until } : {}),
       }),
     )
     this.exit(outcome.exitCode)

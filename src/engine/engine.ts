@@ -39,6 +39,7 @@ export interface RunOptions extends EngineOptions {
 
 export interface ResumeOptions extends EngineOptions {
   runId: string
+  until?: string
   retrySteps?: ReadonlySet<string>
   skipSteps?: ReadonlyMap<string, string>
 }
@@ -154,7 +155,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
       retrySteps: options.retrySteps,
       skipSteps: options.skipSteps,
     })
-    return await finish(options.observer, log, await drive(run, log.state.until))
+    return await finish(options.observer, log, await drive(run, options.until ?? log.state.until))
   } finally {
     release()
   }

@@ -66,7 +66,9 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
     if (changes.length === 0 && s.undo.length === 0) how = 'nothing'
     else if (definition) {
       try {
-        if (definition.reversible(resolveParams(run, step).params)) how = 'compensate'
+        // A reversible step records undo data before it changes anything: none recorded, nothing changed.
+        if (definition.reversible(resolveParams(run, step).params))
+          how = s.undo.length > 0 ? 'compensate' : 'nothing'
       } catch {
         how = 'manual'
       }

@@ -18,8 +18,9 @@ export function skipMessageFromState(reason: string | undefined): string {
   return reason.startsWith('skipped') ? reason : `skipped: ${reason}`
 }
 
+/** The summary is the operator's line ("onprem 100 -> 90, aws 0 -> 10"); action and target are for machines. */
 export function changeLine(change: Change): string {
-  return `${change.action} ${change.target}: ${change.summary}${change.manualUndo ? ' (manual undo)' : ''}`
+  return `${change.summary}${change.manualUndo ? '  [rollback: manual]' : ''}`
 }
 
 export function progressText(progress: { percent?: number; message?: string }): string {
