@@ -369,3 +369,31 @@ phases:
     assert.ok(!allBytes(join(dir, '.switchyard')).includes(canary), 'state dir is clean')
   })
 })
+
+describe('the README quick start', () => {
+  test('plan, run --until, resume, rollback and resume again move the demo site and back', () => {
+    const dir = workspace()
+    writeFileSync(
+      join(dir, 'quickstart.yaml'),
+      readFileSync(join(import.meta.dirname, '..', 'runbooks', 'quickstart.yaml')),
+    )
+    const env = { QUICKSTART_TOKEN: 'quickstart-canary-value' }
+    const step = (args: string[], code = 0) => {
+      const r = switchyard(dir, args, env)
+      assert.equal(r.code, code, `${args.join(' ')}\n${r.stdout}${r.stderr}`)
+      assert.ok(!(r.stdout + r.stderr).includes(env.QUICKSTART_TOKEN))
+      return r
+    }
+    assert.match(step(['plan', 'quickstart.yaml']).stdout, /5 change\(s\), 2 of them not undone by rollback/)
+    assert.equal(existsSync(join(dir, 'demo')), false, 'plan changes nothing')
+    step(['run', 'quickstart.yaml', '--until', 'preflight'])
+    step(['resume', '--approve', 'traffic', '--until', 'traffic'])
+    assert.equal(readFileSync(join(dir, 'demo', 'weights'), 'utf8').trim(), 'onprem 0 aws 100')
+    assert.match(step(['rollback', '--to', 'preflight', '--dry-run']).stdout, /undo\s+traffic\.shift/)
+    step(['rollback', '--to', 'preflight'])
+    assert.equal(readFileSync(join(dir, 'demo', 'weights'), 'utf8').trim(), 'onprem 100 aws 0')
+    step(['resume', '--approve', 'traffic'])
+    assert.deepEqual(readdirSync(join(dir, 'demo')).sort(), ['aws', 'onprem.retired', 'weights'])
+    assert.match(step(['status']).stdout, /: completed/)
+  })
+})
