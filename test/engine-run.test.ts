@@ -397,3 +397,141 @@ describe('the README quick start', () => {
     assert.match(step(['status']).stdout, /: completed/)
   })
 })
+
+describe('interruptions', () => {
+  const runbook = `version: 1
+name: interruptible
+phases:
+  - id: one
+    steps:
+      - { id: slow, uses: exec, with: { command: sh, args: [-c, 'sleep 2; touch slow-done'] } }
+      - { id: next, uses: exec, needs: slow, with: { command: touch, args: [next-ran] } }
+`
+  const waitFor = async (check: () => boolean) => {
+    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+  }
+
+  test('Ctrl-C once lets the running step finish, starts nothing new, pauses and says how to resume', async () => {
+    const dir = workspace()
+    writeRunbook(dir, runbook)
+    const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
+    await waitFor(() => run.output().includes('one.slow started'))
+    run.child.kill('SIGINT')
+    const result = await run.done
+    assert.equal(result.code, 1, result.stdout + result.stderr)
+    assert.equal(existsSync(join(dir, 'slow-done')), true, 'the running step reached its end')
+    assert.equal(existsSync(join(dir, 'next-ran')), false, 'no new step started')
+    assert.match(result.stdout, /interrupted by the operator \(Ctrl-C\)/)
+    assert.match(result.stdout, /switchyard resume \S+/)
+    assert.equal(journalEvents(dir).at(-1)?.type, 'run-paused')
+    assert.equal(switchyard(dir, ['resume']).code, 0)
+    assert.equal(existsSync(join(dir, 'next-ran')), true)
+  })
+
+  test('Ctrl-C twice aborts the running step through its signal and journals it', async () => {
+    const dir = workspace()
+    writeRunbook(dir, runbook.replace('sleep 2', 'sleep 30'))
+    const started = Date.now()
+    const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
+    await waitFor(() => run.output().includes('one.slow started'))
+    run.child.kill('SIGINT')
+    await waitFor(() => run.output().includes('Ctrl-C again'))
+    run.child.kill('SIGINT')
+    const result = await run.done
+    assert.ok(Date.now() - started < 15_000, 'did not wait for sleep 30')
+    assert.equal(result.code, 1)
+    const events = journalEvents(dir)
+    assert.ok(events.some((e) => e.type === 'step-failed' && e.step === 'slow'))
+    assert.equal(events.at(-1)?.type, 'run-paused')
+    assert.equal(existsSync(join(dir, 'slow-done')), false)
+  })
+
+  /** Kills a run right after `charge` is planned, before it acts: found from a reference run's journal. */
+  const killAfterPlanned = (text: string): string => {
+    const reference = workspace()
+    writeRunbook(reference, text)
+    assert.equal(switchyard(reference, ['run', 'runbook.yaml']).code, 0)
+    const planned = journalEvents(reference).find((e) => e.type === 'step-planned' && e.step === 'charge')
+    const dir = workspace()
+    writeRunbook(dir, text)
+    const killed = switchyard(dir, ['run', 'runbook.yaml'], {
+      SWITCHYARD_CRASH_AFTER_EVENTS: String(planned?.seq),
+    })
+    assert.equal(killed.signal, 'SIGKILL')
+    assert.equal(lines(join(dir, 'charges')).length, 0, 'killed before the step acted')
+    return dir
+  }
+
+  test('a non-idempotent step cut off mid-apply makes resume stop and ask; --skip-step journals who and why', () => {
+    const dir = killAfterPlanned(`version: 1
+name: careful
+phases:
+  - id: one
+    steps:
+      - { id: charge, uses: exec, with: { command: sh, args: [-c, 'echo charged >> charges'] } }
+      - { id: after, uses: exec, needs: charge, with: { command: touch, args: [after-ran] } }
+`)
+    assert.equal(switchyard(dir, ['unlock', 'careful', '--force']).code, 0)
+    const asked = switchyard(dir, ['resume'])
+    assert.equal(asked.code, 3, asked.stdout + asked.stderr)
+    assert.match(asked.stdout, /charge was interrupted mid-apply and is not idempotent/)
+    assert.match(asked.stdout, /--retry-step charge.*--skip-step charge/)
+    assert.equal(lines(join(dir, 'charges')).length, 0, 'nothing re-applied without a decision')
+    const skipped = switchyard(dir, ['resume', '--skip-step', 'charge', '--reason', 'charged by hand'], {
+      SWITCHYARD_OPERATOR: 'ana',
+    })
+    assert.equal(skipped.code, 0, skipped.stdout + skipped.stderr)
+    const skip = journalEvents(dir).find((e) => e.type === 'step-skipped' && e.step === 'charge')
+    assert.equal(skip?.operator, 'ana')
+    assert.equal(skip?.note, 'charged by hand')
+    assert.equal(existsSync(join(dir, 'after-ran')), true)
+    assert.equal(lines(join(dir, 'charges')).length, 0)
+  })
+
+  test('--retry-step applies the interrupted step again, once', () => {
+    const dir = workspace()
+    writeRunbook(
+      dir,
+      `version: 1
+name: retried
+phases:
+  - id: one
+    steps:
+      - { id: charge, uses: exec, with: { command: sh, args: [-c, 'echo charged >> charges'] } }
+`,
+    )
+    assert.equal(
+      switchyard(dir, ['run', 'runbook.yaml'], { SWITCHYARD_CRASH_AFTER_EVENTS: '2' }).signal,
+      'SIGKILL',
+    )
+    switchyard(dir, ['unlock', 'retried', '--force'])
+    const retried = switchyard(dir, ['resume', '--retry-step', 'charge'])
+    assert.equal(retried.code, 0, retried.stdout + retried.stderr)
+    assert.equal(lines(join(dir, 'charges')).length, 1)
+  })
+
+  test('run --plan refuses a step whose plan changed since it was saved, naming what it sees now', () => {
+    const dir = workspace()
+    writeRunbook(
+      dir,
+      `version: 1
+name: drift
+phases:
+  - id: one
+    steps:
+      - { id: a, uses: exec, with: { command: touch, args: ['\${{ env.TARGET_FILE }}'] } }
+`,
+    )
+    assert.equal(
+      switchyard(dir, ['plan', 'runbook.yaml', '--out', 'plan.json'], { TARGET_FILE: 'old' }).code,
+      0,
+    )
+    const stale = switchyard(dir, ['run', 'runbook.yaml', '--plan', 'plan.json'], { TARGET_FILE: 'new' })
+    assert.notEqual(stale.code, 0)
+    assert.match(
+      stale.stdout,
+      /plan is stale: a now sees run touch new \(the saved plan said run touch old\)/,
+    )
+    assert.equal(existsSync(join(dir, 'new')), false)
+  })
+})

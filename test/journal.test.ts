@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict'
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import type { JournalEvent, NewEvent } from '../src/engine/events.ts'
+import { JOURNAL_FILE, Journal, readJournal } from '../src/engine/journal.ts'
+import { foldJournal } from '../src/engine/state.ts'
+import { tempDir } from './helpers/cli.ts'
+
+const scratch = tempDir('journal')
+after(scratch.cleanup)
+let n = 0
+const runDir = () => join(scratch.dir, `run${++n}`)
+
+const started: NewEvent = {
+  type: 'run-started',
+  runId: 'r1',
+  runbook: { name: 'rb', file: 'rb.yaml', path: '/x/rb.yaml', hash: 'h' },
+  params: { zone: 'Z1' },
+  dryRun: false,
+  operator: 'ana',
+  host: 'h1',
+  pid: 1,
+}
+
+function events(list: NewEvent[]): JournalEvent[] {
+  return list.map(
+    (e, i) =>
+      ({ seq: i + 1, at: new Date(Date.UTC(2026, 10, 26, 2, 0, i)).toISOString(), ...e }) as JournalEvent,
+  )
+}
+
+describe('the fold', () => {
+  test('a run folds to its phases, steps, outputs, approvals and rollback point', () => {
+    const state = foldJournal(
+      events([
+        started,
+        { type: 'approval-granted', phase: 'one', operator: 'ana', reason: 'go', via: 'flag' },
+        { type: 'phase-started', phase: 'one' },
+        { type: 'step-started', step: 'a', attempt: 1 },
+        { type: 'step-planned', step: 'a', changes: [{ action: 'run', target: 'x', summary: 'run x' }] },
+        { type: 'undo-recorded', step: 'a', undo: { before: 1 } },
+        { type: 'step-failed', step: 'a', attempt: 1, error: { message: 'flaky' }, willRetry: true },
+        { type: 'step-started', step: 'a', attempt: 2 },
+        { type: 'step-applied', step: 'a', outputs: { id: 'vol-1' } },
+        { type: 'step-skipped', step: 'b', reason: 'condition' },
+        { type: 'phase-completed', phase: 'one' },
+        { type: 'phase-started', phase: 'two' },
+        { type: 'step-started', step: 'c', attempt: 1 },
+        { type: 'step-failed', step: 'c', attempt: 1, error: { message: 'boom' }, willRetry: false },
+        { type: 'step-skipped', step: 'd', reason: 'upstream', upstream: 'c' },
+        { type: 'run-paused', reason: 'step two.c failed' },
+      ]),
+    )
+    assert.equal(state.status, 'paused')
+    assert.deepEqual(state.completedPhases, ['one'])
+    assert.equal(state.steps.a?.status, 'applied')
+    assert.equal(state.steps.a?.attempts, 2)
+    assert.deepEqual(state.steps.a?.outputs, { id: 'vol-1' })
+    assert.deepEqual(state.steps.a?.undo, [{ before: 1 }])
+    assert.equal(state.steps.a?.appliedSeq, 9)
+    assert.equal(state.steps.b?.skipReason, 'condition was false')
+    assert.equal(state.steps.c?.status, 'failed')
+    assert.equal(state.steps.d?.skipReason, 'upstream c failed')
+    assert.equal(state.approvals[0]?.operator, 'ana')
+    assert.equal(state.pauseReason, 'step two.c failed')
+  })
+
+  test('a step started without an outcome folds as running: resume must re-plan it', () => {
+    const state = foldJournal(events([started, { type: 'step-started', step: 'a', attempt: 1 }]))
+    assert.equal(state.steps.a?.status, 'running')
+    assert.equal(state.status, 'running')
+  })
+
+  test('a completed rollback returns the completed phases to the rollback point', () => {
+    const state = foldJournal(
+      events([
+        started,
+        { type: 'phase-completed', phase: 'one' },
+        { type: 'step-applied', step: 'b', outputs: {} },
+        { type: 'phase-completed', phase: 'two' },
+        { type: 'rollback-started', to: 'one', force: false, operator: 'ana', host: 'h', pid: 2 },
+        { type: 'compensation-started', step: 'b' },
+        { type: 'step-compensated', step: 'b' },
+        { type: 'rollback-completed', to: 'one' },
+      ]),
+    )
+    assert.equal(state.status, 'rolled-back')
+    assert.deepEqual(state.completedPhases, ['one'])
+    assert.equal(state.phases.two?.status, 'pending')
+    assert.equal(state.steps.b?.status, 'compensated')
+  })
+
+  test('a journal must start with run-started', () => {
+    assert.throws(() => foldJournal(events([{ type: 'run-completed' }])), /starts with run-started/)
+  })
+})
+
+describe('the journal file', () => {
+  test('events are durable in order, one JSON object per line, with unbroken seq', async () => {
+    const dir = runDir()
+    const journal = Journal.create(dir)
+    await journal.append(started).durable
+    const concurrent = ['a', 'b', 'c'].map((step) =>
+      journal.append({ type: 'step-started', step, attempt: 1 }),
+    )
+    await Promise.all(concurrent.map((c) => c.durable))
+    await journal.close()
+    const { events: read, warnings } = readJournal(join(dir, JOURNAL_FILE))
+    assert.deepEqual(warnings, [])
+    assert.deepEqual(
+      read.map((e) => e.seq),
+      [1, 2, 3, 4],
+    )
+    assert.equal(readFileSync(join(dir, JOURNAL_FILE), 'utf8').split('\n').length, 5)
+  })
+
+  test('a torn last line (power lost mid-write) is ignored with a warning, and acknowledged on reopen', async () => {
+    const dir = runDir()
+    const journal = Journal.create(dir)
+    await journal.append(started).durable
+    await journal.append({ type: 'phase-started', phase: 'one' }).durable
+    await journal.close()
+    appendFileSync(join(dir, JOURNAL_FILE), '{"seq":3,"at":"2026-11-26T02:00:00.000Z","type":"step-sta')
+    const first = readJournal(join(dir, JOURNAL_FILE))
+    assert.equal(first.events.length, 2)
+    assert.match(first.warnings[0] ?? '', /last line \(3\) is incomplete/)
+
+    const reopened = Journal.open(dir)
+    assert.equal(reopened.events.at(-1)?.type, 'journal-torn-line')
+    await reopened.journal.append({ type: 'step-started', step: 'a', attempt: 1 }).durable
+    await reopened.journal.close()
+    const second = readJournal(join(dir, JOURNAL_FILE))
+    assert.deepEqual(second.warnings, [], 'the torn line stays in the file, acknowledged, never rewritten')
+    assert.deepEqual(
+      second.events.map((e) => e.type),
+      ['run-started', 'phase-started', 'journal-torn-line', 'step-started'],
+    )
+    assert.match(readFileSync(join(dir, JOURNAL_FILE), 'utf8'), /"type":"step-sta\n/)
+    assert.ok(foldJournal(second.events).warnings.some((w) => /line 3 was torn/.test(w)))
+  })
+
+  test('corruption before the last line stops with an error naming the line', async () => {
+    const dir = runDir()
+    const journal = Journal.create(dir)
+    await journal.append(started).durable
+    await journal.append({ type: 'phase-started', phase: 'one' }).durable
+    await journal.append({ type: 'phase-completed', phase: 'one' }).durable
+    await journal.close()
+    const path = join(dir, JOURNAL_FILE)
+    const lines = readFileSync(path, 'utf8').split('\n')
+    lines[1] = lines[1]?.replace('phase-started', 'phase-st\u0000rted').slice(0, 20) ?? ''
+    writeFileSync(path, lines.join('\n'))
+    assert.throws(() => readJournal(path), /corrupt at line 2/)
+  })
+
+  test('a line whose seq does not follow is corruption too (a spliced or duplicated line)', async () => {
+    const dir = runDir()
+    const journal = Journal.create(dir)
+    await journal.append(started).durable
+    await journal.append({ type: 'phase-started', phase: 'one' }).durable
+    await journal.close()
+    const path = join(dir, JOURNAL_FILE)
+    const [first, second] = readFileSync(path, 'utf8').split('\n')
+    writeFileSync(path, `${first}\n${second}\n${second}\n${second}\n`)
+    assert.throws(() => readJournal(path), /corrupt at line 3/)
+  })
+})
