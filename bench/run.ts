@@ -6,14 +6,23 @@
 // bench/report-rss.mjs preloaded. Prints a table and writes BENCHMARKS.md. Exits 0 even when a
 // target is missed: the numbers are the point.
 //
-// Environment: BENCH_RUNS (interleaved rounds, default 21), BENCH_LARGE_RUNS (timed runs of the
-// 20,000-step runbook, default 3), BENCH_MEMORY_RUNS (memory runs per case, default 3),
-// BENCH_KEEP=1 keeps the generated runbooks. In BENCHMARKS.md, notes below NOTES_MARKER are kept.
+// Then the engine benchmark (bench/engine.ts): per-step overhead of the real engine over a plain
+// Promise.all for 1,000 and 10,000 noop steps in three shapes with the journal durable, the cost of
+// the journal's fdatasync per event, memory per completed step, and exec of /bin/true.
+//
+// Environment: BENCH_ONLY=startup|engine runs one part and keeps the other's section of
+// BENCHMARKS.md as it was; BENCH_RUNS (interleaved rounds, default 21), BENCH_LARGE_RUNS (timed
+// runs of the 20,000-step runbook, default 3), BENCH_MEMORY_RUNS (memory runs per case, default
+// 3), BENCH_ENGINE_RUNS (child processes per engine measurement, default 3), BENCH_ENGINE_SIZES
+// (steps per shape, default 1000,10000), BENCH_ENGINE_TSX=1 (engine children run the TypeScript
+// under tsx rather than transpiled to bench/.out: slower, see bench/engine.ts), BENCH_KEEP=1 keeps the generated runbooks. In
+// BENCHMARKS.md, notes below NOTES_MARKER are kept.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { engineMarkdown, runEngineBenchmark } from './engine.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const RUNS = positiveInt('BENCH_RUNS', 21)
@@ -21,6 +30,10 @@ const LARGE_RUNS = positiveInt('BENCH_LARGE_RUNS', 3)
 const MEMORY_RUNS = positiveInt('BENCH_MEMORY_RUNS', 3)
 const RSS_HOOK = join(root, 'bench', 'report-rss.mjs')
 const NOTES_MARKER = '<!-- notes: kept by bench/run.ts -->'
+const ENGINE_MARKER = '<!-- engine: written by bench/run.ts -->'
+const ONLY = process.env.BENCH_ONLY ?? ''
+if (!['', 'startup', 'engine'].includes(ONLY))
+  throw new Error(`BENCH_ONLY must be startup or engine, not '${ONLY}'`)
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -279,11 +292,11 @@ function validates(file: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Main
+// The two parts, and BENCHMARKS.md
 // ---------------------------------------------------------------------------------------------
 
-const dir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'))
-try {
+/** The start-up benchmark: prints its tables and returns its part of BENCHMARKS.md. */
+function startupSection(dir: string): string {
   const small = join(dir, 'small.yaml')
   const medium = join(dir, 'steps-2000.yaml')
   const large = join(dir, 'steps-20000.yaml')
@@ -395,7 +408,7 @@ try {
 
   console.log(`\n${resultTable.join('\n')}\n\n${targetTable.join('\n')}\n\n${verdict}`)
 
-  const markdown = [
+  return [
     '# Benchmarks',
     '',
     'Start-up and scale of the built CLI, as wall clock of real child processes.',
@@ -418,11 +431,72 @@ try {
     verdict,
     '',
   ].join('\n')
-  // Notes written by hand below NOTES_MARKER survive each run.
+}
+
+/** The engine benchmark (bench/engine.ts): prints its tables and returns its part of BENCHMARKS.md. */
+async function engineSection(): Promise<string> {
+  const sizes = (process.env.BENCH_ENGINE_SIZES || '1000,10000').split(',').map((text) => {
+    const n = Number(text)
+    if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_ENGINE_SIZES: '${text}' is not a step count`)
+    return n
+  })
+  const report = await runEngineBenchmark({
+    reps: positiveInt('BENCH_ENGINE_RUNS', 3),
+    sizes,
+    fsyncEvents: 2000,
+    memorySteps: 10_000,
+    execSteps: 200,
+    progress: (text) => console.log(text),
+  })
+  const { markdown, summary } = engineMarkdown(report, treeState())
+  console.log(`\n${summary}`)
+  return markdown
+}
+
+/** The commit measured, and whether src/ had uncommitted changes (src is being optimised). */
+function treeState(): string {
+  const git = (...args: string[]) =>
+    spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? ''
+  const commit = git('rev-parse', '--short', 'HEAD') || 'unknown commit'
+  const changed = git('status', '--porcelain', '--', 'src')
+    .split('\n')
+    .filter((line) => line !== '').length
+  return changed > 0 ? `${commit} with uncommitted changes to ${changed} file(s) in src/` : commit
+}
+
+/** BENCHMARKS.md in parts: the start-up section, the engine section, and the notes kept by hand. */
+function splitBenchmarks(text: string): { startup?: string; engine?: string; notes: string } {
+  const notesAt = text.includes(NOTES_MARKER) ? text.indexOf(NOTES_MARKER) : text.length
+  const engineAt = text.includes(ENGINE_MARKER) ? text.indexOf(ENGINE_MARKER) : notesAt
+  const startup = text.slice(0, engineAt).trim()
+  const engine = text.includes(ENGINE_MARKER)
+    ? text.slice(engineAt + ENGINE_MARKER.length, notesAt).trim()
+    : ''
+  return {
+    ...(startup ? { startup } : {}),
+    ...(engine ? { engine } : {}),
+    notes: text.slice(notesAt),
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+const dir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'))
+try {
   const target = join(root, 'BENCHMARKS.md')
-  const previous = existsSync(target) ? readFileSync(target, 'utf8') : ''
-  const notes = previous.includes(NOTES_MARKER) ? previous.slice(previous.indexOf(NOTES_MARKER)) : ''
-  writeFileSync(target, notes ? `${markdown}\n${notes}` : markdown)
+  const previous = splitBenchmarks(existsSync(target) ? readFileSync(target, 'utf8') : '')
+  // The part not run this time is kept as it was.
+  const startup =
+    ONLY === 'engine'
+      ? (previous.startup ?? '# Benchmarks\n\nStart-up: not run yet (`npm run bench`).')
+      : startupSection(dir)
+  const engine = ONLY === 'startup' ? previous.engine : await engineSection()
+  // Notes written by hand below NOTES_MARKER survive each run.
+  const parts = [startup.trim(), ...(engine ? [`${ENGINE_MARKER}\n${engine.trim()}`] : [])]
+  if (previous.notes) parts.push(previous.notes.trim())
+  writeFileSync(target, `${parts.join('\n\n')}\n`)
   console.log('\nwrote BENCHMARKS.md')
 } finally {
   if (process.env.BENCH_KEEP) console.log(`kept ${dir}`)

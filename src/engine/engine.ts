@@ -19,7 +19,7 @@ import { compensationPlan, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { Redactor, resolveSecrets } from './secrets.js'
 import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
-import { errorInfo, resolveParams } from './step-runner.js'
+import { errorInfo, loadImplementation, resolveParams } from './step-runner.js'
 
 export interface EngineOptions {
   runbook: Runbook
@@ -439,7 +439,7 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
       const target = run.runbook.phases.flatMap((p) => p.steps).find((s) => s.id === stepId)
       if (!target) throw new SwitchyardError(`check ${stepId}: no such step`)
       const { definition, params } = resolveParams(run, target)
-      const implementation = await definition.load()
+      const implementation = await loadImplementation(definition)
       const probe = implementation.check ?? implementation.verify
       if (!probe) throw new SwitchyardError(`step ${stepId} (${target.uses}) cannot be used as a check`)
       await probe.call(implementation, stepContext(run, target, signal), params)

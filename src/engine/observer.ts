@@ -22,7 +22,8 @@ export interface RunOutcome {
 /**
  * How a run is shown: the engine calls it, never the other way round. Renderers (listr2 on a
  * terminal, a line per event in CI, NDJSON for --json) implement it; steps never see it.
- * Every event has already been made durable (or, in a dry run, recorded in memory) when it arrives.
+ * Events arrive as they are journaled, in journal order; an event is on disk before any side
+ * effect that follows it, but may reach the screen a moment before it reaches the disk.
  */
 export interface Observer {
   start(runbook: Runbook, state: RunState): void

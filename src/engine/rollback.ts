@@ -4,7 +4,8 @@ import { obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
 import type { RunContext } from './run-context.js'
 import type { StepState } from './state.js'
-import { errorInfo, resolveParams } from './step-runner.js'
+import { errorInfo, loadImplementation, resolveParams } from './step-runner.js'
+import { stepSignal } from './step-signal.js'
 
 export interface CompensationItem {
   step: string
@@ -120,14 +121,15 @@ export async function rollBack(
     await log.record({ type: 'compensation-started', step: item.step })
     try {
       const { definition, params } = resolveParams(run, step)
-      const implementation = await definition.load()
+      const implementation = await loadImplementation(definition)
       if (!implementation.compensate) throw new SwitchyardError(`step type ${step.uses} has no compensate`)
-      const signal = AbortSignal.any([run.interrupt.signal, AbortSignal.timeout(step.timeoutMs)])
-      await implementation.compensate(
-        run.stepContext(step, signal),
-        params,
-        log.state.steps[item.step]?.undo ?? [],
-      )
+      const limit = stepSignal(run.interrupt.signal, step.timeoutMs)
+      try {
+        const undo = log.state.steps[item.step]?.undo ?? []
+        await implementation.compensate(run.stepContext(step, limit.signal), params, undo)
+      } finally {
+        limit.dispose()
+      }
       log.note({ type: 'step-compensated', step: item.step })
       undone++
     } catch (error) {

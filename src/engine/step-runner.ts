@@ -6,6 +6,7 @@ import type { Plan, StepDefinition, StepImplementation } from '../steps/contract
 import type { Change, ErrorInfo } from './events.js'
 import { evaluateCondition, resolveValue } from './resolve.js'
 import type { RunContext } from './run-context.js'
+import { stepSignal } from './step-signal.js'
 
 export type StepResult =
   | { kind: 'done' }
@@ -102,7 +103,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
       return { kind: 'done' }
     }
     ;({ definition, params } = resolveParams(run, step))
-    implementation = await definition.load()
+    implementation = await loadImplementation(definition)
   } catch (error) {
     const info = errorInfo(run, error)
     log.note({ type: 'step-started', step: step.id, attempt: (previous?.attempts ?? 0) + 1 })
@@ -123,8 +124,8 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
       async () => {
         attempt++
         log.note({ type: 'step-started', step: step.id, attempt })
-        const timeout = AbortSignal.timeout(step.timeoutMs)
-        const signal = AbortSignal.any([run.interrupt.signal, timeout])
+        const limit = stepSignal(run.interrupt.signal, step.timeoutMs)
+        const signal = limit.signal
         const ctx = run.stepContext(step, signal)
         try {
           const plan: Plan = await bounded(implementation.plan(ctx, params), signal)
@@ -154,11 +155,13 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
           if (implementation.verify) await bounded(implementation.verify(ctx, params), signal)
           log.note({ type: 'step-applied', step: step.id, outputs: run.redactor.value(outputs) })
         } catch (error) {
-          if (timeout.aborted && !run.interrupt.signal.aborted)
+          if (limit.timedOut() && !run.interrupt.signal.aborted)
             throw new StepTimeoutError(`step ${step.id} timed out after ${formatDuration(step.timeoutMs)}`, {
               hint: 'raise its timeout: if it needs longer, or find what it was waiting for',
             })
           throw error
+        } finally {
+          limit.dispose()
         }
       },
       {
@@ -202,6 +205,18 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
     }
     return { kind: 'failed', error: info }
   }
+}
+
+const loaded = new WeakMap<StepDefinition, StepImplementation>()
+
+/** Each step type's code is imported once per process, not once per step. */
+export async function loadImplementation(definition: StepDefinition): Promise<StepImplementation> {
+  let implementation = loaded.get(definition)
+  if (!implementation) {
+    implementation = await definition.load()
+    loaded.set(definition, implementation)
+  }
+  return implementation
 }
 
 class DecisionNeeded extends Error {
