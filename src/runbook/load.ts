@@ -73,6 +73,7 @@ export function loadRunbook(options: LoadOptions): LoadResult {
 
   checkStepParams(document, doc, stepTypes, diags)
   const index = checkGraph(document, doc, diags)
+  checkStepReferences(document, doc, stepTypes, index, diags)
   checkExpressions(document, index, doc, diags)
   checkParamDeclarations(document, doc, diags)
 
@@ -136,6 +137,32 @@ function checkStepParams(
         return
       }
       reportIssues(issues, definition.params, doc, diags, [...path, 'with'])
+    })
+  })
+}
+
+/** Step ids named inside `with` (wait's `until`) must name steps, as `needs` must. */
+function checkStepReferences(
+  document: RunbookDocument,
+  doc: YamlValue,
+  stepTypes: ReadonlyMap<string, StepDefinition>,
+  index: StepIndex,
+  diags: Diagnostics,
+): void {
+  document.phases.forEach((phase, p) => {
+    phase.steps.forEach((step, s) => {
+      const definition = typeof step.uses === 'string' ? stepTypes.get(step.uses) : undefined
+      const parsed = definition?.references ? definition.params.safeParse(step.with ?? {}) : undefined
+      if (!definition?.references || !parsed?.success) return
+      for (const { key, step: named } of definition.references(parsed.data)) {
+        if (hasExpression(named) || index.phaseOf.has(named)) continue
+        diags.error(
+          doc.source,
+          doc.offsetOf(['phases', p, 'steps', s, 'with', key]),
+          `${key}: no step has the id '${named}'`,
+          didYouMean(named, index.phaseOf.keys()),
+        )
+      }
     })
   })
 }

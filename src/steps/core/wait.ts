@@ -43,5 +43,6 @@ export const wait = defineStep({
   params: waitParams,
   idempotent: () => true,
   reversible: () => true,
+  references: (p) => (p.until === undefined ? [] : [{ key: 'until', step: p.until }]),
   load: () => import('./wait-step.js').then((m) => m.waitStep),
 })
