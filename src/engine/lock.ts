@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { ExitCode, SwitchyardError } from '../errors.js'
@@ -36,22 +36,32 @@ export class LockHeldError extends SwitchyardError {
 
 export const lockPath = (stateDir: string, runbook: string) => join(stateDir, 'locks', `${runbook}.lock`)
 
-/** Takes the runbook's lock with an exclusive create: exactly one of two racing operators wins. */
+/**
+ * Takes the runbook's lock: the holder is written to a file of its own, then hard-linked to the
+ * lock's name. The link either fails (someone holds it) or appears complete: a rival never reads a
+ * lock file half-written.
+ */
 export function acquireLock(stateDir: string, holder: LockHolder): () => void {
   const path = lockPath(stateDir, holder.runbook)
   mkdirSync(join(stateDir, 'locks'), { recursive: true })
-  let fd: number
+  const draft = `${path}.${holder.pid}.${process.hrtime.bigint()}`
+  const fd = openSync(draft, 'wx')
   try {
-    fd = openSync(path, 'wx')
+    writeSync(fd, `${JSON.stringify(holder, null, 2)}\n`)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
+  }
+  try {
+    linkSync(draft, path)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     const current = readLock(stateDir, holder.runbook)
     if (!current) return acquireLock(stateDir, holder)
     throw new LockHeldError(current, isStale(current))
+  } finally {
+    rmSync(draft, { force: true })
   }
-  writeSync(fd, `${JSON.stringify(holder, null, 2)}\n`)
-  fsyncSync(fd)
-  closeSync(fd)
   let released = false
   return () => {
     if (released) return
