@@ -128,14 +128,8 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   const { runbook } = options
   const who = options.who ?? currentOperator()
   const workdir = dirname(resolve(runbook.file))
-  const release = acquireLock(options.stateDir, {
-    ...who,
-    runId: options.runId,
-    runbook: runbook.name,
-    since: new Date().toISOString(),
-  })
+  const { release, journal, events, warnings } = openLocked(options, who)
   try {
-    const { journal, events, warnings } = Journal.open(runDir(options.stateDir, options.runId))
     const secrets = resolveSecrets(runbook, workdir)
     const redactor = new Redactor(Object.values(secrets))
     const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
@@ -187,14 +181,8 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
       },
     }
   }
-  const release = acquireLock(options.stateDir, {
-    ...who,
-    runId: options.runId,
-    runbook: runbook.name,
-    since: new Date().toISOString(),
-  })
+  const { release, journal, events, warnings } = openLocked(options, who)
   try {
-    const { journal, events, warnings } = Journal.open(runDir(options.stateDir, options.runId))
     const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
     const run = runContext(options, log, secrets, redactor, who, workdir, { dryRun: false })
@@ -204,6 +192,22 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     return { plan, outcome: await finish(options.observer, log, outcome) }
   } finally {
     release()
+  }
+}
+
+/** Takes the runbook's lock for an existing run, then opens its journal to append to it. */
+function openLocked(options: EngineOptions & { runId: string }, who: Who) {
+  const release = acquireLock(options.stateDir, {
+    ...who,
+    runId: options.runId,
+    runbook: options.runbook.name,
+    since: new Date().toISOString(),
+  })
+  try {
+    return { release, ...Journal.open(runDir(options.stateDir, options.runId)) }
+  } catch (error) {
+    release()
+    throw error
   }
 }
 
