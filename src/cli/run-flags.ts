@@ -22,3 +22,19 @@ export const approvalFlags = {
     helpValue: 'PHASE',
   }),
 }
+
+export const awsFlags = {
+  region: Flags.string({
+    description: 'AWS region (default: AWS_REGION, then the profile)',
+    helpValue: 'REGION',
+  }),
+  profile: Flags.string({
+    description: 'AWS profile from ~/.aws/config (default: AWS_PROFILE)',
+    helpValue: 'NAME',
+  }),
+}
+
+export const awsSettings = (flags: { region?: string | undefined; profile?: string | undefined }) => ({
+  ...(flags.region ? { region: flags.region } : {}),
+  ...(flags.profile ? { profile: flags.profile } : {}),
+})

@@ -4,6 +4,7 @@ import { SwitchyardCommand } from '../cli/base-command.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { interruptOnCtrlC } from '../cli/interrupt.js'
 import { load, loadOptions } from '../cli/load-or-exit.js'
+import { awsFlags, awsSettings } from '../cli/run-flags.js'
 import { ExitCode } from '../errors.js'
 
 export default class Plan extends SwitchyardCommand {
@@ -20,6 +21,7 @@ export default class Plan extends SwitchyardCommand {
   static override flags = {
     ...paramFlags,
     out: Flags.string({ char: 'o', description: 'Save the plan (JSON) for run --plan', helpValue: 'FILE' }),
+    ...awsFlags,
     ...jsonFlag,
   }
 
@@ -39,6 +41,7 @@ export default class Plan extends SwitchyardCommand {
       outcome = await startRun({
         runbook: result.runbook,
         stateDir: '.',
+        awsSettings: awsSettings(flags),
         observer: collector,
         interrupt,
         who: currentOperator(),

@@ -3,7 +3,7 @@ import { approvalTerms } from '../cli/approval-prompt.js'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag } from '../cli/flags.js'
-import { approvalFlags, stateDirFlag } from '../cli/run-flags.js'
+import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
 import { runbookOfRun } from '../cli/runbook-of-run.js'
 import { InvalidInputError } from '../errors.js'
 
@@ -47,6 +47,7 @@ export default class Resume extends SwitchyardCommand {
     }),
     ...approvalFlags,
     ...stateDirFlag,
+    ...awsFlags,
     ...jsonFlag,
   }
 
@@ -67,6 +68,7 @@ export default class Resume extends SwitchyardCommand {
     const who = currentOperator()
     const outcome = await withEngineSession(flags.json, (observer, interrupt) =>
       resumeRun({
+        awsSettings: awsSettings(flags),
         runbook,
         runId,
         stateDir,

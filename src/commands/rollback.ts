@@ -3,7 +3,7 @@ import { approvalTerms } from '../cli/approval-prompt.js'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag } from '../cli/flags.js'
-import { approvalFlags, stateDirFlag } from '../cli/run-flags.js'
+import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
 import { runbookOfRun } from '../cli/runbook-of-run.js'
 import { ExitCode } from '../errors.js'
 
@@ -39,6 +39,7 @@ export default class Rollback extends SwitchyardCommand {
     }),
     ...approvalFlags,
     ...stateDirFlag,
+    ...awsFlags,
     ...jsonFlag,
   }
 
@@ -54,6 +55,7 @@ export default class Rollback extends SwitchyardCommand {
     for (const notice of notices) process.stderr.write(`warning: ${notice}\n`)
     const who = currentOperator()
     const common = {
+      awsSettings: awsSettings(flags),
       runbook,
       runId,
       stateDir,

@@ -5,7 +5,7 @@ import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-or-exit.js'
-import { approvalFlags, stateDirFlag } from '../cli/run-flags.js'
+import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
 import type { SavedPlan } from '../engine/run-context.js'
 import { ExitCode, InvalidInputError } from '../errors.js'
 
@@ -37,6 +37,7 @@ export default class Run extends SwitchyardCommand {
     }),
     ...approvalFlags,
     ...stateDirFlag,
+    ...awsFlags,
     ...jsonFlag,
   }
 
@@ -53,6 +54,7 @@ export default class Run extends SwitchyardCommand {
       startRun({
         runbook,
         stateDir: flags['state-dir'],
+        awsSettings: awsSettings(flags),
         observer,
         interrupt,
         who,

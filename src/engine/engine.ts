@@ -2,6 +2,8 @@ import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { AwsClients, type AwsSettings } from '../clients/aws.js'
+import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, SwitchyardError } from '../errors.js'
 import type { Scope } from '../runbook/expressions.js'
 import type { Phase, Runbook, Step } from '../runbook/model.js'
@@ -19,10 +21,14 @@ import { compensationPlan, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { Redactor, resolveSecrets } from './secrets.js'
 import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
-import { errorInfo, loadImplementation, resolveParams } from './step-runner.js'
+import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 
 export interface EngineOptions {
   runbook: Runbook
+  /** AWS clients for the steps that use AWS; built lazily, so runbooks without AWS never touch it. */
+  aws?: AwsClients
+  /** --region / --profile, when the engine builds the clients itself. */
+  awsSettings?: AwsSettings
   stateDir: string
   observer: Observer
   approvals: ApprovalPolicy
@@ -66,8 +72,9 @@ export function currentOperator(): Who {
 export async function startRun(options: RunOptions): Promise<RunOutcome> {
   const { runbook } = options
   const who = options.who ?? currentOperator()
+  const aws = options.aws ?? new AwsClients(options.awsSettings)
   const workdir = dirname(resolve(runbook.file))
-  const secrets = resolveSecrets(runbook, workdir)
+  const secrets = await resolveSecrets(runbook, workdir, aws)
   const redactor = new Redactor(Object.values(secrets))
   const runId = newRunId(runbook.name)
   if (options.until && !runbook.phases.some((p) => p.id === options.until))
@@ -113,13 +120,14 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       },
       runbook,
     )
-    const run = runContext(options, log, secrets, redactor, who, workdir, {
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, {
       dryRun: options.dryRun === true,
       plan: options.plan,
     })
     return await finish(options.observer, log, await drive(run, options.until))
   } finally {
     release()
+    if (!options.aws) await aws.destroy()
   }
 }
 
@@ -127,10 +135,11 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
 export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   const { runbook } = options
   const who = options.who ?? currentOperator()
+  const aws = options.aws ?? new AwsClients(options.awsSettings)
   const workdir = dirname(resolve(runbook.file))
   const { release, journal, events, warnings } = openLocked(options, who)
   try {
-    const secrets = resolveSecrets(runbook, workdir)
+    const secrets = await resolveSecrets(runbook, workdir, aws)
     const redactor = new Redactor(Object.values(secrets))
     const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
@@ -144,7 +153,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
       })
     }
     log.note({ type: 'run-resumed', ...who })
-    const run = runContext(options, log, secrets, redactor, who, workdir, {
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, {
       dryRun: false,
       retrySteps: options.retrySteps,
       skipSteps: options.skipSteps,
@@ -152,6 +161,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
     return await finish(options.observer, log, await drive(run, options.until ?? log.state.until))
   } finally {
     release()
+    if (!options.aws) await aws.destroy()
   }
 }
 
@@ -162,14 +172,16 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
 }> {
   const { runbook } = options
   const who = options.who ?? currentOperator()
+  const aws = options.aws ?? new AwsClients(options.awsSettings)
   const workdir = dirname(resolve(runbook.file))
-  const secrets = resolveSecrets(runbook, workdir)
+  const secrets = await resolveSecrets(runbook, workdir, aws)
   const redactor = new Redactor(Object.values(secrets))
   if (options.dryRun) {
     const { events } = readJournal(join(runDir(options.stateDir, options.runId), JOURNAL_FILE))
     const log = RunLog.resume(new MemorySink(), redactor, silentObserver, events, runbook)
-    const run = runContext(options, log, secrets, redactor, who, workdir, { dryRun: true })
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, { dryRun: true })
     const plan = compensationPlan(run, options.to, options.force)
+    if (!options.aws) await aws.destroy()
     return {
       plan,
       outcome: {
@@ -185,13 +197,14 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
   try {
     const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
-    const run = runContext(options, log, secrets, redactor, who, workdir, { dryRun: false })
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, { dryRun: false })
     const plan = compensationPlan(run, options.to, options.force)
     const result = await rollBack(run, options.to, plan, options.force)
     const outcome = rollbackOutcome(run, options.to, result)
     return { plan, outcome: await finish(options.observer, log, outcome) }
   } finally {
     release()
+    if (!options.aws) await aws.destroy()
   }
 }
 
@@ -374,6 +387,7 @@ function runContext(
   redactor: Redactor,
   who: Who,
   workdir: string,
+  aws: AwsClients,
   extra: {
     dryRun: boolean
     plan?: SavedPlan | undefined
@@ -392,6 +406,7 @@ function runContext(
     approvals: options.approvals,
     interrupt: options.interrupt,
     workdir,
+    aws,
     expectedPlan: extra.plan,
     retrySteps: extra.retrySteps ?? new Set(),
     skipSteps: extra.skipSteps ?? new Map(),
@@ -422,6 +437,7 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
       await run.log.record({ type: 'undo-recorded', step: step.id, undo })
     },
     redact: (text) => run.redactor.text(text),
+    aws: run.aws,
     sleep: (ms) => sleep(ms, undefined, { signal }),
     approve: async (request) => {
       const approval = await obtainApproval(
@@ -446,7 +462,9 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
       const implementation = await loadImplementation(definition)
       const probe = implementation.check ?? implementation.verify
       if (!probe) throw new SwitchyardError(`step ${stepId} (${target.uses}) cannot be used as a check`)
-      await probe.call(implementation, stepContext(run, target, signal), params)
+      await stepScope.run(scopeOf(run, target), () =>
+        probe.call(implementation, stepContext(run, target, signal), params),
+      )
     },
   }
 }

@@ -1,10 +1,11 @@
+import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
 import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
 import { obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
 import type { RunContext } from './run-context.js'
 import type { StepState } from './state.js'
-import { errorInfo, loadImplementation, resolveParams } from './step-runner.js'
+import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { stepSignal } from './step-signal.js'
 
 export interface CompensationItem {
@@ -126,7 +127,9 @@ export async function rollBack(
       const limit = stepSignal(run.interrupt.signal, step.timeoutMs)
       try {
         const undo = log.state.steps[item.step]?.undo ?? []
-        await implementation.compensate(run.stepContext(step, limit.signal), params, undo)
+        await stepScope.run(scopeOf(run, step), () =>
+          implementation.compensate?.(run.stepContext(step, limit.signal), params, undo),
+        )
       } finally {
         limit.dispose()
       }

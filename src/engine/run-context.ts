@@ -1,3 +1,4 @@
+import type { AwsClients } from '../clients/aws.js'
 import type { Scope } from '../runbook/expressions.js'
 import type { Runbook, Step } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
@@ -33,6 +34,7 @@ export interface RunContext {
   interrupt: Interrupt
   /** The runbook's folder: relative paths resolve against it. */
   workdir: string
+  aws: AwsClients
   expectedPlan: SavedPlan | undefined
   /** resume --retry-step: re-apply these even if not idempotent. */
   retrySteps: ReadonlySet<string>

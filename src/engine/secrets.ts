@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
-import { InvalidInputError } from '../errors.js'
+import type { AwsClients } from '../clients/aws.js'
+import { InvalidInputError, SwitchyardError } from '../errors.js'
 import type { Runbook } from '../runbook/model.js'
 
 /** Reads every secret the runbook declares, at run time; values never reach the journal. */
-export function resolveSecrets(runbook: Runbook, workdir: string): Record<string, string> {
+export async function resolveSecrets(
+  runbook: Runbook,
+  workdir: string,
+  aws: AwsClients,
+): Promise<Record<string, string>> {
   const values: Record<string, string> = {}
   for (const [name, spec] of Object.entries(runbook.secrets)) {
     const [source, ...rest] = spec.from.split(':')
@@ -34,15 +39,32 @@ export function resolveSecrets(runbook: Runbook, workdir: string): Record<string
         )
       }
     } else {
-      throw new InvalidInputError(
-        `secret '${name}' comes from ${spec.from}: SSM parameters are not available yet`,
-        {
-          hint: 'use env:NAME or file:PATH until AWS support lands',
-        },
-      )
+      values[name] = await readParameter(aws, name, ref)
     }
   }
   return values
+}
+
+/** An SSM parameter, decrypted; a missing one or a refusal is named with the secret and the path. */
+async function readParameter(aws: AwsClients, name: string, path: string): Promise<string> {
+  const [ssm, { GetParameterCommand }] = await Promise.all([aws.ssm(), import('@aws-sdk/client-ssm')])
+  try {
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: path, WithDecryption: true }))
+    if (Parameter?.Value === undefined) throw new Error('the parameter has no value')
+    return Parameter.Value
+  } catch (error) {
+    const code = (error as { name?: string }).name ?? 'Error'
+    if (code === 'ParameterNotFound')
+      throw new InvalidInputError(`secret '${name}': SSM parameter ${path} does not exist in ${aws.region}`, {
+        hint: 'check the path and the region (--region or AWS_REGION)',
+      })
+    throw new SwitchyardError(
+      `secret '${name}': cannot read SSM parameter ${path}: ${code}: ${(error as Error).message}`,
+      {
+        hint: 'check the AWS credentials in use (switchyard records them at run start) and their ssm:GetParameter and kms:Decrypt rights',
+      },
+    )
+  }
 }
 
 /** Replaces every secret value, wherever it appears, with `***`. Longest first, so overlaps go whole. */

@@ -1,4 +1,5 @@
 import pRetry from 'p-retry'
+import { type StepScope, stepScope } from '../clients/step-scope.js'
 import { ExitCode, SwitchyardError } from '../errors.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Step } from '../runbook/model.js'
@@ -121,49 +122,53 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
   let recovering = crashedMidStep
   try {
     await pRetry(
-      async () => {
-        attempt++
-        log.note({ type: 'step-started', step: step.id, attempt })
-        const limit = stepSignal(run.interrupt.signal, step.timeoutMs)
-        const signal = limit.signal
-        const ctx = run.stepContext(step, signal)
-        try {
-          const plan: Plan = await bounded(implementation.plan(ctx, params), signal)
-          await log.record({ type: 'step-planned', step: step.id, changes: plan.changes })
-          if (run.dryRun) {
-            log.note({ type: 'step-rehearsed', step: step.id, outputs: plan.outputs ?? {} })
-            return
-          }
-          const saved = run.expectedPlan?.steps[step.id]
-          if (run.expectedPlan && !samePlan(saved?.changes ?? [], plan.changes))
-            throw new StalePlanError(step.id, saved?.changes ?? [], plan.changes)
-          if (recovering) {
-            recovering = false
-            if (plan.changes.length === 0) {
-              log.note({
-                type: 'step-applied',
-                step: step.id,
-                outputs: plan.outputs ?? {},
-                alreadyDone: true,
-              })
+      () =>
+        stepScope.run(scopeOf(run, step), async () => {
+          attempt++
+          log.note({ type: 'step-started', step: step.id, attempt })
+          const limit = stepSignal(run.interrupt.signal, step.timeoutMs)
+          const signal = limit.signal
+          const ctx = run.stepContext(step, signal)
+          try {
+            const plan: Plan = await bounded(implementation.plan(ctx, params), signal)
+            await log.record({ type: 'step-planned', step: step.id, changes: plan.changes })
+            if (run.dryRun) {
+              log.note({ type: 'step-rehearsed', step: step.id, outputs: plan.outputs ?? {} })
               return
             }
-            if (!definition.idempotent(params) && !run.retrySteps.has(step.id))
-              throw new DecisionNeeded(step.id)
+            const saved = run.expectedPlan?.steps[step.id]
+            if (run.expectedPlan && !samePlan(saved?.changes ?? [], plan.changes))
+              throw new StalePlanError(step.id, saved?.changes ?? [], plan.changes)
+            if (recovering) {
+              recovering = false
+              if (plan.changes.length === 0) {
+                log.note({
+                  type: 'step-applied',
+                  step: step.id,
+                  outputs: plan.outputs ?? {},
+                  alreadyDone: true,
+                })
+                return
+              }
+              if (!definition.idempotent(params) && !run.retrySteps.has(step.id))
+                throw new DecisionNeeded(step.id)
+            }
+            const outputs = await bounded(implementation.apply(ctx, params, plan), signal)
+            if (implementation.verify) await bounded(implementation.verify(ctx, params), signal)
+            log.note({ type: 'step-applied', step: step.id, outputs: run.redactor.value(outputs) })
+          } catch (error) {
+            if (limit.timedOut() && !run.interrupt.signal.aborted)
+              throw new StepTimeoutError(
+                `step ${step.id} timed out after ${formatDuration(step.timeoutMs)}`,
+                {
+                  hint: 'raise its timeout: if it needs longer, or find what it was waiting for',
+                },
+              )
+            throw error
+          } finally {
+            limit.dispose()
           }
-          const outputs = await bounded(implementation.apply(ctx, params, plan), signal)
-          if (implementation.verify) await bounded(implementation.verify(ctx, params), signal)
-          log.note({ type: 'step-applied', step: step.id, outputs: run.redactor.value(outputs) })
-        } catch (error) {
-          if (limit.timedOut() && !run.interrupt.signal.aborted)
-            throw new StepTimeoutError(`step ${step.id} timed out after ${formatDuration(step.timeoutMs)}`, {
-              hint: 'raise its timeout: if it needs longer, or find what it was waiting for',
-            })
-          throw error
-        } finally {
-          limit.dispose()
-        }
-      },
+        }),
       {
         retries: step.retry.attempts - 1,
         factor: 2,
@@ -204,6 +209,15 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
       return { kind: 'done' }
     }
     return { kind: 'failed', error: info }
+  }
+}
+
+/** Lets shared clients know which step is calling (the dry-run guard names it) and where to report retries. */
+export function scopeOf(run: RunContext, step: Step): StepScope {
+  return {
+    step: `${step.phase}.${step.id}`,
+    dryRun: run.dryRun,
+    progress: (message) => run.log.show({ type: 'step-progress', step: step.id, message }),
   }
 }
 

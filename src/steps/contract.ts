@@ -1,4 +1,5 @@
 import type * as z from 'zod/mini'
+import type { AwsClients } from '../clients/aws.js'
 import type { Change } from '../engine/events.js'
 
 /**
@@ -57,6 +58,8 @@ export interface StepContext {
   progress(update: Progress): void
   /** Makes undo data durable in the journal; call it BEFORE the change it undoes. */
   recordUndo(undo: unknown): Promise<void>
+  /** AWS SDK clients, built on first use; in a dry run they refuse any call that is not a read. */
+  aws: AwsClients
   /** Removes every secret value from a text (for outputs, messages, errors). */
   redact(text: string): string
   /** Waits, or rejects when the signal aborts; the engine's clock, so tests can replace it. */
