@@ -87,6 +87,8 @@ export class AwsClients {
   }
 
   private async build<C>(region: string, load: () => Promise<ClientConstructor<C>>): Promise<C> {
+    // The SDK's notice about Node 22 is for us, not for an operator mid-cutover on stderr.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
     const [Constructor, { ConfiguredRetryStrategy }] = await Promise.all([
       load(),
       import('@smithy/core/retry'),
@@ -96,6 +98,8 @@ export class AwsClients {
       ...(this.settings.profile ? { profile: this.settings.profile } : {}),
       ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
       retryStrategy: new ConfiguredRetryStrategy(AWS_MAX_ATTEMPTS, backoff),
+      // A hung connection fails (and is retried) instead of holding a step until its timeout.
+      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
     })
     guardDryRun(client as unknown as { middlewareStack: MiddlewareStack<object, object> })
     return client

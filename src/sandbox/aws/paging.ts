@@ -1,0 +1,37 @@
+import type { ServiceError } from './service-error.js'
+
+export interface Page<T> {
+  items: T[]
+  nextToken: string | undefined
+}
+
+/**
+ * Offset tokens, bound to the query they came from: a token replayed against a different
+ * query is refused as the real services refuse a stale token.
+ */
+export function paginate<T>(
+  all: T[],
+  options: { pageSize: number; token: string | undefined; query: string; invalidToken: () => ServiceError },
+): Page<T> {
+  const start = options.token === undefined || options.token === '' ? 0 : readToken(options.token, options)
+  const items = all.slice(start, start + options.pageSize)
+  const next = start + items.length
+  return { items, nextToken: next < all.length ? writeToken(next, options.query) : undefined }
+}
+
+const writeToken = (offset: number, query: string): string =>
+  Buffer.from(JSON.stringify({ offset, query })).toString('base64url')
+
+function readToken(token: string, options: { query: string; invalidToken: () => ServiceError }): number {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'))
+    if (typeof parsed === 'object' && parsed !== null && 'offset' in parsed && 'query' in parsed) {
+      const { offset, query } = parsed
+      if (query === options.query && typeof offset === 'number' && Number.isInteger(offset) && offset >= 0)
+        return offset
+    }
+  } catch {
+    // falls through to the service's own refusal
+  }
+  throw options.invalidToken()
+}
