@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, beforeEach, describe, test } from 'node:test'
+import { type AwsSandbox, sandboxEnv, startAwsSandbox } from '../src/sandbox/aws/index.ts'
+import { journalEvents, startSwitchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+
+const scratch = tempDir('route53')
+let sandbox: AwsSandbox
+let zone: string
+let n = 0
+
+before(async () => {
+  sandbox = await startAwsSandbox()
+})
+after(async () => {
+  await sandbox.close()
+  scratch.cleanup()
+})
+
+beforeEach(() => {
+  zone = sandbox.world.route53.addZone({ name: `zone${++n}.example.com` }).id
+  for (const [id, weight, target] of [
+    ['onprem', 100, 'lb.onprem.example.com'],
+    ['aws', 0, 'alb-123.us-east-1.elb.amazonaws.com'],
+  ] as const)
+    sandbox.world.route53.putRecord(zone, {
+      Name: `gift.zone${n}.example.com`,
+      Type: 'CNAME',
+      SetIdentifier: id,
+      Weight: weight,
+      TTL: 60,
+      HealthCheckId: undefined,
+      ResourceRecords: [{ Value: target }],
+    })
+  sandbox.log.clear()
+})
+
+const runbook = (weights: string) => `version: 1
+name: shift
+params: { zone: { required: true } }
+phases:
+  - id: traffic
+    steps:
+      - id: weights
+        uses: route53.weights
+        with:
+          zone: "\${{ params.zone }}"
+          record: { name: gift.zone${n}.example.com, type: CNAME }
+          weights: ${weights}
+`
+
+/** The CLI against the sandbox, as an operator would point it (environment only), run asynchronously. */
+async function switchyard(dir: string, args: string[]) {
+  const run = startSwitchyard(dir, [...args], { ...sandboxEnv(sandbox.url), AWS_REGION: 'us-east-1' })
+  return run.done
+}
+
+function workspace(text: string): string {
+  const dir = join(scratch.dir, `w${n}`)
+  mkdirSync(dir, { recursive: true })
+  writeRunbook(dir, text)
+  return dir
+}
+
+describe('route53.weights', () => {
+  test('plan shows the weight changes and makes no mutating call', async () => {
+    const dir = workspace(runbook('{ onprem: 90, aws: 10 }'))
+    const plan = await switchyard(dir, ['plan', 'runbook.yaml', '-p', `zone=${zone}`])
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr)
+    assert.match(plan.stdout, /~ weights: gift\.zone\d+\.example\.com CNAME: onprem 100 -> 90, aws 0 -> 10/)
+    const dry = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`, '--dry-run'])
+    assert.equal(dry.code, 0, dry.stdout + dry.stderr)
+    assert.deepEqual(sandbox.log.mutating(), [], 'plan and dry run only read')
+  })
+
+  test('a run changes every weight in one batch, keeping the other fields, and rollback restores them in one', async () => {
+    const dir = workspace(runbook('{ onprem: 90, aws: 10 }'))
+    const run = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    const name = `gift.zone${n}.example.com`
+    assert.deepEqual(sandbox.world.route53.weights(zone, name, 'CNAME'), { onprem: 90, aws: 10 })
+    assert.equal(sandbox.log.of('route53', 'ChangeResourceRecordSets').length, 1, 'one batch')
+    const aws = sandbox.world.route53.record(zone, name, 'CNAME', 'aws')
+    assert.equal(aws?.TTL, 60)
+    assert.deepEqual(aws?.ResourceRecords, [{ Value: 'alb-123.us-east-1.elb.amazonaws.com' }])
+    assert.ok(journalEvents(dir).some((e) => e.type === 'undo-recorded' && e.step === 'weights'))
+
+    const back = await switchyard(dir, ['rollback', '--to', 'start'])
+    assert.equal(back.code, 0, back.stdout + back.stderr)
+    assert.deepEqual(sandbox.world.route53.weights(zone, name, 'CNAME'), { onprem: 100, aws: 0 })
+    assert.equal(sandbox.log.of('route53', 'ChangeResourceRecordSets').length, 2, 'restored in one batch')
+  })
+
+  test('an unknown SetIdentifier fails naming the ones that exist, and changes nothing', async () => {
+    const dir = workspace(runbook('{ onprem: 90, azure: 10 }'))
+    const run = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`])
+    assert.equal(run.code, 1)
+    assert.match(run.stdout, /has no weighted record 'azure'/)
+    assert.match(run.stdout, /its SetIdentifiers: onprem, aws|its SetIdentifiers: aws, onprem/)
+    assert.deepEqual(sandbox.log.mutating(), [])
+  })
+
+  test('all weights 0 is refused when the runbook loads, unless allow_all_zero', async () => {
+    const dir = workspace(runbook('{ onprem: 0, aws: 0 }'))
+    const run = await switchyard(dir, ['validate', 'runbook.yaml'])
+    assert.equal(run.code, 2)
+    assert.match(run.stderr, /every weight is 0/)
+  })
+})
