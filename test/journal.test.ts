@@ -91,6 +91,19 @@ describe('the fold', () => {
     assert.equal(state.steps.b?.status, 'compensated')
   })
 
+  test('checkpoints a step made survive in its state, in order, for the next attempt', () => {
+    const state = foldJournal(
+      events([
+        started,
+        { type: 'step-started', step: 'shift', attempt: 1 },
+        { type: 'step-checkpoint', step: 'shift', data: { stage: 1 } },
+        { type: 'step-checkpoint', step: 'shift', data: { stage: 2 } },
+        { type: 'step-started', step: 'shift', attempt: 2 },
+      ]),
+    )
+    assert.deepEqual(state.steps.shift?.checkpoints, [{ stage: 1 }, { stage: 2 }])
+  })
+
   test('a journal must start with run-started', () => {
     assert.throws(() => foldJournal(events([{ type: 'run-completed' }])), /starts with run-started/)
   })

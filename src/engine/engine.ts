@@ -436,6 +436,13 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
       if (run.dryRun) throw new SwitchyardError(`step ${step.id} tried to act during a dry run`)
       await run.log.record({ type: 'undo-recorded', step: step.id, undo })
     },
+    checkpoint: async (data) => {
+      if (run.dryRun) throw new SwitchyardError(`step ${step.id} tried to record progress during a dry run`)
+      await run.log.record({ type: 'step-checkpoint', step: step.id, data })
+    },
+    get checkpoints() {
+      return run.log.state.steps[step.id]?.checkpoints ?? []
+    },
     redact: (text) => run.redactor.text(text),
     aws: run.aws,
     sleep: (ms) => sleep(ms, undefined, { signal }),

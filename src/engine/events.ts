@@ -48,6 +48,7 @@ export type NewEvent =
   | { type: 'step-started'; step: string; attempt: number }
   | { type: 'step-planned'; step: string; changes: Change[] }
   | { type: 'undo-recorded'; step: string; undo: unknown }
+  | { type: 'step-checkpoint'; step: string; data: unknown }
   | { type: 'step-applied'; step: string; outputs: Record<string, unknown>; alreadyDone?: boolean }
   | { type: 'step-rehearsed'; step: string; outputs: Record<string, unknown> }
   | { type: 'step-failed'; step: string; attempt: number; error: ErrorInfo; willRetry: boolean }

@@ -20,6 +20,8 @@ export interface StepState {
   outputs?: Record<string, unknown>
   /** Undo data recorded before the step's side effects, in the order recorded. */
   undo: unknown[]
+  /** Progress a long step made durable (e.g. the stages of a traffic shift), so a re-run continues. */
+  checkpoints: unknown[]
   /** Journal seq of the step-applied event: rollback compensates in reverse of this order. */
   appliedSeq?: number
   /** Journal seq of the last undo data recorded: orders a step that failed after acting. */
@@ -90,7 +92,7 @@ export function foldJournal(events: readonly JournalEvent[]): RunState {
 }
 
 const step = (state: RunState, id: string): StepState => {
-  state.steps[id] ??= { status: 'pending', attempts: 0, started: false, undo: [] }
+  state.steps[id] ??= { status: 'pending', attempts: 0, started: false, undo: [], checkpoints: [] }
   return state.steps[id]
 }
 
@@ -131,6 +133,9 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       s.error = undefined
       return
     }
+    case 'step-checkpoint':
+      step(state, event.step).checkpoints.push(event.data)
+      return
     case 'step-planned':
       step(state, event.step).changes = event.changes
       return

@@ -58,6 +58,13 @@ export interface StepContext {
   progress(update: Progress): void
   /** Makes undo data durable in the journal; call it BEFORE the change it undoes. */
   recordUndo(undo: unknown): Promise<void>
+  /**
+   * Makes progress durable (e.g. "stage 2 of 3 applied"): after a crash or a retry the step sees
+   * every checkpoint it made in `checkpoints` and continues instead of starting over.
+   */
+  checkpoint(data: unknown): Promise<void>
+  /** The checkpoints this step made in earlier attempts of this run, oldest first. */
+  readonly checkpoints: readonly unknown[]
   /** AWS SDK clients, built on first use; in a dry run they refuse any call that is not a read. */
   aws: AwsClients
   /** Removes every secret value from a text (for outputs, messages, errors). */
