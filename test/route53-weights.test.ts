@@ -85,6 +85,12 @@ describe('route53.weights', () => {
     assert.equal(aws?.TTL, 60)
     assert.deepEqual(aws?.ResourceRecords, [{ Value: 'alb-123.us-east-1.elb.amazonaws.com' }])
     assert.ok(journalEvents(dir).some((e) => e.type === 'undo-recorded' && e.step === 'weights'))
+    const started = journalEvents(dir).find((e) => e.type === 'run-started')
+    assert.match(
+      String(started?.awsIdentity),
+      /^arn:aws:(iam|sts)::\d{12}:/,
+      'the AWS identity is journaled at run start',
+    )
 
     const back = await switchyard(dir, ['rollback', '--to', 'start'])
     assert.equal(back.code, 0, back.stdout + back.stderr)

@@ -71,8 +71,8 @@ export function currentOperator(): Who {
 /** `switchyard run`: a new run (or, with dryRun, a rehearsal that writes nothing at all). */
 export async function startRun(options: RunOptions): Promise<RunOutcome> {
   const { runbook } = options
-  const who = options.who ?? currentOperator()
   const aws = options.aws ?? new AwsClients(options.awsSettings)
+  const who = await identify(options, aws)
   const workdir = dirname(resolve(runbook.file))
   const secrets = await resolveSecrets(runbook, workdir, aws)
   const redactor = new Redactor(Object.values(secrets))
@@ -134,8 +134,8 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
 /** `switchyard resume`: continue a paused, failed or crashed run where its journal says it stopped. */
 export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   const { runbook } = options
-  const who = options.who ?? currentOperator()
   const aws = options.aws ?? new AwsClients(options.awsSettings)
+  const who = await identify(options, aws)
   const workdir = dirname(resolve(runbook.file))
   const { release, journal, events, warnings } = openLocked(options, who)
   try {
@@ -171,8 +171,8 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
   plan: ReturnType<typeof compensationPlan>
 }> {
   const { runbook } = options
-  const who = options.who ?? currentOperator()
   const aws = options.aws ?? new AwsClients(options.awsSettings)
+  const who = await identify(options, aws)
   const workdir = dirname(resolve(runbook.file))
   const secrets = await resolveSecrets(runbook, workdir, aws)
   const redactor = new Redactor(Object.values(secrets))
@@ -206,6 +206,18 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     release()
     if (!options.aws) await aws.destroy()
   }
+}
+
+/** The operator, and their AWS identity when any step (or secret) of the runbook uses AWS. */
+async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
+  const who = options.who ?? currentOperator()
+  const types = options.stepTypes ?? registeredStepTypes
+  const usesAws =
+    Object.values(options.runbook.secrets).some((s) => s.from.startsWith('ssm:')) ||
+    options.runbook.phases.some((p) => p.steps.some((s) => types.get(s.uses)?.usesAws))
+  if (!usesAws || who.awsIdentity) return who
+  const { callerIdentity } = await import('../clients/identity.js')
+  return { ...who, awsIdentity: await callerIdentity(aws) }
 }
 
 /** Takes the runbook's lock for an existing run, then opens its journal to append to it. */

@@ -16,6 +16,8 @@ export interface Who {
   operator: string
   host: string
   pid: number
+  /** The AWS identity (STS caller ARN) when the runbook uses AWS. */
+  awsIdentity?: string
 }
 
 export interface ErrorInfo {

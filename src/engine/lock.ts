@@ -19,7 +19,8 @@ export class LockHeldError extends SwitchyardError {
     readonly holder: LockHolder,
     readonly stale: boolean,
   ) {
-    const who = `${holder.operator} on ${holder.host} (pid ${holder.pid}, run ${holder.runId}, since ${holder.since})`
+    const aws = holder.awsIdentity ? `, AWS ${holder.awsIdentity}` : ''
+    const who = `${holder.operator} on ${holder.host} (pid ${holder.pid}, run ${holder.runId}, since ${holder.since}${aws})`
     super(
       stale
         ? `runbook ${holder.runbook} is locked by ${who}, but that process is gone: the lock is stale`

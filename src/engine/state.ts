@@ -54,6 +54,8 @@ export interface RunState {
   dryRun: boolean
   until: string | undefined
   operator: string
+  /** The AWS identity the run started with, when it uses AWS. */
+  awsIdentity?: string
   status: RunStatus
   startedAt: string
   updatedAt: string
@@ -78,6 +80,7 @@ export function foldJournal(events: readonly JournalEvent[]): RunState {
     dryRun: first.dryRun,
     until: first.until,
     operator: first.operator,
+    ...(first.awsIdentity ? { awsIdentity: first.awsIdentity } : {}),
     status: 'running',
     startedAt: first.at,
     updatedAt: first.at,

@@ -25,7 +25,7 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
   const point = state.completedPhases.at(-1) ?? 'start'
   const lines = [
     `run ${state.runId}: ${state.status}${state.pauseReason ? ` (${state.pauseReason})` : ''}`,
-    `runbook ${state.runbook.name} (${state.runbook.file}), started ${state.startedAt} by ${state.operator}`,
+    `runbook ${state.runbook.name} (${state.runbook.file}), started ${state.startedAt} by ${state.operator}${state.awsIdentity ? ` as ${state.awsIdentity}` : ''}`,
     `rollback point reached: ${point}`,
   ]
   if (state.lastError) lines.push(`last error: ${state.lastError.message}`)

@@ -21,6 +21,8 @@ export interface StepDefinition<P = unknown> {
   idempotent: (params: P) => boolean
   /** Whether the step's changes can be undone by compensate; shown as manual in plans when not. */
   reversible: (params: P) => boolean
+  /** The step calls AWS: a run records the operator's AWS identity before it starts. */
+  usesAws?: boolean
   /** Other steps this one names in its params (e.g. wait's `until`), checked to exist at load time. */
   references?: (params: P) => Array<{ key: string; step: string }>
   /** Loads the code that plans and applies; kept apart so loading a runbook imports none of it. */

@@ -39,5 +39,6 @@ export const route53Weights = defineStep({
   params: weightsParams,
   idempotent: () => true,
   reversible: () => true,
+  usesAws: true,
   load: () => import('./weights-step.js').then((m) => m.weightsStep),
 })
