@@ -51,7 +51,8 @@ const externalUnlessBundled = {
 rmSync('dist', { recursive: true, force: true })
 await build({
   entryPoints: [
-    ...readdirSync('src/commands')
+    // Topics are folders: src/commands/sandbox/up.ts is `switchyard sandbox up`.
+    ...readdirSync('src/commands', { recursive: true })
       .filter((f) => f.endsWith('.ts'))
       .map((f) => `src/commands/${f}`),
     // What bin/run.js runs: oclif's execute, from the same chunk of oclif the commands extend.

@@ -30,6 +30,10 @@ export default class Run extends SwitchyardCommand {
       default: false,
     }),
     until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
+    sandbox: Flags.boolean({
+      description: 'Run against a local AWS stand-in started for this run (the demo world; no AWS account)',
+      default: false,
+    }),
     plan: Flags.string({
       description: 'Run only if every step still plans exactly what this saved plan says',
       helpValue: 'FILE',
@@ -48,24 +52,41 @@ export default class Run extends SwitchyardCommand {
     if (!result.runbook) return this.exit(ExitCode.invalidInput)
     const runbook = result.runbook
     const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
+    const sandbox = flags.sandbox ? await startSandboxForRun() : undefined
     const { startRun, currentOperator } = await import('../engine/engine.js')
     const who = currentOperator()
-    const outcome = await withEngineSession(flags.json, (observer, interrupt) =>
-      startRun({
-        runbook,
-        stateDir: flags['state-dir'],
-        awsSettings: awsSettings(flags),
-        observer,
-        interrupt,
-        who,
-        approvals: approvalTerms(flags, who.operator, observer),
-        dryRun: flags['dry-run'],
-        ...(flags.until ? { until: flags.until } : {}),
-        ...(plan ? { plan } : {}),
-      }),
-    )
+    let outcome: Awaited<ReturnType<typeof startRun>>
+    try {
+      outcome = await withEngineSession(flags.json, (observer, interrupt) =>
+        startRun({
+          runbook,
+          stateDir: flags['state-dir'],
+          awsSettings: awsSettings(flags),
+          observer,
+          interrupt,
+          who,
+          approvals: approvalTerms(flags, who.operator, observer),
+          dryRun: flags['dry-run'],
+          ...(flags.until ? { until: flags.until } : {}),
+          ...(plan ? { plan } : {}),
+        }),
+      )
+    } finally {
+      await sandbox?.close()
+    }
     this.exit(outcome.exitCode)
   }
+}
+
+/** The sandbox lives as long as this run; every AWS client (and every program the run starts) uses it. */
+async function startSandboxForRun() {
+  const { startDemoSandbox } = await import('../cli/sandbox-session.js')
+  const { sandbox, env } = await startDemoSandbox()
+  // A real profile would take precedence over the sandbox's keys in the SDK's credential chain.
+  delete process.env.AWS_PROFILE
+  Object.assign(process.env, env)
+  process.stderr.write(`AWS sandbox for this run on ${sandbox.url}\n`)
+  return sandbox
 }
 
 function readPlan(file: string): SavedPlan {

@@ -1,0 +1,47 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { InvalidInputError } from '../errors.js'
+
+/** Where `sandbox up` tells `sandbox env` (and operators) its address. */
+export const sandboxFile = (stateDir: string) => join(stateDir, 'sandbox.json')
+
+export interface SandboxRecord {
+  url: string
+  pid: number
+  since: string
+}
+
+/** Starts the AWS sandbox with the demo world and points this process's AWS clients at it. */
+export async function startDemoSandbox(port = 0) {
+  const [{ startAwsSandbox, sandboxEnv }, { seedDemoWorld, DEMO_ZONE_ID }] = await Promise.all([
+    import('../sandbox/aws/index.js'),
+    import('../sandbox/aws/demo-world.js'),
+  ])
+  const sandbox = await startAwsSandbox({ port })
+  seedDemoWorld(sandbox.world)
+  const env = sandboxEnv(sandbox.url)
+  return { sandbox, env, zone: DEMO_ZONE_ID }
+}
+
+export function writeSandboxRecord(stateDir: string, record: SandboxRecord): () => void {
+  mkdirSync(stateDir, { recursive: true })
+  writeFileSync(sandboxFile(stateDir), `${JSON.stringify(record, null, 2)}\n`)
+  return () => rmSync(sandboxFile(stateDir), { force: true })
+}
+
+export function readSandboxRecord(stateDir: string): SandboxRecord {
+  try {
+    return JSON.parse(readFileSync(sandboxFile(stateDir), 'utf8')) as SandboxRecord
+  } catch {
+    throw new InvalidInputError(`no sandbox is running for ${stateDir}`, {
+      hint: 'start one in another terminal with: switchyard sandbox up',
+    })
+  }
+}
+
+/** Shell lines; AWS_PROFILE is unset because the SDK prefers a profile to the sandbox's keys. */
+export const exportLines = (env: Record<string, string>) =>
+  [
+    'unset AWS_PROFILE',
+    ...Object.entries(env).map(([key, value]) => `export ${key}=${JSON.stringify(value)}`),
+  ].join('\n')

@@ -1,0 +1,32 @@
+import type { AwsWorld } from './world.js'
+
+/** The hosted zone of the demo world; the sandbox runbooks use it as their `zone` param's default. */
+export const DEMO_ZONE_ID = 'Z0SANDBOXGIFT01'
+
+/**
+ * The gift-card platform as the sandbox plays it: a zone with the weighted record that moves from
+ * on-prem to AWS, the 5xx alarm that gates the shift, the AWS web servers, a topic for notices.
+ */
+export function seedDemoWorld(world: AwsWorld): void {
+  world.route53.addZone({ name: 'gift.example', id: DEMO_ZONE_ID })
+  for (const [id, weight, target] of [
+    ['onprem', 100, 'lb.dc1.gift.example'],
+    ['aws', 0, 'alb-giftcard.us-east-1.elb.amazonaws.com'],
+  ] as const)
+    world.route53.putRecord(DEMO_ZONE_ID, {
+      Name: 'www.gift.example',
+      Type: 'CNAME',
+      SetIdentifier: id,
+      Weight: weight,
+      TTL: 1,
+      ResourceRecords: [{ Value: target }],
+    })
+  world.cloudwatch.addAlarm({
+    name: 'giftcard-5xx',
+    state: 'OK',
+    reason: 'Threshold Crossed: no 5xx in the last minute',
+  })
+  for (const n of [1, 2])
+    world.ec2.addInstance({ tags: { Name: `web-aws-${n}`, Role: 'web', Env: 'prod' }, platform: 'windows' })
+  world.sns.addTopic('giftcard-cutover')
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict'
+import { copyFileSync, existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { root, startSwitchyard, switchyard, tempDir } from './helpers/cli.ts'
+
+const scratch = tempDir('sandbox-cli')
+after(scratch.cleanup)
+
+const demo = () => {
+  copyFileSync(join(root, 'runbooks', 'sandbox-shift.yaml'), join(scratch.dir, 'sandbox-shift.yaml'))
+  return 'sandbox-shift.yaml'
+}
+
+describe('the sandbox from the command line', () => {
+  test('run --sandbox shifts the demo record in three one-batch stages with no AWS account', () => {
+    const result = switchyard(
+      scratch.dir,
+      ['run', demo(), '--sandbox', '--yes', '-p', 'bake=10ms', '--json'],
+      {
+        AWS_ACCESS_KEY_ID: '',
+        AWS_PROFILE: 'no-such-profile',
+      },
+    )
+    assert.equal(result.code, 0, result.stderr)
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    const planned = events.filter((e) => e.type === 'step-planned' && e.step.startsWith('stage-'))
+    assert.deepEqual(
+      planned.map((e) => e.changes[0].summary),
+      [
+        'www.gift.example CNAME: onprem 100 -> 90, aws 0 -> 10',
+        'www.gift.example CNAME: onprem 90 -> 50, aws 10 -> 50',
+        'www.gift.example CNAME: onprem 50 -> 0, aws 50 -> 100',
+      ],
+    )
+    assert.equal(events.at(-1).status, 'completed')
+  })
+
+  test('sandbox up serves until Ctrl-C; sandbox env points another terminal at it', async () => {
+    const up = startSwitchyard(scratch.dir, ['sandbox', 'up'])
+    const record = join(scratch.dir, '.switchyard', 'sandbox.json')
+    for (let i = 0; i < 100 && !existsSync(record); i++) await new Promise((r) => setTimeout(r, 50))
+    const { url } = JSON.parse(readFileSync(record, 'utf8'))
+    const env = switchyard(scratch.dir, ['sandbox', 'env'])
+    assert.equal(env.code, 0, env.stderr)
+    assert.match(env.stdout, new RegExp(`^export AWS_ENDPOINT_URL="${url}"$`, 'm'))
+    const vars = Object.fromEntries(
+      [...env.stdout.matchAll(/^export (\w+)="(.*)"$/gm)].map((m) => [m[1] as string, m[2] as string]),
+    )
+    const plan = switchyard(scratch.dir, ['plan', demo()], vars)
+    assert.equal(plan.code, 0, plan.stderr)
+    assert.match(plan.stdout, /onprem 100 -> 90, aws 0 -> 10/)
+    up.child.kill('SIGINT')
+    const stopped = await up.done
+    assert.equal(stopped.code, 0, stopped.stdout + stopped.stderr)
+    assert.equal(existsSync(record), false)
+    assert.equal(switchyard(scratch.dir, ['sandbox', 'env']).code, 2)
+  })
+})
