@@ -112,8 +112,11 @@ describe('retries', () => {
     })
     await assert.rejects(
       stepScope.run(scope(false), () => route53.send(upsert())),
-      (error: { name?: string; $metadata?: { attempts?: number } }) =>
-        /InternalFailure|ServiceUnavailable/.test(String(error.name)) && error.$metadata?.attempts === 6,
+      (error: Error & { $metadata?: { attempts?: number } }) =>
+        /InternalFailure|ServiceUnavailable/.test(error.name) &&
+        /^Route 53 ChangeResourceRecordSets failed after 6 attempts: (InternalFailure|ServiceUnavailable): /.test(
+          error.message,
+        ),
     )
   })
 })

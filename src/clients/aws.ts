@@ -36,6 +36,15 @@ function backoff(attempt: number): number {
   return delay
 }
 
+const SERVICE_NAMES: Record<string, string> = {
+  route53: 'Route 53',
+  ec2: 'EC2',
+  ssm: 'SSM',
+  sts: 'STS',
+  sns: 'SNS',
+  cloudwatch: 'CloudWatch',
+}
+
 type ClientConstructor<C> = new (config: Record<string, unknown>) => C
 
 /**
@@ -80,13 +89,17 @@ export class AwsClients {
     const key = `${service}:${where}`
     let pending = this.cache.get(key) as Promise<C> | undefined
     if (!pending) {
-      pending = this.build(where, load)
+      pending = this.build(SERVICE_NAMES[service] ?? service, where, load)
       this.cache.set(key, pending)
     }
     return pending
   }
 
-  private async build<C>(region: string, load: () => Promise<ClientConstructor<C>>): Promise<C> {
+  private async build<C>(
+    service: string,
+    region: string,
+    load: () => Promise<ClientConstructor<C>>,
+  ): Promise<C> {
     // The SDK's notice about Node 22 is for us, not for an operator mid-cutover on stderr.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
     const [Constructor, { ConfiguredRetryStrategy }] = await Promise.all([
@@ -101,7 +114,7 @@ export class AwsClients {
       // A hung connection fails (and is retried) instead of holding a step until its timeout.
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
     })
-    guardDryRun(client as unknown as { middlewareStack: MiddlewareStack<object, object> })
+    addCallContext(client as unknown as { middlewareStack: MiddlewareStack<object, object> }, service)
     return client
   }
 
@@ -112,16 +125,29 @@ export class AwsClients {
   }
 }
 
-/** Refuses anything but reads while the calling step is in a dry run; names the step and the operation. */
-function guardDryRun(client: { middlewareStack: MiddlewareStack<object, object> }): void {
+/**
+ * Refuses anything but reads while the calling step is in a dry run (naming the step and the
+ * operation), and makes a failed call say which service and operation failed, with AWS's error code
+ * and how many attempts were made — the error's name (the code) is kept for callers that test it.
+ */
+function addCallContext(client: { middlewareStack: MiddlewareStack<object, object> }, service: string): void {
   client.middlewareStack.add(
     (next: InitializeHandler<object, object>, context: { commandName?: string }) =>
       async (args: InitializeHandlerArguments<object>) => {
         const scope = stepScope.getStore()
         const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '')
         if (scope?.dryRun && !READ_ONLY.test(operation)) throw new DryRunViolation(scope.step, operation)
-        return next(args)
+        try {
+          return await next(args)
+        } catch (error) {
+          const e = error as Error & { $metadata?: { attempts?: number } }
+          if (e instanceof Error && !e.message.startsWith(`${service} ${operation}`)) {
+            const attempts = e.$metadata?.attempts
+            e.message = `${service} ${operation} failed${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}: ${e.name}: ${e.message}`
+          }
+          throw error
+        }
       },
-    { step: 'initialize', name: 'switchyardDryRunGuard', priority: 'high' },
+    { step: 'initialize', name: 'switchyardCallContext', priority: 'high' },
   )
 }
