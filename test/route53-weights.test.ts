@@ -34,6 +34,7 @@ beforeEach(() => {
       ResourceRecords: [{ Value: target }],
     })
   sandbox.log.clear()
+  sandbox.faults.clear()
 })
 
 const runbook = (weights: string) => `version: 1
@@ -52,7 +53,11 @@ phases:
 
 /** The CLI against the sandbox, as an operator would point it (environment only), run asynchronously. */
 async function switchyard(dir: string, args: string[]) {
-  const run = startSwitchyard(dir, [...args], { ...sandboxEnv(sandbox.url), AWS_REGION: 'us-east-1' })
+  const run = startSwitchyard(dir, [...args], {
+    ...sandboxEnv(sandbox.url),
+    AWS_REGION: 'us-east-1',
+    SWITCHYARD_AWS_BACKOFF_MS: '20',
+  })
   return run.done
 }
 
@@ -105,6 +110,46 @@ describe('route53.weights', () => {
     assert.match(run.stdout, /has no weighted record 'azure'/)
     assert.match(run.stdout, /its SetIdentifiers: onprem, aws|its SetIdentifiers: aws, onprem/)
     assert.deepEqual(sandbox.log.mutating(), [])
+  })
+
+  test('throttling and 5xx on the change are retried and the run succeeds', async () => {
+    const dir = workspace(runbook('{ onprem: 90, aws: 10 }'))
+    sandbox.faults.add({
+      service: 'route53',
+      operation: 'ChangeResourceRecordSets',
+      kind: 'throttle',
+      times: 2,
+    })
+    sandbox.faults.add({
+      service: 'route53',
+      operation: 'ChangeResourceRecordSets',
+      kind: 'server-error',
+      times: 1,
+    })
+    const run = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    assert.deepEqual(
+      sandbox.log.of('route53', 'ChangeResourceRecordSets').map((c) => c.status),
+      [400, 400, 500, 200],
+    )
+    assert.match(run.stdout, /throttled or busy, retrying in/)
+  })
+
+  test('a persistent failure names the operation and the last AWS error code', async () => {
+    const dir = workspace(runbook('{ onprem: 90, aws: 10 }'))
+    sandbox.faults.add({
+      service: 'route53',
+      operation: 'ChangeResourceRecordSets',
+      kind: 'server-error',
+      times: 50,
+    })
+    const run = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`])
+    assert.equal(run.code, 1)
+    assert.match(run.stdout, /Route 53 ChangeResourceRecordSets failed after 6 attempts: InternalFailure/)
+    assert.deepEqual(sandbox.world.route53.weights(zone, `gift.zone${n}.example.com`, 'CNAME'), {
+      onprem: 100,
+      aws: 0,
+    })
   })
 
   test('all weights 0 is refused when the runbook loads, unless allow_all_zero', async () => {

@@ -28,9 +28,12 @@ export class DryRunViolation extends SwitchyardError {
 
 const READ_ONLY = /^(Describe|Get|List|Test)/
 
+/** The first retry's wait; SWITCHYARD_AWS_BACKOFF_MS tunes it (the tests make it short). */
+const FIRST_BACKOFF_MS = Number(process.env.SWITCHYARD_AWS_BACKOFF_MS) || 500
+
 /** Jittered exponential backoff: 0.5 s, 1 s, 2 s ... up to 20 s, each with up to 50% jitter. */
 function backoff(attempt: number): number {
-  const base = Math.min(20_000, 500 * 2 ** Math.max(0, attempt - 1))
+  const base = Math.min(20_000, FIRST_BACKOFF_MS * 2 ** Math.max(0, attempt - 1))
   const delay = Math.round(base * (0.5 + Math.random() / 2))
   stepScope.getStore()?.progress(`AWS throttled or busy, retrying in ${(delay / 1000).toFixed(1)}s`)
   return delay
