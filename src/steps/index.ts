@@ -1,11 +1,27 @@
+import { cloudwatchAlarm } from './cloudwatch/alarm.js'
 import type { StepDefinition } from './contract.js'
 import { approve } from './core/approve.js'
 import { exec } from './core/exec.js'
 import { noop } from './core/noop.js'
 import { wait } from './core/wait.js'
+import { ec2Snapshot } from './ec2/snapshot.js'
+import { ec2WaitStatus } from './ec2/wait-status.js'
+import { route53Shift } from './route53/shift.js'
 import { route53Weights } from './route53/weights.js'
+import { snsNotify } from './sns/notify.js'
 
 /** Every step type a runbook may name in `uses`. The engine finds types here, never by name. */
 export const stepTypes: ReadonlyMap<string, StepDefinition> = new Map(
-  [exec, wait, approve, noop, route53Weights].map((definition) => [definition.type, definition]),
+  [
+    exec,
+    wait,
+    approve,
+    noop,
+    route53Weights,
+    route53Shift,
+    cloudwatchAlarm,
+    ec2WaitStatus,
+    ec2Snapshot,
+    snsNotify,
+  ].map((definition) => [definition.type, definition]),
 )
