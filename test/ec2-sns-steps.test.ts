@@ -93,6 +93,10 @@ describe('ec2.wait-status', () => {
     assert.equal(run.code, 1, run.stdout + run.stderr)
     assert.match(run.stdout, /step ready timed out after 2s/)
     assert.match(run.stdout, new RegExp(`1/2 ready; ${sick} impaired \\(system\\)`))
+    assert.match(
+      run.stdout,
+      new RegExp(`timed out after \\S+ \\(last: 1/2 ready; ${sick} impaired \\(system\\)`),
+    )
   })
 
   test('an instance that does not exist, or is terminated, fails at once naming it', async () => {

@@ -103,9 +103,14 @@ export class RunLog {
     return full
   }
 
+  /** Each step's latest progress message: a timeout says what the step was last waiting on. */
+  readonly lastProgress = new Map<string, string>()
+
   /** Progress and notices: shown, never journaled. */
   show(event: Exclude<EngineEvent, JournalEvent>): void {
-    this.observer.event(this.redactor.value(event))
+    const shown = this.redactor.value(event)
+    if (shown.type === 'step-progress' && shown.message) this.lastProgress.set(shown.step, shown.message)
+    this.observer.event(shown)
   }
 
   async close(): Promise<void> {

@@ -159,7 +159,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
           } catch (error) {
             if (limit.timedOut() && !run.interrupt.signal.aborted)
               throw new StepTimeoutError(
-                `step ${step.id} timed out after ${formatDuration(step.timeoutMs)}`,
+                `step ${step.id} timed out after ${formatDuration(step.timeoutMs)}${lastWords(run, step)}`,
                 {
                   hint: 'raise its timeout: if it needs longer, or find what it was waiting for',
                 },
@@ -219,6 +219,12 @@ export function scopeOf(run: RunContext, step: Step): StepScope {
     dryRun: run.dryRun,
     progress: (message) => run.log.show({ type: 'step-progress', step: step.id, message }),
   }
+}
+
+/** What the step last reported, so a timeout says what it was waiting on. */
+function lastWords(run: RunContext, step: Step): string {
+  const last = run.log.lastProgress.get(step.id)
+  return last ? ` (last: ${last})` : ''
 }
 
 const loaded = new WeakMap<StepDefinition, StepImplementation>()
