@@ -13,7 +13,7 @@ const demo = () => {
 }
 
 describe('the sandbox from the command line', () => {
-  test('run --sandbox shifts the demo record in three one-batch stages with no AWS account', () => {
+  test('run --sandbox shifts the demo record in three gated stages with no AWS account', () => {
     const result = switchyard(
       scratch.dir,
       ['run', demo(), '--sandbox', '--yes', '-p', 'bake=10ms', '--json'],
@@ -27,14 +27,19 @@ describe('the sandbox from the command line', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line))
-    const planned = events.filter((e) => e.type === 'step-planned' && e.step.startsWith('stage-'))
+    const planned = events.find((e) => e.type === 'step-planned' && e.step === 'shift')
     assert.deepEqual(
-      planned.map((e) => e.changes[0].summary),
+      planned.changes.map((c: { summary: string }) => c.summary),
       [
-        'www.gift.example CNAME: onprem 100 -> 90, aws 0 -> 10',
-        'www.gift.example CNAME: onprem 90 -> 50, aws 10 -> 50',
-        'www.gift.example CNAME: onprem 50 -> 0, aws 50 -> 100',
+        'stage 1/3: onprem 100 -> 90, aws 0 -> 10, bake 10ms',
+        'stage 2/3: onprem 90 -> 50, aws 10 -> 50, bake 10ms',
+        'stage 3/3: onprem 50 -> 0, aws 50 -> 100, bake 10ms',
       ],
+    )
+    const stages = events.filter((e) => e.type === 'step-checkpoint' && e.step === 'shift')
+    assert.deepEqual(
+      stages.map((e) => e.data.stage),
+      [0, 1, 2, 3],
     )
     assert.equal(events.at(-1).status, 'completed')
   })
@@ -52,7 +57,7 @@ describe('the sandbox from the command line', () => {
     )
     const plan = switchyard(scratch.dir, ['plan', demo()], vars)
     assert.equal(plan.code, 0, plan.stderr)
-    assert.match(plan.stdout, /onprem 100 -> 90, aws 0 -> 10/)
+    assert.match(plan.stdout, /stage 1\/3: onprem 100 -> 90, aws 0 -> 10/)
     up.child.kill('SIGINT')
     const stopped = await up.done
     assert.equal(stopped.code, 0, stopped.stdout + stopped.stderr)
