@@ -22,6 +22,7 @@ import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { Redactor, resolveSecrets } from './secrets.js'
 import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
 import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
+import { hasTagQueries, resolveTagQueries } from './targets.js'
 
 export interface EngineOptions {
   runbook: Runbook
@@ -120,6 +121,16 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       },
       runbook,
     )
+    if (hasTagQueries(runbook)) {
+      try {
+        await log.record({ type: 'targets-resolved', targets: await resolveTagQueries(runbook, aws) })
+      } catch (error) {
+        // Nothing has acted yet: the run ends here, and its journal says why.
+        log.note({ type: 'run-failed', error: errorInfo({ redactor }, error) })
+        await log.close()
+        throw error
+      }
+    }
     const run = runContext(options, log, secrets, redactor, who, workdir, aws, {
       dryRun: options.dryRun === true,
       plan: options.plan,
@@ -214,6 +225,7 @@ async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
   const types = options.stepTypes ?? registeredStepTypes
   const usesAws =
     Object.values(options.runbook.secrets).some((s) => s.from.startsWith('ssm:')) ||
+    hasTagQueries(options.runbook) ||
     options.runbook.phases.some((p) => p.steps.some((s) => types.get(s.uses)?.usesAws))
   if (!usesAws || who.awsIdentity) return who
   const { callerIdentity } = await import('../clients/identity.js')

@@ -37,6 +37,7 @@ export type NewEvent =
       until?: string
     } & Who)
   | ({ type: 'run-resumed' } & Who)
+  | { type: 'targets-resolved'; targets: Record<string, { instances: string[]; hosts: string[] }> }
   | { type: 'phase-started'; phase: string }
   | { type: 'phase-completed'; phase: string }
   | {

@@ -22,7 +22,10 @@ export function createScope(
   run: { id: string; operator: string; dryRun: boolean },
 ): Scope {
   const base: Scope = { params: log.state.params, secrets, steps: log.outputs, env: { ...process.env }, run }
-  return { ...base, targets: resolveValue(runbook.targets, { ...base, targets: {} }) }
+  const targets = resolveValue(runbook.targets, { ...base, targets: {} }) as Record<string, object>
+  for (const [name, found] of Object.entries(log.state.targets))
+    targets[name] = { ...targets[name], ...found }
+  return { ...base, targets }
 }
 
 /** Replaces every `${{ }}` in a value (deeply) with what it reads. */

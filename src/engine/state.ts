@@ -63,6 +63,8 @@ export interface RunState {
   /** Phases completed, in order: each is a rollback point the world can return to. */
   completedPhases: string[]
   steps: Record<string, StepState>
+  /** Instances behind `ec2:` targets, found when the run started and pinned for its whole life. */
+  targets: Record<string, { instances: string[]; hosts: string[] }>
   approvals: Approval[]
   rollback?: { to: string; status: 'running' | 'completed'; startedAt: string }
   lastError?: ErrorInfo
@@ -87,6 +89,7 @@ export function foldJournal(events: readonly JournalEvent[]): RunState {
     phases: {},
     completedPhases: [],
     steps: {},
+    targets: {},
     approvals: [],
     warnings: [],
   }
@@ -107,6 +110,9 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'run-resumed':
       state.status = 'running'
       state.pauseReason = undefined
+      return
+    case 'targets-resolved':
+      state.targets = event.targets
       return
     case 'phase-started':
       state.phases[event.phase] = { status: 'running', startedAt: event.at }

@@ -29,6 +29,8 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
     `rollback point reached: ${point}`,
   ]
   if (state.lastError) lines.push(`last error: ${state.lastError.message}`)
+  for (const [name, found] of Object.entries(state.targets))
+    lines.push(`target ${name}: ${found.instances.join(', ')} (found by tags when the run started)`)
   const phases = runbook?.phases.map((p) => ({ id: p.id, steps: p.steps.map((s) => s.id) })) ?? []
   for (const phase of phases) {
     const p = state.phases[phase.id]

@@ -68,7 +68,7 @@ function bounded<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   })
 }
 
-export function errorInfo(run: RunContext, error: unknown): ErrorInfo {
+export function errorInfo(run: Pick<RunContext, 'redactor'>, error: unknown): ErrorInfo {
   const message = error instanceof Error ? error.message : String(error)
   const hint = error instanceof SwitchyardError ? error.hint : undefined
   return { message: run.redactor.text(message), ...(hint ? { hint: run.redactor.text(hint) } : {}) }

@@ -37,6 +37,8 @@ export interface Phase {
 export interface Target {
   hosts?: string[]
   instances?: string[]
+  /** Found by tags when a run starts; the run pins what it found. */
+  ec2?: { tags: Record<string, string>; states?: string[] }
   description?: string
 }
 

@@ -79,11 +79,28 @@ export const TargetSpec = z
       z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('Host names or addresses')),
     ),
     instances: z.optional(z.array(InstanceId).check(z.minLength(1), z.describe('EC2 instance ids'))),
+    ec2: z.optional(
+      z
+        .strictObject({
+          tags: z
+            .record(z.string().check(z.minLength(1)), z.string())
+            .check(z.describe('Tags every instance must carry, e.g. { Role: web, Env: prod }')),
+          states: z.optional(
+            z
+              .array(z.enum(['pending', 'running', 'stopping', 'stopped']))
+              .check(z.minLength(1), z.describe('Instance states to include (default [running])')),
+          ),
+        })
+        .check(
+          z.refine((q) => Object.keys(q.tags).length > 0, { error: 'an ec2 target names at least one tag' }),
+          z.describe('EC2 instances found by their tags when a run starts, then pinned for the whole run'),
+        ),
+    ),
     description: text('What these machines are'),
   })
   .check(
-    z.refine((t) => t.hosts !== undefined || t.instances !== undefined, {
-      error: 'a target lists hosts or instances',
+    z.refine((t) => [t.hosts, t.instances, t.ec2].filter((x) => x !== undefined).length === 1, {
+      error: 'a target lists hosts, or instances, or an ec2 tag query: exactly one of them',
     }),
     z.describe('The machines a step acts on'),
   )
