@@ -14,6 +14,7 @@ import { type EventSink, journalSink, MemorySink, RunLog } from './event-log.js'
 import type { Who } from './events.js'
 import { JOURNAL_FILE, Journal, readJournal } from './journal.js'
 import { acquireLock } from './lock.js'
+import { withNotifications } from './notify.js'
 import type { Observer, RunOutcome } from './observer.js'
 import { runPhase } from './phase.js'
 import { createScope } from './resolve.js'
@@ -78,6 +79,7 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
   const secrets = await resolveSecrets(runbook, workdir, aws)
   const redactor = new Redactor(Object.values(secrets))
   const runId = newRunId(runbook.name)
+  const observer = notifying(options, aws, runId, options.dryRun === true)
   if (options.until && !runbook.phases.some((p) => p.id === options.until))
     throw new SwitchyardError(`--until ${options.until}: no such phase`, {
       exitCode: ExitCode.invalidInput,
@@ -109,7 +111,7 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
     const log = await RunLog.start(
       sink,
       redactor,
-      options.observer,
+      observer,
       {
         type: 'run-started',
         runId,
@@ -135,7 +137,7 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       dryRun: options.dryRun === true,
       plan: options.plan,
     })
-    return await finish(options.observer, log, await drive(run, options.until))
+    return await finish(observer, log, await drive(run, options.until))
   } finally {
     release()
     if (!options.aws) await aws.destroy()
@@ -147,16 +149,17 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   const { runbook } = options
   const aws = options.aws ?? new AwsClients(options.awsSettings)
   const who = await identify(options, aws)
+  const observer = notifying(options, aws, options.runId, false)
   const workdir = dirname(resolve(runbook.file))
   const { release, journal, events, warnings } = openLocked(options, who)
   try {
     const secrets = await resolveSecrets(runbook, workdir, aws)
     const redactor = new Redactor(Object.values(secrets))
-    const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
+    const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
     if (log.state.status === 'completed') {
       await log.close()
-      return finish(options.observer, log, {
+      return finish(observer, log, {
         status: 'completed',
         exitCode: ExitCode.ok,
         message: `run ${options.runId} already completed; nothing to resume`,
@@ -169,7 +172,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
       retrySteps: options.retrySteps,
       skipSteps: options.skipSteps,
     })
-    return await finish(options.observer, log, await drive(run, options.until ?? log.state.until))
+    return await finish(observer, log, await drive(run, options.until ?? log.state.until))
   } finally {
     release()
     if (!options.aws) await aws.destroy()
@@ -205,18 +208,27 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     }
   }
   const { release, journal, events, warnings } = openLocked(options, who)
+  const observer = notifying(options, aws, options.runId, false)
   try {
-    const log = RunLog.resume(journalSink(journal), redactor, options.observer, events, runbook)
+    const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
     const run = runContext(options, log, secrets, redactor, who, workdir, aws, { dryRun: false })
     const plan = compensationPlan(run, options.to, options.force)
     const result = await rollBack(run, options.to, plan, options.force)
     const outcome = rollbackOutcome(run, options.to, result)
-    return { plan, outcome: await finish(options.observer, log, outcome) }
+    return { plan, outcome: await finish(observer, log, outcome) }
   } finally {
     release()
     if (!options.aws) await aws.destroy()
   }
+}
+
+/** The observer, with the runbook's `notify:` hook around it for runs that act. */
+function notifying(options: EngineOptions, aws: AwsClients, runId: string, dryRun: boolean): Observer {
+  const settings = options.runbook.notify
+  return settings && !dryRun
+    ? withNotifications(options.observer, settings, aws, () => runId)
+    : options.observer
 }
 
 /** The operator, and their AWS identity when any step (or secret) of the runbook uses AWS. */
@@ -226,6 +238,7 @@ async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
   const usesAws =
     Object.values(options.runbook.secrets).some((s) => s.from.startsWith('ssm:')) ||
     hasTagQueries(options.runbook) ||
+    options.runbook.notify !== undefined ||
     options.runbook.phases.some((p) => p.steps.some((s) => types.get(s.uses)?.usesAws))
   if (!usesAws || who.awsIdentity) return who
   const { callerIdentity } = await import('../clients/identity.js')

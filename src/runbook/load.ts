@@ -248,6 +248,7 @@ function buildRunbook(
     secrets: document.secrets ?? {},
     targets: document.targets ?? {},
     onFailure: document.on_failure ?? BUILTIN_DEFAULTS.onFailure,
+    ...(document.notify ? { notify: document.notify } : {}),
     phases,
     paramValues,
   }

@@ -54,6 +54,11 @@ export interface Runbook {
   secrets: Record<string, { from: string; description?: string }>
   targets: Record<string, Target>
   onFailure: OnFailure
+  /** Milestones published to SNS (the runbook's `notify:`). */
+  notify?: {
+    topic: string
+    on?: Array<'phase-started' | 'phase-completed' | 'failed' | 'paused' | 'rollback' | 'completed'>
+  }
   phases: Phase[]
   /** Params after --param, --params and defaults; missing ones are absent. */
   paramValues: Record<string, ParamValue>

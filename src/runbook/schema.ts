@@ -166,6 +166,24 @@ export const RunbookSpec = z
     defaults: z.optional(Defaults),
     concurrency: z.optional(Concurrency.check(z.describe('Steps at once in a phase (default 4)'))),
     on_failure: z.optional(OnFailure),
+    notify: z.optional(
+      z
+        .strictObject({
+          topic: z.string().check(
+            z.regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, {
+              error: 'an SNS topic ARN looks like arn:aws:sns:us-east-1:123456789012:cutover',
+            }),
+          ),
+          on: z.optional(
+            z
+              .array(
+                z.enum(['phase-started', 'phase-completed', 'failed', 'paused', 'rollback', 'completed']),
+              )
+              .check(z.minLength(1), z.describe('Which milestones to publish (default: all)')),
+          ),
+        })
+        .check(z.describe("Publish the run's milestones to an SNS topic")),
+    ),
     phases: z.array(PhaseSpec).check(z.minLength(1, { error: 'a runbook has at least one phase' })),
   })
   .check(z.describe('A switchyard runbook'))
