@@ -10,8 +10,11 @@
 // Promise.all for 1,000 and 10,000 noop steps in three shapes with the journal durable, the cost of
 // the journal's fdatasync per event, memory per completed step, and exec of /bin/true.
 //
-// Environment: BENCH_ONLY=startup|engine runs one part and keeps the other's section of
-// BENCHMARKS.md as it was; BENCH_RUNS (interleaved rounds, default 21), BENCH_LARGE_RUNS (timed
+// Then the ssm.run fan-out benchmark (bench/fanout.ts): 1,000 sandbox instances, API calls made vs
+// the minimum, wall time vs the slowest responder, peak RSS.
+//
+// Environment: BENCH_ONLY=startup|engine|fanout runs one part and keeps the others' sections of
+// BENCHMARKS.md as they were; BENCH_FANOUT_RUNS (fan-out runs, default 3); BENCH_RUNS (interleaved rounds, default 21), BENCH_LARGE_RUNS (timed
 // runs of the 20,000-step runbook, default 3), BENCH_MEMORY_RUNS (memory runs per case, default
 // 3), BENCH_ENGINE_RUNS (child processes per engine measurement, default 3), BENCH_ENGINE_SIZES
 // (steps per shape, default 1000,10000), BENCH_ENGINE_TSX=1 (engine children run the TypeScript
@@ -23,6 +26,7 @@ import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { engineMarkdown, runEngineBenchmark } from './engine.ts'
+import { fanoutMarkdown, runFanoutBenchmark } from './fanout.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const RUNS = positiveInt('BENCH_RUNS', 21)
@@ -31,9 +35,10 @@ const MEMORY_RUNS = positiveInt('BENCH_MEMORY_RUNS', 3)
 const RSS_HOOK = join(root, 'bench', 'report-rss.mjs')
 const NOTES_MARKER = '<!-- notes: kept by bench/run.ts -->'
 const ENGINE_MARKER = '<!-- engine: written by bench/run.ts -->'
+const FANOUT_MARKER = '<!-- fanout: written by bench/run.ts -->'
 const ONLY = process.env.BENCH_ONLY ?? ''
-if (!['', 'startup', 'engine'].includes(ONLY))
-  throw new Error(`BENCH_ONLY must be startup or engine, not '${ONLY}'`)
+if (!['', 'startup', 'engine', 'fanout'].includes(ONLY))
+  throw new Error(`BENCH_ONLY must be startup, engine or fanout, not '${ONLY}'`)
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -464,19 +469,38 @@ function treeState(): string {
   return changed > 0 ? `${commit} with uncommitted changes to ${changed} file(s) in src/` : commit
 }
 
-/** BENCHMARKS.md in parts: the start-up section, the engine section, and the notes kept by hand. */
-function splitBenchmarks(text: string): { startup?: string; engine?: string; notes: string } {
+/** BENCHMARKS.md in parts: start-up, engine and fan-out sections, and the notes kept by hand. */
+function splitBenchmarks(text: string): {
+  startup?: string
+  engine?: string
+  fanout?: string
+  notes: string
+} {
   const notesAt = text.includes(NOTES_MARKER) ? text.indexOf(NOTES_MARKER) : text.length
-  const engineAt = text.includes(ENGINE_MARKER) ? text.indexOf(ENGINE_MARKER) : notesAt
+  const fanoutAt = text.includes(FANOUT_MARKER) ? text.indexOf(FANOUT_MARKER) : notesAt
+  const engineAt = text.includes(ENGINE_MARKER) ? text.indexOf(ENGINE_MARKER) : fanoutAt
   const startup = text.slice(0, engineAt).trim()
   const engine = text.includes(ENGINE_MARKER)
-    ? text.slice(engineAt + ENGINE_MARKER.length, notesAt).trim()
+    ? text.slice(engineAt + ENGINE_MARKER.length, fanoutAt).trim()
+    : ''
+  const fanout = text.includes(FANOUT_MARKER)
+    ? text.slice(fanoutAt + FANOUT_MARKER.length, notesAt).trim()
     : ''
   return {
     ...(startup ? { startup } : {}),
     ...(engine ? { engine } : {}),
+    ...(fanout ? { fanout } : {}),
     notes: text.slice(notesAt),
   }
+}
+
+/** The ssm.run fan-out benchmark (bench/fanout.ts): prints its progress and returns its section. */
+async function fanoutSection(): Promise<string> {
+  console.log('fan-out: ssm.run on 1,000 sandbox instances through the built CLI')
+  const report = await runFanoutBenchmark(positiveInt('BENCH_FANOUT_RUNS', 3), (text) => console.log(text))
+  const markdown = fanoutMarkdown(report, treeState())
+  console.log(`\n${markdown}`)
+  return markdown
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,12 +513,17 @@ try {
   const previous = splitBenchmarks(existsSync(target) ? readFileSync(target, 'utf8') : '')
   // The part not run this time is kept as it was.
   const startup =
-    ONLY === 'engine'
+    ONLY === 'engine' || ONLY === 'fanout'
       ? (previous.startup ?? '# Benchmarks\n\nStart-up: not run yet (`npm run bench`).')
       : startupSection(dir)
-  const engine = ONLY === 'startup' ? previous.engine : await engineSection()
+  const engine = ONLY === 'startup' || ONLY === 'fanout' ? previous.engine : await engineSection()
+  const fanout = ONLY === 'startup' || ONLY === 'engine' ? previous.fanout : await fanoutSection()
   // Notes written by hand below NOTES_MARKER survive each run.
-  const parts = [startup.trim(), ...(engine ? [`${ENGINE_MARKER}\n${engine.trim()}`] : [])]
+  const parts = [
+    startup.trim(),
+    ...(engine ? [`${ENGINE_MARKER}\n${engine.trim()}`] : []),
+    ...(fanout ? [`${FANOUT_MARKER}\n${fanout.trim()}`] : []),
+  ]
   if (previous.notes) parts.push(previous.notes.trim())
   writeFileSync(target, `${parts.join('\n\n')}\n`)
   console.log('\nwrote BENCHMARKS.md')

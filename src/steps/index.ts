@@ -9,6 +9,7 @@ import { ec2WaitStatus } from './ec2/wait-status.js'
 import { route53Shift } from './route53/shift.js'
 import { route53Weights } from './route53/weights.js'
 import { snsNotify } from './sns/notify.js'
+import { ssmRun } from './ssm/run.js'
 
 /** Every step type a runbook may name in `uses`. The engine finds types here, never by name. */
 export const stepTypes: ReadonlyMap<string, StepDefinition> = new Map(
@@ -23,5 +24,6 @@ export const stepTypes: ReadonlyMap<string, StepDefinition> = new Map(
     ec2WaitStatus,
     ec2Snapshot,
     snsNotify,
+    ssmRun,
   ].map((definition) => [definition.type, definition]),
 )
