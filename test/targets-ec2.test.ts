@@ -59,7 +59,7 @@ describe('ec2 tag-query targets', () => {
     assert.deepEqual(lines(join(dir, 'seen.txt')), [expected])
     const pinned = journalEvents(dir).find((e) => e.type === 'targets-resolved')
     assert.deepEqual(
-      (pinned?.targets as Record<string, { instances: string[] }>).web?.instances,
+      (pinned?.targets as Record<string, { instances: string[] }> | undefined)?.web?.instances,
       expected.split(' '),
     )
 
