@@ -1,46 +1,20 @@
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { after, before, beforeEach, describe, test } from 'node:test'
+import { beforeEach, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type AwsSandbox, sandboxEnv, startAwsSandbox } from '../src/sandbox/aws/index.ts'
-import { type CliResult, journalEvents, startSwitchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import { useAwsSandbox } from './helpers/aws-sandbox.ts'
+import { journalEvents } from './helpers/cli.ts'
 
-const scratch = tempDir('ec2-sns')
-let sandbox: AwsSandbox
+const aws = useAwsSandbox('ec2-sns')
 let n = 0
 
-before(async () => {
-  sandbox = await startAwsSandbox()
-})
-after(async () => {
-  await sandbox.close()
-  scratch.cleanup()
-})
 beforeEach(() => {
-  sandbox.world.ec2.snapshotCompleteAfterMs = 0
-  sandbox.log.clear()
+  aws.sandbox.world.ec2.snapshotCompleteAfterMs = 0
+  aws.sandbox.log.clear()
 })
 
-/** Another engineer may rebuild dist/ meanwhile: a start-up that finds a file missing is tried again. */
-const transientBuild = (r: CliResult) =>
-  r.code !== 0 && /ERR_MODULE_NOT_FOUND|Cannot find module|ENOENT[^\n]*dist/.test(r.stderr)
-
-/** The CLI against the sandbox, pointed at it by environment only, as an operator would. */
-async function switchyard(dir: string, args: string[], env: Record<string, string> = {}) {
-  for (let attempt = 1; ; attempt++) {
-    const result = await startSwitchyard(dir, args, { ...sandboxEnv(sandbox.url), ...env }).done
-    if (!transientBuild(result) || attempt === 10) return result
-    await sleep(1000)
-  }
-}
-
-function workspace(text: string): string {
-  const dir = join(scratch.dir, `w${++n}`)
-  mkdirSync(dir, { recursive: true })
-  writeRunbook(dir, text)
-  return dir
-}
+const switchyard = (dir: string, args: string[], env: Record<string, string> = {}) =>
+  aws.switchyard(dir, args, env)
+const workspace = (text: string) => aws.workspace(text)
 
 const runIdOf = (dir: string) => journalEvents(dir).find((e) => e.type === 'run-started')?.runId as string
 const outputsOf = (dir: string, step: string) =>
@@ -67,27 +41,27 @@ describe('ec2.wait-status', () => {
 `
 
   test('passes once every instance is running with both status checks ok', async () => {
-    const ids = [1, 2, 3].map(() => sandbox.world.ec2.addInstance().id)
+    const ids = [1, 2, 3].map(() => aws.sandbox.world.ec2.addInstance().id)
     for (const id of ids)
-      sandbox.world.ec2.setStatus(id, { system: 'initializing', instance: 'initializing' })
+      aws.sandbox.world.ec2.setStatus(id, { system: 'initializing', instance: 'initializing' })
     const dir = workspace(oneStep('ready', ids, waitFor('30s')))
     const running = switchyard(dir, ['run', 'runbook.yaml'])
     await sleep(1500)
-    for (const id of ids) sandbox.world.ec2.setStatus(id, { system: 'ok', instance: 'ok' })
+    for (const id of ids) aws.sandbox.world.ec2.setStatus(id, { system: 'ok', instance: 'ok' })
     const run = await running
     assert.equal(run.code, 0, run.stdout + run.stderr)
     const outputs = outputsOf(dir, 'ready')
     assert.deepEqual(outputs?.ready, ids)
     assert.ok((outputs?.polls as number) > 1, `it polled until ready: ${outputs?.polls}`)
-    const calls = sandbox.log.of('ec2', 'DescribeInstanceStatus')
+    const calls = aws.sandbox.log.of('ec2', 'DescribeInstanceStatus')
     assert.ok(calls.length > 1)
-    assert.deepEqual(sandbox.log.mutating(), [], 'waiting only reads')
+    assert.deepEqual(aws.sandbox.log.mutating(), [], 'waiting only reads')
   })
 
   test('fails at the step timeout, the operator shown which instance is impaired and which check', async () => {
-    const ids = [1, 2].map(() => sandbox.world.ec2.addInstance().id)
+    const ids = [1, 2].map(() => aws.sandbox.world.ec2.addInstance().id)
     const sick = ids[1] as string
-    sandbox.world.ec2.setStatus(sick, { system: 'impaired' })
+    aws.sandbox.world.ec2.setStatus(sick, { system: 'impaired' })
     const dir = workspace(oneStep('sick', ids, waitFor('2s')))
     const run = await switchyard(dir, ['run', 'runbook.yaml'])
     assert.equal(run.code, 1, run.stdout + run.stderr)
@@ -100,7 +74,7 @@ describe('ec2.wait-status', () => {
   })
 
   test('an instance that does not exist, or is terminated, fails at once naming it', async () => {
-    const live = sandbox.world.ec2.addInstance().id
+    const live = aws.sandbox.world.ec2.addInstance().id
     const gone = 'i-0123456789abcdef0'
     const dir = workspace(oneStep('missing', [live, gone], waitFor('5m')))
     const started = Date.now()
@@ -109,7 +83,7 @@ describe('ec2.wait-status', () => {
     assert.match(run.stdout, new RegExp(`instance not found: ${gone}`))
     assert.ok(Date.now() - started < 15_000, 'it did not wait for the 5m timeout')
 
-    const dead = sandbox.world.ec2.addInstance({ state: 'terminated' }).id
+    const dead = aws.sandbox.world.ec2.addInstance({ state: 'terminated' }).id
     const again = await switchyard(workspace(oneStep('dead', [live, dead], waitFor('5m'))), [
       'run',
       'runbook.yaml',
@@ -118,18 +92,18 @@ describe('ec2.wait-status', () => {
     assert.match(again.stdout, new RegExp(`instance terminated or terminating: ${dead}`))
   })
   test('a resume after kill -9 mid-wait waits again instead of taking the wait as done', async () => {
-    const ids = [sandbox.world.ec2.addInstance().id]
+    const ids = [aws.sandbox.world.ec2.addInstance().id]
     const sick = ids[0] as string
-    sandbox.world.ec2.setStatus(sick, { instance: 'initializing' })
+    aws.sandbox.world.ec2.setStatus(sick, { instance: 'initializing' })
     const text = oneStep('resumed', ids, waitFor('30s'))
     const reference = workspace(text)
     const referenceRun = switchyard(reference, ['run', 'runbook.yaml'])
     await sleep(1000)
-    sandbox.world.ec2.setStatus(sick, { instance: 'ok' })
+    aws.sandbox.world.ec2.setStatus(sick, { instance: 'ok' })
     assert.equal((await referenceRun).code, 0)
     const planned = journalEvents(reference).find((e) => e.type === 'step-planned' && e.step === 'ready')
 
-    sandbox.world.ec2.setStatus(sick, { instance: 'initializing' })
+    aws.sandbox.world.ec2.setStatus(sick, { instance: 'initializing' })
     const dir = workspace(text)
     const killed = await switchyard(dir, ['run', 'runbook.yaml'], {
       SWITCHYARD_CRASH_AFTER_EVENTS: String(planned?.seq),
@@ -142,7 +116,7 @@ describe('ec2.wait-status', () => {
       !journalEvents(dir).some((e) => e.type === 'step-applied' && e.step === 'ready'),
       'still waiting while the instance initializes',
     )
-    sandbox.world.ec2.setStatus(sick, { instance: 'ok' })
+    aws.sandbox.world.ec2.setStatus(sick, { instance: 'ok' })
     const resumed = await resuming
     assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr)
     const applied = journalEvents(dir).find((e) => e.type === 'step-applied' && e.step === 'ready')
@@ -150,24 +124,24 @@ describe('ec2.wait-status', () => {
   })
 
   test('plans the wait, or nothing when every instance is already ready, with zero mutating calls', async () => {
-    const ids = [1, 2].map(() => sandbox.world.ec2.addInstance().id)
+    const ids = [1, 2].map(() => aws.sandbox.world.ec2.addInstance().id)
     const dir = workspace(oneStep('planned', ids, waitFor('30s')))
     const ready = await switchyard(dir, ['plan', 'runbook.yaml'])
     assert.equal(ready.code, 0, ready.stdout + ready.stderr)
     assert.match(ready.stdout, /= ready: no change/)
-    sandbox.world.ec2.setStatus(ids[0] as string, { system: 'initializing' })
+    aws.sandbox.world.ec2.setStatus(ids[0] as string, { system: 'initializing' })
     const waiting = await switchyard(dir, ['plan', 'runbook.yaml'])
     assert.match(
       waiting.stdout,
       /~ ready: wait until 2 instances run with system and instance status ok \(read-only\)/,
     )
     assert.doesNotMatch(waiting.stdout, /rollback: manual/)
-    assert.deepEqual(sandbox.log.mutating(), [])
+    assert.deepEqual(aws.sandbox.log.mutating(), [])
   })
 
   test("its check serves as a gate: wait until passes once the instances' status checks pass", async () => {
-    const ids = [sandbox.world.ec2.addInstance().id]
-    sandbox.world.ec2.setStatus(ids[0] as string, { system: 'impaired' })
+    const ids = [aws.sandbox.world.ec2.addInstance().id]
+    aws.sandbox.world.ec2.setStatus(ids[0] as string, { system: 'impaired' })
     const dir = workspace(
       oneStep(
         'gated',
@@ -185,7 +159,7 @@ describe('ec2.wait-status', () => {
     )
     const running = switchyard(dir, ['run', 'runbook.yaml'])
     await sleep(1500)
-    sandbox.world.ec2.setStatus(ids[0] as string, { system: 'ok' })
+    aws.sandbox.world.ec2.setStatus(ids[0] as string, { system: 'ok' })
     const run = await running
     assert.equal(run.code, 0, run.stdout + run.stderr)
     assert.match(run.stdout, new RegExp(`probe not passing yet .*0/1 ready; ${ids[0]} impaired \\(system\\)`))
@@ -201,16 +175,16 @@ describe('ec2.snapshot', () => {
 `
   /** Two instances: one with a boot and a data volume (the data volume tagged), one with a boot volume. */
   function twoInstances(): string[] {
-    const a = sandbox.world.ec2.addInstance({ volumes: [{}, { tags: { Name: 'data' } }] }).id
-    const b = sandbox.world.ec2.addInstance().id
+    const a = aws.sandbox.world.ec2.addInstance({ volumes: [{}, { tags: { Name: 'data' } }] }).id
+    const b = aws.sandbox.world.ec2.addInstance().id
     return [a, b]
   }
   const snapshotsOfRun = (runId: string) =>
-    sandbox.world.ec2.snapshots().filter((s) => s.tags['switchyard:run'] === runId)
+    aws.sandbox.world.ec2.snapshots().filter((s) => s.tags['switchyard:run'] === runId)
 
   test('takes tagged crash-consistent snapshots of every volume, waits for completion and outputs their ids', async () => {
     const ids = twoInstances()
-    sandbox.world.ec2.snapshotCompleteAfterMs = 1500
+    aws.sandbox.world.ec2.snapshotCompleteAfterMs = 1500
     const dir = workspace(oneStep('backup', ids, snapshotStep))
     const plan = await switchyard(dir, ['plan', 'runbook.yaml'])
     assert.equal(plan.code, 0, plan.stdout + plan.stderr)
@@ -229,19 +203,19 @@ describe('ec2.snapshot', () => {
     assert.equal(taken.length, 3, 'one snapshot per volume')
     for (const snapshot of taken) {
       assert.equal(snapshot.tags['switchyard:step'], 'snap')
-      assert.equal(sandbox.world.ec2.snapshotProgress(snapshot).state, 'completed')
+      assert.equal(aws.sandbox.world.ec2.snapshotProgress(snapshot).state, 'completed')
     }
     assert.ok(
       taken.some((s) => s.tags.Name === 'data'),
       'the volume tags are copied',
     )
     const outputs = outputsOf(dir, 'snap') as { snapshots: Record<string, string[]> }
-    const volumesOf = (id: string) => sandbox.world.ec2.instance(id)?.volumes.map((v) => v.id)
+    const volumesOf = (id: string) => aws.sandbox.world.ec2.instance(id)?.volumes.map((v) => v.id)
     for (const id of ids) {
-      const volumes = outputs.snapshots[id]?.map((s) => sandbox.world.ec2.snapshot(s)?.volumeId)
+      const volumes = outputs.snapshots[id]?.map((s) => aws.sandbox.world.ec2.snapshot(s)?.volumeId)
       assert.deepEqual(volumes?.sort(), volumesOf(id)?.sort(), `${id}: a snapshot of each of its volumes`)
     }
-    assert.equal(sandbox.log.of('ec2', 'CreateSnapshots').length, 2, 'one CreateSnapshots per instance')
+    assert.equal(aws.sandbox.log.of('ec2', 'CreateSnapshots').length, 2, 'one CreateSnapshots per instance')
   })
 
   test('rollback keeps the snapshots and asks no one to undo them by hand', async () => {
@@ -252,7 +226,7 @@ describe('ec2.snapshot', () => {
     const back = await switchyard(dir, ['rollback', '--to', 'start'])
     assert.equal(back.code, 0, back.stdout + back.stderr)
     assert.equal(snapshotsOfRun(runId).length, 3, 'every snapshot is still there')
-    assert.deepEqual(sandbox.log.of('ec2', 'DeleteSnapshot'), [])
+    assert.deepEqual(aws.sandbox.log.of('ec2', 'DeleteSnapshot'), [])
     const events = journalEvents(dir)
     assert.ok(events.some((e) => e.type === 'rollback-completed'))
     assert.ok(!events.some((e) => e.type === 'manual-undo-confirmed' || e.type === 'run-paused'))
@@ -264,7 +238,7 @@ describe('ec2.snapshot', () => {
     assert.equal((await switchyard(reference, ['run', 'runbook.yaml'])).code, 0)
     const seq = journalEvents(reference).find(event)?.seq
     assert.ok(seq, 'the reference run journaled the event')
-    sandbox.log.clear()
+    aws.sandbox.log.clear()
 
     const dir = workspace(oneStep('crashy', ids, snapshotStep))
     const killed = await switchyard(dir, ['run', 'runbook.yaml'], {
@@ -281,7 +255,7 @@ describe('ec2.snapshot', () => {
     const ids = twoInstances()
     const dir = await crashAndResume(ids, (e) => e.type === 'step-planned' && e.step === 'snap')
     assert.equal(snapshotsOfRun(runIdOf(dir)).length, 3, 'no duplicate snapshots')
-    assert.equal(sandbox.log.of('ec2', 'CreateSnapshots').length, 2)
+    assert.equal(aws.sandbox.log.of('ec2', 'CreateSnapshots').length, 2)
   })
 
   test('resume after kill -9 between two instances reuses the set already taken instead of doubling it', async () => {
@@ -290,7 +264,7 @@ describe('ec2.snapshot', () => {
     const runId = runIdOf(dir)
     assert.equal(snapshotsOfRun(runId).length, 3, 'no duplicate snapshots')
     assert.equal(
-      sandbox.log.of('ec2', 'CreateSnapshots').length,
+      aws.sandbox.log.of('ec2', 'CreateSnapshots').length,
       2,
       'the first instance was not snapshotted again',
     )
@@ -301,17 +275,17 @@ describe('ec2.snapshot', () => {
 
   test('a snapshot that ends in error fails the step naming it', async () => {
     const ids = twoInstances()
-    sandbox.world.ec2.snapshotCompleteAfterMs = 60_000
+    aws.sandbox.world.ec2.snapshotCompleteAfterMs = 60_000
     const dir = workspace(oneStep('broken', ids, snapshotStep))
     const running = switchyard(dir, ['run', 'runbook.yaml'])
     let failed: string | undefined
     while (!failed) {
       await sleep(100)
-      failed = sandbox.world.ec2
+      failed = aws.sandbox.world.ec2
         .snapshots()
-        .find((s) => s.volumeId === sandbox.world.ec2.instance(ids[1] as string)?.volumes[0]?.id)?.id
+        .find((s) => s.volumeId === aws.sandbox.world.ec2.instance(ids[1] as string)?.volumes[0]?.id)?.id
     }
-    sandbox.world.ec2.failSnapshot(failed)
+    aws.sandbox.world.ec2.failSnapshot(failed)
     const run = await running
     assert.equal(run.code, 1, run.stdout + run.stderr)
     assert.match(run.stdout, new RegExp(`snapshot failed: ${failed} \\(volume vol-[0-9a-f]+ of ${ids[1]}\\)`))
@@ -320,7 +294,7 @@ describe('ec2.snapshot', () => {
 
 describe('sns.notify', () => {
   test('publishes the message with the run and step as attributes, and rollback recalls nothing', async () => {
-    const topic = sandbox.world.sns.addTopic(`cutover-${++n}`)
+    const topic = aws.sandbox.world.sns.addTopic(`cutover-${++n}`)
     const dir = workspace(`version: 1
 name: tell
 phases:
@@ -337,7 +311,7 @@ phases:
     assert.match(plan.stdout, new RegExp(`publish to ${topic}: Cutover started`))
     const run = await switchyard(dir, ['run', 'runbook.yaml'])
     assert.equal(run.code, 0, run.stdout + run.stderr)
-    const sent = sandbox.world.sns.messages.filter((m) => m.topicArn === topic)
+    const sent = aws.sandbox.world.sns.messages.filter((m) => m.topicArn === topic)
     assert.equal(sent.length, 1)
     assert.equal(sent[0]?.subject, 'Cutover started')
     assert.equal(sent[0]?.message, 'web moves to AWS now')
@@ -349,15 +323,15 @@ phases:
 
     const back = await switchyard(dir, ['rollback', '--to', 'start'])
     assert.equal(back.code, 0, back.stdout + back.stderr)
-    assert.equal(sandbox.world.sns.messages.filter((m) => m.topicArn === topic).length, 1)
+    assert.equal(aws.sandbox.world.sns.messages.filter((m) => m.topicArn === topic).length, 1)
     assert.ok(!journalEvents(dir).some((e) => e.type === 'manual-undo-confirmed' || e.type === 'run-paused'))
   })
 })
 
 describe('dry run', () => {
   test('run --dry-run of all three step types makes zero mutating AWS calls', async () => {
-    const ids = [sandbox.world.ec2.addInstance().id]
-    const topic = sandbox.world.sns.addTopic(`dry-${++n}`)
+    const ids = [aws.sandbox.world.ec2.addInstance().id]
+    const topic = aws.sandbox.world.sns.addTopic(`dry-${++n}`)
     const dir = workspace(
       oneStep(
         'dry',
@@ -378,8 +352,11 @@ describe('dry run', () => {
     )
     const dry = await switchyard(dir, ['run', 'runbook.yaml', '--dry-run'])
     assert.equal(dry.code, 0, dry.stdout + dry.stderr)
-    assert.deepEqual(sandbox.log.mutating(), [], 'only reads')
-    assert.ok(sandbox.log.of('ec2', 'DescribeInstances').length > 0, 'the snapshot plan read the instances')
-    assert.equal(sandbox.world.sns.messages.filter((m) => m.topicArn === topic).length, 0)
+    assert.deepEqual(aws.sandbox.log.mutating(), [], 'only reads')
+    assert.ok(
+      aws.sandbox.log.of('ec2', 'DescribeInstances').length > 0,
+      'the snapshot plan read the instances',
+    )
+    assert.equal(aws.sandbox.world.sns.messages.filter((m) => m.topicArn === topic).length, 0)
   })
 })

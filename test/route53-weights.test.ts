@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { after, before, beforeEach, describe, test } from 'node:test'
-import { type AwsSandbox, sandboxEnv, startAwsSandbox } from '../src/sandbox/aws/index.ts'
-import { journalEvents, startSwitchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import { beforeEach, describe, test } from 'node:test'
+import { useAwsSandbox } from './helpers/aws-sandbox.ts'
+import { journalEvents } from './helpers/cli.ts'
 
-const scratch = tempDir('route53')
-let sandbox: AwsSandbox
+const aws = useAwsSandbox('route53')
 let zone: string
 let n = 0
 
-before(async () => {
-  sandbox = await startAwsSandbox()
-})
-after(async () => {
-  await sandbox.close()
-  scratch.cleanup()
-})
-
 beforeEach(() => {
-  zone = sandbox.world.route53.addZone({ name: `zone${++n}.example.com` }).id
+  zone = aws.sandbox.world.route53.addZone({ name: `zone${++n}.example.com` }).id
   for (const [id, weight, target] of [
     ['onprem', 100, 'lb.onprem.example.com'],
     ['aws', 0, 'alb-123.us-east-1.elb.amazonaws.com'],
   ] as const)
-    sandbox.world.route53.putRecord(zone, {
+    aws.sandbox.world.route53.putRecord(zone, {
       Name: `gift.zone${n}.example.com`,
       Type: 'CNAME',
       SetIdentifier: id,
@@ -33,8 +22,8 @@ beforeEach(() => {
       HealthCheckId: undefined,
       ResourceRecords: [{ Value: target }],
     })
-  sandbox.log.clear()
-  sandbox.faults.clear()
+  aws.sandbox.log.clear()
+  aws.sandbox.faults.clear()
 })
 
 const runbook = (weights: string) => `version: 1
@@ -51,22 +40,8 @@ phases:
           weights: ${weights}
 `
 
-/** The CLI against the sandbox, as an operator would point it (environment only), run asynchronously. */
-async function switchyard(dir: string, args: string[]) {
-  const run = startSwitchyard(dir, [...args], {
-    ...sandboxEnv(sandbox.url),
-    AWS_REGION: 'us-east-1',
-    SWITCHYARD_AWS_BACKOFF_MS: '20',
-  })
-  return run.done
-}
-
-function workspace(text: string): string {
-  const dir = join(scratch.dir, `w${n}`)
-  mkdirSync(dir, { recursive: true })
-  writeRunbook(dir, text)
-  return dir
-}
+const switchyard = (dir: string, args: string[]) => aws.switchyard(dir, args)
+const workspace = (text: string) => aws.workspace(text)
 
 describe('route53.weights', () => {
   test('plan shows the weight changes and makes no mutating call', async () => {
@@ -76,7 +51,7 @@ describe('route53.weights', () => {
     assert.match(plan.stdout, /~ weights: gift\.zone\d+\.example\.com CNAME: onprem 100 -> 90, aws 0 -> 10/)
     const dry = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`, '--dry-run'])
     assert.equal(dry.code, 0, dry.stdout + dry.stderr)
-    assert.deepEqual(sandbox.log.mutating(), [], 'plan and dry run only read')
+    assert.deepEqual(aws.sandbox.log.mutating(), [], 'plan and dry run only read')
   })
 
   test('a run changes every weight in one batch, keeping the other fields, and rollback restores them in one', async () => {
@@ -84,11 +59,11 @@ describe('route53.weights', () => {
     const run = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`])
     assert.equal(run.code, 0, run.stdout + run.stderr)
     const name = `gift.zone${n}.example.com`
-    assert.deepEqual(sandbox.world.route53.weights(zone, name, 'CNAME'), { onprem: 90, aws: 10 })
-    assert.equal(sandbox.log.of('route53', 'ChangeResourceRecordSets').length, 1, 'one batch')
-    const aws = sandbox.world.route53.record(zone, name, 'CNAME', 'aws')
-    assert.equal(aws?.TTL, 60)
-    assert.deepEqual(aws?.ResourceRecords, [{ Value: 'alb-123.us-east-1.elb.amazonaws.com' }])
+    assert.deepEqual(aws.sandbox.world.route53.weights(zone, name, 'CNAME'), { onprem: 90, aws: 10 })
+    assert.equal(aws.sandbox.log.of('route53', 'ChangeResourceRecordSets').length, 1, 'one batch')
+    const awsRecord = aws.sandbox.world.route53.record(zone, name, 'CNAME', 'aws')
+    assert.equal(awsRecord?.TTL, 60)
+    assert.deepEqual(awsRecord?.ResourceRecords, [{ Value: 'alb-123.us-east-1.elb.amazonaws.com' }])
     assert.ok(journalEvents(dir).some((e) => e.type === 'undo-recorded' && e.step === 'weights'))
     const started = journalEvents(dir).find((e) => e.type === 'run-started')
     assert.match(
@@ -99,8 +74,8 @@ describe('route53.weights', () => {
 
     const back = await switchyard(dir, ['rollback', '--to', 'start'])
     assert.equal(back.code, 0, back.stdout + back.stderr)
-    assert.deepEqual(sandbox.world.route53.weights(zone, name, 'CNAME'), { onprem: 100, aws: 0 })
-    assert.equal(sandbox.log.of('route53', 'ChangeResourceRecordSets').length, 2, 'restored in one batch')
+    assert.deepEqual(aws.sandbox.world.route53.weights(zone, name, 'CNAME'), { onprem: 100, aws: 0 })
+    assert.equal(aws.sandbox.log.of('route53', 'ChangeResourceRecordSets').length, 2, 'restored in one batch')
   })
 
   test('an unknown SetIdentifier fails naming the ones that exist, and changes nothing', async () => {
@@ -109,18 +84,18 @@ describe('route53.weights', () => {
     assert.equal(run.code, 1)
     assert.match(run.stdout, /has no weighted record 'azure'/)
     assert.match(run.stdout, /its SetIdentifiers: onprem, aws|its SetIdentifiers: aws, onprem/)
-    assert.deepEqual(sandbox.log.mutating(), [])
+    assert.deepEqual(aws.sandbox.log.mutating(), [])
   })
 
   test('throttling and 5xx on the change are retried and the run succeeds', async () => {
     const dir = workspace(runbook('{ onprem: 90, aws: 10 }'))
-    sandbox.faults.add({
+    aws.sandbox.faults.add({
       service: 'route53',
       operation: 'ChangeResourceRecordSets',
       kind: 'throttle',
       times: 2,
     })
-    sandbox.faults.add({
+    aws.sandbox.faults.add({
       service: 'route53',
       operation: 'ChangeResourceRecordSets',
       kind: 'server-error',
@@ -129,7 +104,7 @@ describe('route53.weights', () => {
     const run = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`])
     assert.equal(run.code, 0, run.stdout + run.stderr)
     assert.deepEqual(
-      sandbox.log.of('route53', 'ChangeResourceRecordSets').map((c) => c.status),
+      aws.sandbox.log.of('route53', 'ChangeResourceRecordSets').map((c) => c.status),
       [400, 400, 500, 200],
     )
     assert.match(run.stdout, /throttled or busy, retrying in/)
@@ -137,7 +112,7 @@ describe('route53.weights', () => {
 
   test('a persistent failure names the operation and the last AWS error code', async () => {
     const dir = workspace(runbook('{ onprem: 90, aws: 10 }'))
-    sandbox.faults.add({
+    aws.sandbox.faults.add({
       service: 'route53',
       operation: 'ChangeResourceRecordSets',
       kind: 'server-error',
@@ -146,7 +121,7 @@ describe('route53.weights', () => {
     const run = await switchyard(dir, ['run', 'runbook.yaml', '-p', `zone=${zone}`])
     assert.equal(run.code, 1)
     assert.match(run.stdout, /Route 53 ChangeResourceRecordSets failed after 6 attempts: InternalFailure/)
-    assert.deepEqual(sandbox.world.route53.weights(zone, `gift.zone${n}.example.com`, 'CNAME'), {
+    assert.deepEqual(aws.sandbox.world.route53.weights(zone, `gift.zone${n}.example.com`, 'CNAME'), {
       onprem: 100,
       aws: 0,
     })

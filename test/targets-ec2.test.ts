@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, before, describe, test } from 'node:test'
-import { type AwsSandbox, sandboxEnv, startAwsSandbox } from '../src/sandbox/aws/index.ts'
-import { journalEvents, lines, startSwitchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import { describe, test } from 'node:test'
+import { useAwsSandbox } from './helpers/aws-sandbox.ts'
+import { journalEvents, lines } from './helpers/cli.ts'
 
-const scratch = tempDir('targets')
-let sandbox: AwsSandbox
-let n = 0
+const aws = useAwsSandbox('targets')
+const run = (dir: string, args: string[]) => aws.switchyard(dir, args)
 
-before(async () => {
-  sandbox = await startAwsSandbox()
-})
-after(async () => {
-  await sandbox.close()
-  scratch.cleanup()
-})
-
-const run = (dir: string, args: string[]) =>
-  startSwitchyard(dir, args, { ...sandboxEnv(sandbox.url), AWS_REGION: 'us-east-1' }).done
-
-function workspace(role: string): string {
-  const dir = join(scratch.dir, `w${++n}`)
-  mkdirSync(dir, { recursive: true })
-  writeRunbook(
-    dir,
-    `version: 1
+const workspace = (role: string) =>
+  aws.workspace(`version: 1
 name: tagged
 targets:
   web: { ec2: { tags: { Role: ${role}, Env: prod } } }
@@ -41,17 +24,14 @@ phases:
       - id: again
         uses: exec
         with: { command: sh, args: [-c, 'echo "$IDS" >> seen.txt'], env: { IDS: "\${{ join(targets.web.instances, ' ') }}" } }
-`,
-  )
-  return dir
-}
+`)
 
 describe('ec2 tag-query targets', () => {
   test('are found by their tags when the run starts and pinned: resume acts on the same instances', async () => {
-    const a = sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' } })
-    const b = sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' } })
-    sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'staging' } })
-    sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' }, state: 'stopped' })
+    const a = aws.sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' } })
+    const b = aws.sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' } })
+    aws.sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'staging' } })
+    aws.sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' }, state: 'stopped' })
     const dir = workspace('web')
     const first = await run(dir, ['run', 'runbook.yaml'])
     assert.equal(first.code, 3, first.stdout + first.stderr)
@@ -63,7 +43,7 @@ describe('ec2 tag-query targets', () => {
       expected.split(' '),
     )
 
-    sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' } })
+    aws.sandbox.world.ec2.addInstance({ tags: { Role: 'web', Env: 'prod' } })
     const resumed = await run(dir, ['resume', '--approve', 'two'])
     assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr)
     assert.deepEqual(
