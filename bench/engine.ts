@@ -18,6 +18,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+// .js, not .ts: the children run this file transpiled to bench/.out, where stats.js stands beside it.
+import { median } from './stats.js'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -448,14 +450,6 @@ async function child(mode: string, n: number): Promise<Result> {
 // Parent: children, repetitions, medians, the report
 // ---------------------------------------------------------------------------------------------
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
-
 /** Where the children's JavaScript goes (git-ignored). */
 const OUT = join(root, 'bench', '.out')
 /** BENCH_ENGINE_TSX=1: children run the TypeScript through tsx instead (see compileChildren). */
@@ -477,7 +471,7 @@ export async function compileChildren(): Promise<void> {
     .map((file) => join(root, 'src', file))
   rmSync(OUT, { recursive: true, force: true })
   await build({
-    entryPoints: [...sources, join(root, 'bench', 'engine.ts')],
+    entryPoints: [...sources, join(root, 'bench', 'engine.ts'), join(root, 'bench', 'stats.ts')],
     outdir: OUT,
     outbase: root,
     format: 'esm',

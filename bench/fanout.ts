@@ -12,6 +12,7 @@ import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { sandboxEnv, startAwsSandbox } from '../src/sandbox/aws/index.ts'
+import { median } from './stats.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const INSTANCES = 1000
@@ -141,8 +142,6 @@ export async function runFanoutBenchmark(
   }
   return { runs, minimumSends: Math.ceil(INSTANCES / SEND_BATCH), pollingBound: pollingBound() }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? Number.NaN
 
 export function fanoutMarkdown(report: FanoutReport, tree: string): string {
   const { runs } = report

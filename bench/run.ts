@@ -27,6 +27,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { engineMarkdown, runEngineBenchmark } from './engine.ts'
 import { fanoutMarkdown, runFanoutBenchmark } from './fanout.ts'
+import { median } from './stats.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const RUNS = positiveInt('BENCH_RUNS', 21)
@@ -260,14 +261,6 @@ function run(c: Case, env: NodeJS.ProcessEnv): number {
   if (result.error) throw result.error
   if (result.status !== 0) throw new Error(`${c.label} exited ${result.status ?? result.signal}`)
   return ms
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /** Peak RSS in KiB of one run of the real CLI, reported by bench/report-rss.mjs as it exits. */

@@ -252,6 +252,25 @@ phases:
     assert.equal(existsSync(join(dir, 'b-ran')), true)
   })
 
+  test('a bad --until is refused as bad input before any secret or AWS is touched', () => {
+    const dir = workspace()
+    writeRunbook(
+      dir,
+      `version: 1
+name: early
+secrets: { token: { from: "env:UNSET_TOKEN_FOR_TEST" } }
+phases:
+  - id: one
+    steps: [{ id: a, uses: noop }]
+`,
+    )
+    const result = switchyard(dir, ['run', 'runbook.yaml', '--until', 'nope'])
+    assert.equal(result.code, 2, result.stderr)
+    assert.match(result.stderr, /--until nope: no such phase/)
+    assert.doesNotMatch(result.stderr, /UNSET_TOKEN_FOR_TEST/)
+    assert.equal(existsSync(join(dir, '.switchyard')), false)
+  })
+
   test('resume refuses an edited runbook, naming what changed, unless --force', () => {
     const dir = workspace()
     const text = `version: 1

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { paramFlags, runbookArg } from '../cli/flags.js'
-import { load, loadOptions } from '../cli/load-or-exit.js'
+import { load, loadOptions } from '../cli/load-runbook.js'
 import { ExitCode } from '../errors.js'
 import { drawGraph, GRAPH_FORMATS } from '../runbook/draw.js'
 

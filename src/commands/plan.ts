@@ -3,7 +3,7 @@ import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { interruptOnCtrlC } from '../cli/interrupt.js'
-import { load, loadOptions } from '../cli/load-or-exit.js'
+import { load, loadOptions } from '../cli/load-runbook.js'
 import { awsFlags, awsSettings } from '../cli/run-flags.js'
 import { ExitCode } from '../errors.js'
 

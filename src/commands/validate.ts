@@ -1,6 +1,6 @@
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
-import { load, loadOptions } from '../cli/load-or-exit.js'
+import { load, loadOptions } from '../cli/load-runbook.js'
 import { ExitCode } from '../errors.js'
 import { rollbackPoints } from '../runbook/model.js'
 

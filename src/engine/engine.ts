@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readFileSync } from 'node:fs'
+import { copyFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -73,19 +73,16 @@ export function currentOperator(): Who {
 /** `switchyard run`: a new run (or, with dryRun, a rehearsal that writes nothing at all). */
 export async function startRun(options: RunOptions): Promise<RunOutcome> {
   const { runbook } = options
-  const aws = options.aws ?? new AwsClients(options.awsSettings)
-  const who = await identify(options, aws)
-  const workdir = dirname(resolve(runbook.file))
-  const secrets = await resolveSecrets(runbook, workdir, aws)
-  const redactor = new Redactor(Object.values(secrets))
-  const runId = newRunId(runbook.name)
-  const observer = notifying(options, aws, runId, options.dryRun === true)
+  // Bad input is refused before anything is asked of AWS or the secret stores.
   if (options.until && !runbook.phases.some((p) => p.id === options.until))
     throw new SwitchyardError(`--until ${options.until}: no such phase`, {
       exitCode: ExitCode.invalidInput,
       hint: `phases: ${runbook.phases.map((p) => p.id).join(', ')}`,
     })
   if (options.plan) checkPlanMatches(options.plan, runbook)
+  const { aws, who, workdir, secrets, redactor } = await prepare(options)
+  const runId = newRunId(runbook.name)
+  const observer = notifying(options, aws, runId, options.dryRun === true)
 
   let release = () => {}
   let sink: EventSink
@@ -147,14 +144,10 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
 /** `switchyard resume`: continue a paused, failed or crashed run where its journal says it stopped. */
 export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   const { runbook } = options
-  const aws = options.aws ?? new AwsClients(options.awsSettings)
-  const who = await identify(options, aws)
+  const { aws, who, workdir, secrets, redactor } = await prepare(options)
   const observer = notifying(options, aws, options.runId, false)
-  const workdir = dirname(resolve(runbook.file))
   const { release, journal, events, warnings } = openLocked(options, who)
   try {
-    const secrets = await resolveSecrets(runbook, workdir, aws)
-    const redactor = new Redactor(Object.values(secrets))
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
     if (log.state.status === 'completed') {
@@ -185,11 +178,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
   plan: ReturnType<typeof compensationPlan>
 }> {
   const { runbook } = options
-  const aws = options.aws ?? new AwsClients(options.awsSettings)
-  const who = await identify(options, aws)
-  const workdir = dirname(resolve(runbook.file))
-  const secrets = await resolveSecrets(runbook, workdir, aws)
-  const redactor = new Redactor(Object.values(secrets))
+  const { aws, who, workdir, secrets, redactor } = await prepare(options)
   if (options.dryRun) {
     const { events } = readJournal(join(runDir(options.stateDir, options.runId), JOURNAL_FILE))
     const log = RunLog.resume(new MemorySink(), redactor, silentObserver, events, runbook)
@@ -221,6 +210,15 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     release()
     if (!options.aws) await aws.destroy()
   }
+}
+
+/** What every engine entry needs first: AWS clients, who is acting, the runbook's folder, its secrets. */
+async function prepare(options: EngineOptions) {
+  const aws = options.aws ?? new AwsClients(options.awsSettings)
+  const who = await identify(options, aws)
+  const workdir = dirname(resolve(options.runbook.file))
+  const secrets = await resolveSecrets(options.runbook, workdir, aws)
+  return { aws, who, workdir, secrets, redactor: new Redactor(Object.values(secrets)) }
 }
 
 /** The observer, with the runbook's `notify:` hook around it for runs that act. */
@@ -511,12 +509,6 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
       )
     },
   }
-}
-
-/** The runbook file a run was started from, as pinned in its folder. */
-export function pinnedRunbook(stateDir: string, runId: string): string | undefined {
-  const path = join(runDir(stateDir, runId), RUNBOOK_COPY)
-  return existsSync(path) ? readFileSync(path, 'utf8') : undefined
 }
 
 export { pickRun }
