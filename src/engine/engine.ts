@@ -3,10 +3,11 @@ import { hostname, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AwsClients, type AwsSettings } from '../clients/aws.js'
+import { SqlConnections } from '../clients/sql.js'
 import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, SwitchyardError } from '../errors.js'
 import type { Scope } from '../runbook/expressions.js'
-import type { Phase, Runbook, Step } from '../runbook/model.js'
+import type { Phase, Runbook, Step, Target } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
 import { stepTypes as registeredStepTypes } from '../steps/index.js'
 import { type ApprovalPolicy, obtainApproval } from './approvals.js'
@@ -80,7 +81,7 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       hint: `phases: ${runbook.phases.map((p) => p.id).join(', ')}`,
     })
   if (options.plan) checkPlanMatches(options.plan, runbook)
-  const { aws, who, workdir, secrets, redactor } = await prepare(options)
+  const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   const runId = newRunId(runbook.name)
   const observer = notifying(options, aws, runId, options.dryRun === true)
 
@@ -130,13 +131,14 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
         throw error
       }
     }
-    const run = runContext(options, log, secrets, redactor, who, workdir, aws, {
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, {
       dryRun: options.dryRun === true,
       plan: options.plan,
     })
     return await finish(observer, log, await drive(run, options.until))
   } finally {
     release()
+    await sql.destroy()
     if (!options.aws) await aws.destroy()
   }
 }
@@ -144,7 +146,7 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
 /** `switchyard resume`: continue a paused, failed or crashed run where its journal says it stopped. */
 export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   const { runbook } = options
-  const { aws, who, workdir, secrets, redactor } = await prepare(options)
+  const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   const observer = notifying(options, aws, options.runId, false)
   const { release, journal, events, warnings } = openLocked(options, who)
   try {
@@ -160,7 +162,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
       })
     }
     log.note({ type: 'run-resumed', ...who })
-    const run = runContext(options, log, secrets, redactor, who, workdir, aws, {
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, {
       dryRun: false,
       retrySteps: options.retrySteps,
       skipSteps: options.skipSteps,
@@ -168,6 +170,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
     return await finish(observer, log, await drive(run, options.until ?? log.state.until))
   } finally {
     release()
+    await sql.destroy()
     if (!options.aws) await aws.destroy()
   }
 }
@@ -178,12 +181,13 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
   plan: ReturnType<typeof compensationPlan>
 }> {
   const { runbook } = options
-  const { aws, who, workdir, secrets, redactor } = await prepare(options)
+  const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   if (options.dryRun) {
     const { events } = readJournal(join(runDir(options.stateDir, options.runId), JOURNAL_FILE))
     const log = RunLog.resume(new MemorySink(), redactor, silentObserver, events, runbook)
-    const run = runContext(options, log, secrets, redactor, who, workdir, aws, { dryRun: true })
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, { dryRun: true })
     const plan = compensationPlan(run, options.to, options.force)
+    await sql.destroy()
     if (!options.aws) await aws.destroy()
     return {
       plan,
@@ -201,13 +205,14 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
   try {
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
-    const run = runContext(options, log, secrets, redactor, who, workdir, aws, { dryRun: false })
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, { dryRun: false })
     const plan = compensationPlan(run, options.to, options.force)
     const result = await rollBack(run, options.to, plan, options.force)
     const outcome = rollbackOutcome(run, options.to, result)
     return { plan, outcome: await finish(observer, log, outcome) }
   } finally {
     release()
+    await sql.destroy()
     if (!options.aws) await aws.destroy()
   }
 }
@@ -218,7 +223,8 @@ async function prepare(options: EngineOptions) {
   const who = await identify(options, aws)
   const workdir = dirname(resolve(options.runbook.file))
   const secrets = await resolveSecrets(options.runbook, workdir, aws)
-  return { aws, who, workdir, secrets, redactor: new Redactor(Object.values(secrets)) }
+  const redactor = new Redactor(Object.values(secrets))
+  return { aws, sql: new SqlConnections((text) => redactor.text(text)), who, workdir, secrets, redactor }
 }
 
 /** The observer, with the runbook's `notify:` hook around it for runs that act. */
@@ -423,6 +429,7 @@ function runContext(
   who: Who,
   workdir: string,
   aws: AwsClients,
+  sql: SqlConnections,
   extra: {
     dryRun: boolean
     plan?: SavedPlan | undefined
@@ -442,6 +449,7 @@ function runContext(
     interrupt: options.interrupt,
     workdir,
     aws,
+    sql,
     expectedPlan: extra.plan,
     retrySteps: extra.retrySteps ?? new Set(),
     skipSteps: extra.skipSteps ?? new Map(),
@@ -458,6 +466,9 @@ function runContext(
   let scope: Scope | undefined
   return run
 }
+
+/** The runbook's targets with expressions resolved (the scope builds them once per invocation). */
+const targetsOf = (run: RunContext) => run.scope().targets as Record<string, Target>
 
 function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepContext {
   return {
@@ -480,6 +491,13 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
     },
     redact: (text) => run.redactor.text(text),
     aws: run.aws,
+    sql: (name) => run.sql.connect(name, targetsOf(run)[name]?.sql),
+    target: (name) => {
+      const target = targetsOf(run)[name]
+      if (!target)
+        throw new SwitchyardError(`no target is named ${name}`, { exitCode: ExitCode.invalidInput })
+      return target
+    },
     sleep: (ms) => sleep(ms, undefined, { signal }),
     approve: async (request) => {
       const approval = await obtainApproval(

@@ -1,4 +1,5 @@
 import type { AwsClients } from '../clients/aws.js'
+import type { SqlConnections } from '../clients/sql.js'
 import type { Scope } from '../runbook/expressions.js'
 import type { Runbook, Step } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
@@ -35,6 +36,7 @@ export interface RunContext {
   /** The runbook's folder: relative paths resolve against it. */
   workdir: string
   aws: AwsClients
+  sql: SqlConnections
   expectedPlan: SavedPlan | undefined
   /** resume --retry-step: re-apply these even if not idempotent. */
   retrySteps: ReadonlySet<string>

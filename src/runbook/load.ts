@@ -152,16 +152,37 @@ function checkStepReferences(
   document.phases.forEach((phase, p) => {
     phase.steps.forEach((step, s) => {
       const definition = typeof step.uses === 'string' ? stepTypes.get(step.uses) : undefined
-      const parsed = definition?.references ? definition.params.safeParse(step.with ?? {}) : undefined
-      if (!definition?.references || !parsed?.success) return
-      for (const { key, step: named } of definition.references(parsed.data)) {
+      if (!definition?.references && !definition?.targets) return
+      const parsed = definition.params.safeParse(step.with ?? {})
+      if (!parsed.success) return
+      const at = (key: string) => doc.offsetOf(['phases', p, 'steps', s, 'with', ...key.split('.')])
+      for (const { key, step: named } of definition.references?.(parsed.data) ?? []) {
         if (hasExpression(named) || index.phaseOf.has(named)) continue
         diags.error(
           doc.source,
-          doc.offsetOf(['phases', p, 'steps', s, 'with', key]),
+          at(key),
           `${key}: no step has the id '${named}'`,
           didYouMean(named, index.phaseOf.keys()),
         )
+      }
+      const targets = document.targets ?? {}
+      for (const { key, target: named, kind } of definition.targets?.(parsed.data) ?? []) {
+        if (hasExpression(named)) continue
+        const target = targets[named]
+        if (target === undefined)
+          diags.error(
+            doc.source,
+            at(key),
+            `${key}: no target is named '${named}'`,
+            didYouMean(named, Object.keys(targets)),
+          )
+        else if (target[kind] === undefined)
+          diags.error(
+            doc.source,
+            at(key),
+            `${key}: target '${named}' is not a ${kind} target`,
+            `${step.uses} needs a target declared with ${kind}: { ... }`,
+          )
       }
     })
   })

@@ -39,7 +39,37 @@ export interface Target {
   instances?: string[]
   /** Found by tags when a run starts; the run pins what it found. */
   ec2?: { tags: Record<string, string>; states?: string[] }
+  sql?: SqlTarget
+  ldap?: LdapTarget
   description?: string
+}
+
+/** A SQL Server instance or availability group listener (see the schema for each field). */
+export interface SqlTarget {
+  server: string
+  port?: number
+  instance?: string
+  database?: string
+  user: string
+  password: string
+  domain?: string
+  listener?: boolean
+  encrypt?: boolean
+  trust_server_certificate?: boolean
+  multi_subnet_failover?: boolean
+  connect_timeout?: string
+  request_timeout?: string
+}
+
+/** A directory server reached over LDAP. */
+export interface LdapTarget {
+  url: string
+  bind_dn: string
+  password: string
+  starttls?: boolean
+  ca_file?: string
+  insecure?: boolean
+  timeout?: string
 }
 
 /** A runbook that loaded without errors: every default applied, every reference checked. */

@@ -14,7 +14,7 @@ import { didYouMean } from './suggest.js'
 import type { Path, YamlValue } from './yaml-source.js'
 
 const RUN_FIELDS = ['id', 'operator', 'dryRun']
-const TARGET_FIELDS = ['hosts', 'instances', 'description']
+const TARGET_FIELDS = ['hosts', 'instances', 'sql', 'ldap', 'description']
 const STEP_FIELDS = ['outputs']
 
 /** What an expression at one place may refer to. */

@@ -73,6 +73,88 @@ const InstanceId = z.string().check(
   }),
 )
 
+const Port = z.int().check(z.gte(1), z.lte(65535))
+
+/** A SQL Server instance (or an availability group listener), reached with `mssql` over TDS. */
+export const SqlTarget = z
+  .strictObject({
+    server: z.string().check(z.minLength(1), z.describe('Host name or address of the instance or listener')),
+    port: z.optional(Port.check(z.describe('TCP port (default 1433)'))),
+    instance: z.optional(
+      z
+        .string()
+        .check(z.minLength(1), z.describe('Named instance, found through SQL Browser (no port then)')),
+    ),
+    database: z.optional(
+      z.string().check(z.minLength(1), z.describe('Database to log in to (default master)')),
+    ),
+    user: z.string().check(z.minLength(1), z.describe('SQL login, or the Windows user with domain')),
+    password: z.string().check(z.describe('Usually "${{ secrets.name }}"; never written in the runbook')),
+    domain: z.optional(
+      z.string().check(z.minLength(1), z.describe('Windows domain: log in with NTLM as domain\\user')),
+    ),
+    listener: z.optional(
+      z
+        .boolean()
+        .check(
+          z.describe(
+            'This is an availability group listener: multi-subnet failover on, never used for failover',
+          ),
+        ),
+    ),
+    encrypt: z.optional(z.boolean().check(z.describe('Encrypt the connection with TLS (default true)'))),
+    trust_server_certificate: z.optional(
+      z.boolean().check(z.describe("Accept the server's certificate without checking it (default false)")),
+    ),
+    multi_subnet_failover: z.optional(
+      z
+        .boolean()
+        .check(z.describe('Connect to every address of the name at once (default: true for listeners)')),
+    ),
+    connect_timeout: z.optional(Duration.check(z.describe('Give up connecting after (default 15s)'))),
+    request_timeout: z.optional(
+      Duration.check(z.describe('Give up on a query after (default 30s; DDL and failover get longer)')),
+    ),
+  })
+  .check(
+    z.refine((t) => t.port === undefined || t.instance === undefined, {
+      error: 'give a port or a named instance, not both',
+    }),
+    z.describe('A SQL Server instance or listener'),
+  )
+
+/** A directory server (an AD domain controller, or any LDAP server), reached with ldapts. */
+export const LdapTarget = z
+  .strictObject({
+    url: z.string().check(
+      z.regex(/^ldaps?:\/\/[^/\s]+\/?$/, {
+        error: 'an ldap url is ldap://host[:port] or ldaps://host[:port]',
+      }),
+      z.describe('ldaps://dc01.corp.example:636, or ldap://... with starttls (or insecure)'),
+    ),
+    bind_dn: z.string().check(z.minLength(1), z.describe('The DN (or user@domain) to bind as')),
+    password: z.string().check(z.describe('Usually "${{ secrets.name }}"')),
+    starttls: z.optional(z.boolean().check(z.describe('Upgrade an ldap:// connection with StartTLS'))),
+    ca_file: z.optional(
+      z.string().check(z.minLength(1), z.describe('PEM file of the CA that signed the DC certificates')),
+    ),
+    insecure: z.optional(
+      z
+        .boolean()
+        .check(z.describe('Allow plain LDAP without TLS: the password crosses the network in clear')),
+    ),
+    timeout: z.optional(Duration.check(z.describe('Connect and operation timeout (default 10s)'))),
+  })
+  .check(
+    z.refine((t) => t.url.startsWith('ldaps:') || t.starttls === true || t.insecure === true, {
+      error: 'plain ldap:// sends the password in clear: use ldaps://, starttls: true, or say insecure: true',
+    }),
+    z.refine((t) => !(t.url.startsWith('ldaps:') && t.starttls === true), {
+      error: 'starttls is for ldap:// urls; ldaps:// is TLS already',
+    }),
+    z.describe('A directory server (domain controller)'),
+  )
+
 export const TargetSpec = z
   .strictObject({
     hosts: z.optional(
@@ -96,13 +178,19 @@ export const TargetSpec = z
           z.describe('EC2 instances found by their tags when a run starts, then pinned for the whole run'),
         ),
     ),
+    sql: z.optional(SqlTarget),
+    ldap: z.optional(LdapTarget),
     description: text('What these machines are'),
   })
   .check(
-    z.refine((t) => [t.hosts, t.instances, t.ec2].filter((x) => x !== undefined).length === 1, {
-      error: 'a target lists hosts, or instances, or an ec2 tag query: exactly one of them',
-    }),
-    z.describe('The machines a step acts on'),
+    z.refine(
+      (t) => [t.hosts, t.instances, t.ec2, t.sql, t.ldap].filter((x) => x !== undefined).length === 1,
+      {
+        error:
+          'a target is exactly one of: hosts, instances, an ec2 tag query, a sql server or an ldap directory',
+      },
+    ),
+    z.describe('The machines, SQL Server instances or directory servers a step acts on'),
   )
 
 export const Needs = z

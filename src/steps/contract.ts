@@ -1,6 +1,8 @@
 import type * as z from 'zod/mini'
 import type { AwsClients } from '../clients/aws.js'
+import type { SqlConnection } from '../clients/sql.js'
 import type { Change } from '../engine/events.js'
+import type { Target } from '../runbook/model.js'
 
 /**
  * What a step type declares to the runbook loader. Light on purpose: the loader imports every
@@ -25,9 +27,14 @@ export interface StepDefinition<P = unknown> {
   usesAws?: boolean
   /** Other steps this one names in its params (e.g. wait's `until`), checked to exist at load time. */
   references?: (params: P) => Array<{ key: string; step: string }>
+  /** Targets this one names in its params (e.g. `replica: sql-aws`), checked to exist and be of the kind. */
+  targets?: (params: P) => Array<{ key: string; target: string; kind: TargetKind }>
   /** Loads the code that plans and applies; kept apart so loading a runbook imports none of it. */
   load: () => Promise<StepImplementation<P>>
 }
+
+/** The kinds of target a step can name: a SQL Server instance or a directory server. */
+export type TargetKind = 'sql' | 'ldap'
 
 export function defineStep<S extends z.ZodMiniType>(
   definition: StepDefinition<z.infer<S>> & { params: S },
@@ -69,6 +76,13 @@ export interface StepContext {
   readonly checkpoints: readonly unknown[]
   /** AWS SDK clients, built on first use; in a dry run they refuse any call that is not a read. */
   aws: AwsClients
+  /**
+   * A SQL target, connected: one pool per target per run, closed when the run ends. In a dry run
+   * the connection only reads.
+   */
+  sql(target: string): Promise<SqlConnection>
+  /** A target of the runbook with its expressions resolved (secrets included: never print it whole). */
+  target(name: string): Target
   /** Removes every secret value from a text (for outputs, messages, errors). */
   redact(text: string): string
   /** Waits, or rejects when the signal aborts; the engine's clock, so tests can replace it. */

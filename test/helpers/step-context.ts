@@ -1,5 +1,7 @@
 // A real StepContext for step tests: a real AbortController, a real clock (setTimeout) unless a test
 // passes its own sleep, and a redactor that replaces secret values as the engine's does.
+import { SqlConnections } from '../../src/clients/sql.ts'
+import type { Target } from '../../src/runbook/model.ts'
 import type { Progress, StepContext } from '../../src/steps/contract.ts'
 
 export interface StepContextOptions {
@@ -11,6 +13,10 @@ export interface StepContextOptions {
   approve?: StepContext['approve']
   check?: StepContext['check']
   sleep?: StepContext['sleep']
+  /** The runbook's targets, resolved (ctx.target, ctx.sql). */
+  targets?: Record<string, Target>
+  /** Durable progress from an earlier attempt (ctx.checkpoints). */
+  checkpoints?: unknown[]
   /** Runs inside recordUndo, before it resolves (to observe ordering against the step's work). */
   onRecordUndo?: (undo: unknown) => void | Promise<void>
 }
@@ -19,7 +25,10 @@ export interface TestStepContext {
   ctx: StepContext
   progress: Progress[]
   undo: unknown[]
+  checkpoints: unknown[]
   abort(reason?: unknown): void
+  /** Closes the SQL pools the step opened. */
+  close(): Promise<void>
 }
 
 export function createStepContext(options: StepContextOptions): TestStepContext {
@@ -27,23 +36,46 @@ export function createStepContext(options: StepContextOptions): TestStepContext 
   const progress: Progress[] = []
   const undo: unknown[] = []
   const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length)
-  const ctx: StepContext = {
+  const checkpoints = [...(options.checkpoints ?? [])]
+  const targets = options.targets ?? {}
+  const redact = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '***'), text)
+  const sql = new SqlConnections(redact)
+  const ctx = {
     runId: 'test-run',
     stepId: options.stepId ?? 'step',
     dryRun: options.dryRun ?? false,
     signal: controller.signal,
     workdir: options.workdir,
-    progress: (update) => progress.push(update),
-    async recordUndo(data) {
+    progress: (update: Progress) => progress.push(update),
+    async recordUndo(data: unknown) {
       await options.onRecordUndo?.(data)
       undo.push(data)
     },
-    redact: (text) => secrets.reduce((out, secret) => out.replaceAll(secret, '***'), text),
-    sleep: options.sleep ?? ((ms) => sleepOn(controller.signal, ms)),
+    async checkpoint(data: unknown) {
+      checkpoints.push(data)
+    },
+    get checkpoints() {
+      return checkpoints
+    },
+    sql: (name: string) => sql.connect(name, targets[name]?.sql),
+    target: (name: string) => {
+      const target = targets[name]
+      if (!target) throw new Error(`no target ${name} in this test`)
+      return target
+    },
+    redact,
+    sleep: options.sleep ?? ((ms: number) => sleepOn(controller.signal, ms)),
     approve: options.approve ?? (() => Promise.reject(new Error('no approver in this test'))),
-    check: options.check ?? ((id) => Promise.reject(new Error(`no check for ${id} in this test`))),
+    check: options.check ?? ((id: string) => Promise.reject(new Error(`no check for ${id} in this test`))),
+  } as StepContext
+  return {
+    ctx,
+    progress,
+    undo,
+    checkpoints,
+    abort: (reason) => controller.abort(reason),
+    close: () => sql.destroy(),
   }
-  return { ctx, progress, undo, abort: (reason) => controller.abort(reason) }
 }
 
 function sleepOn(signal: AbortSignal, ms: number): Promise<void> {

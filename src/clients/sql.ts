@@ -1,0 +1,173 @@
+import type { ConnectionPool, IResult, config as MssqlConfig } from 'mssql'
+import { ExitCode, SwitchyardError } from '../errors.js'
+import { parseDuration } from '../runbook/duration.js'
+import type { SqlTarget } from '../runbook/model.js'
+import { stepScope } from './step-scope.js'
+
+/** A value bound as a parameter (never spliced into the text): strings go as nvarchar, numbers as int/bigint. */
+export type SqlValue = string | number | boolean | null
+
+/** A statement that changes a SQL Server, run during a dry run or plan: refused before it is sent. */
+export class SqlDryRunViolation extends SwitchyardError {
+  constructor(step: string, what: string) {
+    super(`dry run: step ${step} tried to ${what} on SQL Server; it was refused and nothing was sent`, {
+      exitCode: ExitCode.runFailed,
+      hint: "a step's plan must only read; this is a bug in that step type",
+    })
+  }
+}
+
+/** A connection or query failure, naming the target, the address and the driver's reason. */
+export class SqlTargetError extends SwitchyardError {
+  constructor(
+    readonly target: string,
+    readonly address: string,
+    message: string,
+    readonly number?: number,
+    readonly code?: string,
+  ) {
+    super(`sql target ${target} (${address}): ${message}`, {
+      hint: number === 18456 ? 'check the login and its password (the secret the target reads)' : undefined,
+    })
+  }
+}
+
+/** One SQL Server, as the steps see it: reads anytime, changes only outside dry runs. */
+export interface SqlConnection {
+  readonly target: string
+  readonly address: string
+  /** SELECTs and DMV reads, with values bound as parameters. Allowed in dry runs. */
+  read<T = Record<string, unknown>>(query: string, params?: Record<string, SqlValue>): Promise<T[]>
+  /** Several result sets from one read. */
+  readSets(query: string, params?: Record<string, SqlValue>): Promise<Array<Record<string, unknown>[]>>
+  /**
+   * DDL, BACKUP/RESTORE, failover: refused in a dry run. `what` names the change for errors and the
+   * dry-run guard; `timeoutMs` raises the request timeout for slow statements (JOIN, BACKUP, FAILOVER).
+   */
+  change(what: string, query: string, params?: Record<string, SqlValue>, timeoutMs?: number): Promise<void>
+}
+
+export function addressOf(target: SqlTarget): string {
+  if (target.instance) return `${target.server}\\${target.instance}`
+  return `${target.server}:${target.port ?? 1433}`
+}
+
+/** The driver configuration for a target: mssql's names, with switchyard's defaults. */
+export function mssqlConfig(target: SqlTarget): MssqlConfig {
+  const domain = target.domain
+  return {
+    server: target.server,
+    ...(target.port !== undefined ? { port: target.port } : {}),
+    database: target.database ?? 'master',
+    ...(domain !== undefined
+      ? {
+          authentication: {
+            type: 'ntlm',
+            options: { domain, userName: target.user, password: target.password },
+          },
+        }
+      : { user: target.user, password: target.password }),
+    connectionTimeout: target.connect_timeout ? parseDuration(target.connect_timeout) : 15_000,
+    requestTimeout: target.request_timeout ? parseDuration(target.request_timeout) : 30_000,
+    pool: { min: 0, max: 4, idleTimeoutMillis: 30_000 },
+    options: {
+      encrypt: target.encrypt ?? true,
+      trustServerCertificate: target.trust_server_certificate ?? false,
+      multiSubnetFailover: target.multi_subnet_failover ?? target.listener === true,
+      appName: 'switchyard',
+      ...(target.instance ? { instanceName: target.instance } : {}),
+    },
+  }
+}
+
+/** Drivers' errors carry a number (SQL Server's) or a code (ELOGIN, ETIMEOUT, ESOCKET...). */
+export function driverReason(error: unknown): { message: string; number?: number; code?: string } {
+  const e = error as {
+    message?: string
+    number?: number
+    code?: string
+    originalError?: { message?: string }
+  }
+  const message = e?.message ?? String(error)
+  return {
+    message:
+      e?.number !== undefined ? `error ${e.number}: ${message}` : e?.code ? `${e.code}: ${message}` : message,
+    ...(typeof e?.number === 'number' ? { number: e.number } : {}),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+  }
+}
+
+/**
+ * One connection pool per SQL target per invocation, built on first use and closed when the
+ * invocation ends. mssql is imported only here, and only when a SQL step runs.
+ */
+export class SqlConnections {
+  private readonly pools = new Map<string, Promise<ConnectionPool>>()
+
+  constructor(private readonly redact: (text: string) => string = (text) => text) {}
+
+  /** The SQL target named `name` (its spec with expressions resolved), connected. */
+  async connect(name: string, target: SqlTarget | undefined): Promise<SqlConnection> {
+    if (!target)
+      throw new SwitchyardError(`no sql target is named ${name}`, {
+        exitCode: ExitCode.invalidInput,
+        hint: 'declare it under targets: with sql: { server, user, password }',
+      })
+    const address = addressOf(target)
+    const fail = (error: unknown): never => {
+      const reason = driverReason(error)
+      throw new SqlTargetError(name, address, this.redact(reason.message), reason.number, reason.code)
+    }
+    let pool = this.pools.get(name)
+    if (!pool) {
+      pool = import('mssql').then(async ({ default: mssql }) => {
+        const created = new mssql.ConnectionPool(mssqlConfig(target))
+        // A pool emits 'error' for a connection that dies idle; the next request reconnects.
+        created.on('error', () => {})
+        return created.connect()
+      })
+      this.pools.set(name, pool)
+      pool.catch(() => this.pools.delete(name))
+    }
+    const connected = await pool.catch(fail)
+    const request = async (query: string, params: Record<string, SqlValue>, timeoutMs?: number) => {
+      const { default: mssql } = await import('mssql')
+      const req = connected.request()
+      if (timeoutMs !== undefined) (req as unknown as { requestTimeout?: number }).requestTimeout = timeoutMs
+      for (const [key, value] of Object.entries(params)) bind(mssql, req, key, value)
+      return req.query(query).catch(fail) as Promise<IResult<Record<string, unknown>>>
+    }
+    return {
+      target: name,
+      address,
+      read: async <T>(query: string, params: Record<string, SqlValue> = {}) =>
+        (await request(query, params)).recordset as unknown as T[],
+      readSets: async (query, params = {}) =>
+        (await request(query, params)).recordsets as unknown as Array<Record<string, unknown>[]>,
+      change: async (what, query, params = {}, timeoutMs) => {
+        const scope = stepScope.getStore()
+        if (scope?.dryRun) throw new SqlDryRunViolation(scope.step, what)
+        await request(query, params, timeoutMs)
+      },
+    }
+  }
+
+  /** Closes every pool (at the end of a run, resume or rollback). */
+  async destroy(): Promise<void> {
+    const pools = [...this.pools.values()]
+    this.pools.clear()
+    await Promise.all(pools.map((p) => p.then((pool) => pool.close()).catch(() => {})))
+  }
+}
+
+type Mssql = typeof import('mssql')
+type Request = ReturnType<ConnectionPool['request']>
+
+function bind(mssql: Mssql, req: Request, key: string, value: SqlValue): void {
+  if (value === null) req.input(key, mssql.NVarChar, null)
+  else if (typeof value === 'string') req.input(key, mssql.NVarChar(4000), value)
+  else if (typeof value === 'boolean') req.input(key, mssql.Bit, value)
+  else if (Number.isInteger(value))
+    req.input(key, Math.abs(value) > 2_147_483_647 ? mssql.BigInt : mssql.Int, value)
+  else req.input(key, mssql.Float, value)
+}
