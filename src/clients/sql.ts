@@ -27,7 +27,7 @@ export class SqlTargetError extends SwitchyardError {
     readonly code?: string,
   ) {
     super(`sql target ${target} (${address}): ${message}`, {
-      hint: number === 18456 ? 'check the login and its password (the secret the target reads)' : undefined,
+      hint: number === 18456 || code === 'ELOGIN' ? 'check the login and its password (the secret the target reads)' : undefined,
     })
   }
 }

@@ -1,0 +1,112 @@
+/** SQL types a handler can put in a result set column. */
+export type SqlType =
+  | 'int'
+  | 'bigint'
+  | 'bit'
+  | 'nvarchar'
+  | 'varchar'
+  | 'float'
+  | 'decimal'
+  | 'datetime2'
+  | 'uniqueidentifier'
+  | 'varbinary'
+  | 'tinyint'
+  | 'smallint'
+
+export interface Column {
+  name: string
+  type: SqlType
+  /** Reported to the client as the column's nullable flag; NULL values are accepted either way. Default true. */
+  nullable?: boolean
+  /** decimal only; default 18. */
+  precision?: number
+  /** decimal (default 0) and datetime2 (default 7). */
+  scale?: number
+}
+
+/** Row values: number | bigint | string | boolean | Date | Buffer | null; decimal as string (exact) or number. */
+export interface ResultSet {
+  columns: Column[]
+  rows: unknown[][]
+}
+
+export interface Reply {
+  resultSets?: ResultSet[]
+  /** Sent as one DONE row count after the result sets (mssql `rowsAffected`). */
+  rowsAffected?: number
+  /** INFO tokens (what PRINT produces), sent before the result sets. */
+  infoMessages?: string[]
+  /** Sent after the result sets: lets a reply fail part-way, as SQL Server does when a statement errors mid-batch. */
+  error?: SqlServerError
+}
+
+/** An error SQL Server would send: becomes an ERROR token, so mssql sees `number`, `state` and `class`. */
+export class SqlServerError extends Error {
+  constructor(
+    public number: number,
+    message: string,
+    public state = 1,
+    public severity = 16,
+  ) {
+    super(message)
+    this.name = 'SqlServerError'
+  }
+}
+
+export interface Session {
+  /** The SPID, as SQL Server would report it in @@SPID. */
+  id: number
+  user: string
+  database: string
+  appName: string
+  serverName: string
+}
+
+export interface Parameter {
+  /** Without the leading '@'. */
+  name: string
+  /** SQL type name read from the parameter's TYPE_INFO, e.g. 'int', 'nvarchar', 'decimal', 'datetime2'. */
+  type: string
+  /**
+   * Decoded value: string (nvarchar, varchar, uniqueidentifier upper-case, and bigint/decimal as exact strings),
+   * number, boolean, Date, Buffer or null.
+   */
+  value: unknown
+}
+
+export interface LoginRequest {
+  user: string
+  password: string
+  database: string
+  appName: string
+  serverName: string
+}
+
+export interface TdsHandler {
+  /** Called on LOGIN7; throw SqlServerError (e.g. 18456 "Login failed for user 'x'.") to refuse. */
+  login(
+    login: LoginRequest,
+  ): Promise<{ serverName: string; database?: string }> | { serverName: string; database?: string }
+  /** A SQL batch or an sp_executesql RPC. signal aborts on ATTENTION or when the client goes away. */
+  execute(session: Session, sql: string, params: Parameter[], signal: AbortSignal): Promise<Reply>
+}
+
+export interface TdsServerOptions {
+  host?: string
+  port?: number
+  handler: TdsHandler
+  /** Called before each SQL batch or RPC; 'drop' destroys the socket after reading the request, before any reply. */
+  fault?: (session: Session, sql: string) => 'drop' | undefined
+  /** Not supported: the server answers ENCRYPT_NOT_SUP, so clients must use `encrypt: false`. */
+  tls?: { key: string; cert: string }
+}
+
+export interface TdsServer {
+  port: number
+  host: string
+  close(): Promise<void>
+  /** Sessions that completed login and are still connected. */
+  sessions(): Session[]
+  /** Destroy every open client socket (simulates a network cut). */
+  dropAll(): void
+}
