@@ -1,3 +1,4 @@
+import { adSync } from './ad/sync.js'
 import { cloudwatchAlarm } from './cloudwatch/alarm.js'
 import type { StepDefinition } from './contract.js'
 import { approve } from './core/approve.js'
@@ -6,9 +7,15 @@ import { noop } from './core/noop.js'
 import { wait } from './core/wait.js'
 import { ec2Snapshot } from './ec2/snapshot.js'
 import { ec2WaitStatus } from './ec2/wait-status.js'
+import { iisHealth } from './iis/health.js'
 import { route53Shift } from './route53/shift.js'
 import { route53Weights } from './route53/weights.js'
 import { snsNotify } from './sns/notify.js'
+import { sqlAddReplica } from './sql/add-replica.js'
+import { sqlFailover } from './sql/failover.js'
+import { sqlPreflight } from './sql/preflight.js'
+import { sqlSeedReplica } from './sql/seed-replica.js'
+import { sqlWaitSync } from './sql/wait-sync.js'
 import { ssmRun } from './ssm/run.js'
 
 /** Every step type a runbook may name in `uses`. The engine finds types here, never by name. */
@@ -25,5 +32,12 @@ export const stepTypes: ReadonlyMap<string, StepDefinition> = new Map(
     ec2Snapshot,
     snsNotify,
     ssmRun,
+    sqlPreflight,
+    sqlAddReplica,
+    sqlSeedReplica,
+    sqlWaitSync,
+    sqlFailover,
+    adSync,
+    iisHealth,
   ].map((definition) => [definition.type, definition]),
 )

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto'
+import { Attribute, Change, EqualityFilter } from 'ldapts'
+import { SwitchyardError } from '../../errors.js'
+import { formatDuration } from '../../runbook/duration.js'
+import type { StepContext } from '../contract.js'
+import { type Directory, DirectoryUnreachableError, isConnectionError, openDirectory } from './ldap.js'
+
+export const DEFAULT_ATTRIBUTE = 'description'
+/** Connection errors in a row after which the target counts as gone, not merely slow. */
+const UNREACHABLE_AFTER = 3
+const NO_SUCH_OBJECT = 32
+
+export interface CanaryResult {
+  dn: string
+  attribute: string
+  value: string
+  latency_ms: number
+}
+
+export const canaryValue = (ctx: StepContext) =>
+  `switchyard ${ctx.runId} ${ctx.stepId} ${new Date().toISOString()} ${randomBytes(4).toString('hex')}`
+
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** Reads the canary object on the source; fails when it is not there (plan and apply both ask). */
+export async function requireCanaryObject(source: Directory, dn: string): Promise<void> {
+  try {
+    await source.client.search(dn, { scope: 'base', attributes: ['1.1'] })
+  } catch (error) {
+    if ((error as { code?: unknown }).code === NO_SUCH_OBJECT)
+      throw new SwitchyardError(`the canary object ${dn} does not exist on ${source.label}`, {
+        hint: 'create a dedicated object switchyard may write to (e.g. a contact in the migration OU), or fix canary.dn',
+      })
+    throw new SwitchyardError(`${source.label}: cannot read the canary object ${dn}: ${message(error)}`)
+  }
+}
+
+/**
+ * Writes a unique value on the source, then reads the target until it shows it. The latency runs
+ * from just before the write to the first read that sees it, on this process's monotonic clock.
+ */
+export async function awaitCanary(
+  ctx: StepContext,
+  o: {
+    source: Directory
+    target: Directory
+    dn: string
+    attribute: string
+    timeoutMs: number
+    pollMs: number
+  },
+): Promise<CanaryResult> {
+  const { source, dn, attribute } = o
+  const value = canaryValue(ctx)
+  const start = performance.now()
+  try {
+    await source.client.modify(
+      dn,
+      new Change({ operation: 'replace', modification: new Attribute({ type: attribute, values: [value] }) }),
+    )
+  } catch (error) {
+    throw new SwitchyardError(
+      `could not write the canary ${attribute} on ${dn} at ${source.label}: ${message(error)}`,
+      {
+        hint: `the bind DN ${source.bindDn} needs write access to ${attribute} of ${dn}`,
+      },
+    )
+  }
+  const filter = new EqualityFilter({ attribute, value })
+  let target = o.target
+  const reopened: Directory[] = []
+  let unreachable = 0
+  try {
+    for (let polls = 1; ; polls++) {
+      try {
+        // After a dropped connection, bind again rather than read anonymously on ldapts' reconnect.
+        if (unreachable > 0) {
+          target = await openDirectory(ctx, o.target.name)
+          reopened.push(target)
+        }
+        const { searchEntries } = await target.client.search(dn, {
+          scope: 'base',
+          filter,
+          attributes: ['1.1'],
+        })
+        unreachable = 0
+        if (searchEntries.length > 0)
+          return { dn, attribute, value, latency_ms: Math.round((performance.now() - start) * 10) / 10 }
+      } catch (error) {
+        if ((error as { code?: unknown }).code === NO_SUCH_OBJECT) unreachable = 0
+        else if (!(error instanceof DirectoryUnreachableError) && !isConnectionError(error))
+          throw new SwitchyardError(
+            `${o.target.label}: reading the canary failed: ${ctx.redact(message(error))}`,
+          )
+        else if (++unreachable >= UNREACHABLE_AFTER)
+          throw new SwitchyardError(
+            `${o.target.label} stopped answering while waiting for the canary: ${ctx.redact(message(error))}`,
+            {
+              hint: `check that the DC is up; the canary was written on ${source.label} (${attribute} of ${dn})`,
+            },
+          )
+      }
+      const waited = performance.now() - start
+      if (waited >= o.timeoutMs)
+        throw new SwitchyardError(
+          `the canary did not reach ${o.target.label} within ${formatDuration(o.timeoutMs)} (${attribute}=${value} on ${dn})`,
+          {
+            hint: 'replication is slow or broken between the two DCs: check repadmin /showrepl, or raise timeout',
+          },
+        )
+      if (polls === 1 || o.pollMs >= 1000 || polls % Math.ceil(1000 / Math.max(o.pollMs, 1)) === 0)
+        ctx.progress({
+          message: `waiting for the canary on ${o.target.label}: ${(waited / 1000).toFixed(1)}s`,
+        })
+      await ctx.sleep(o.pollMs)
+    }
+  } finally {
+    for (const directory of reopened) await directory.close()
+  }
+}

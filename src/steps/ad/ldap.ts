@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { ConnectionOptions } from 'node:tls'
+import { Client } from 'ldapts'
+import { SwitchyardError } from '../../errors.js'
+import { parseDuration } from '../../runbook/duration.js'
+import type { LdapTarget } from '../../runbook/model.js'
+import type { StepContext } from '../contract.js'
+
+const DEFAULT_TIMEOUT = '10s'
+
+/** A directory server the step is bound to, with the names its errors quote. */
+export interface Directory {
+  /** The runbook's name for the target, e.g. `dc-aws`. */
+  name: string
+  url: string
+  bindDn: string
+  client: Client
+  /** `<name> (<url>)`: how every message names this DC. */
+  label: string
+  close(): Promise<void>
+}
+
+/** The resolved ldap settings of a target, or an error saying the target is not a directory. */
+export function ldapSettings(ctx: StepContext, name: string): LdapTarget {
+  const settings = ctx.target(name).ldap
+  if (!settings) throw new SwitchyardError(`target ${name} is not an ldap target`)
+  return settings
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EPIPE',
+])
+
+/** The DC did not answer (refused, timed out, went away): distinct from a bind or TLS failure. */
+export class DirectoryUnreachableError extends SwitchyardError {}
+
+/** True when the error says the server could not be reached or went away (not an LDAP answer). */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true
+  // ldapts reports timeouts and closed sockets as plain errors (or its own classes) with these words.
+  return /timeout|timed out|connection (?:closed|reset|refused)|socket|ECONNREFUSED|ECONNRESET/i.test(
+    `${error.name} ${error.message}`,
+  )
+}
+
+const isTlsError = (error: unknown) =>
+  error instanceof Error &&
+  /certificate|self[- ]signed|CERT_|SSL|TLS|ERR_TLS/i.test(
+    `${(error as { code?: string }).code ?? ''} ${error.message}`,
+  )
+
+/** Connects and binds to one ldap target; errors name the target, the url and the bind DN, never the password. */
+export async function openDirectory(ctx: StepContext, name: string): Promise<Directory> {
+  const settings = ldapSettings(ctx, name)
+  const { url, bind_dn: bindDn, password } = settings
+  const label = `${name} (${url})`
+  const scrub = (text: string) => ctx.redact(password === '' ? text : text.replaceAll(password, '***'))
+  const detail = (error: unknown) => scrub(error instanceof Error ? error.message : String(error))
+  const timeout = parseDuration(settings.timeout ?? DEFAULT_TIMEOUT)
+
+  let tlsOptions: ConnectionOptions | undefined
+  if (settings.ca_file !== undefined) {
+    const file = resolve(ctx.workdir, settings.ca_file)
+    try {
+      tlsOptions = { ca: [readFileSync(file)] }
+    } catch (error) {
+      throw new SwitchyardError(`${label}: cannot read ca_file ${file}: ${detail(error)}`)
+    }
+  }
+  const plain = url.startsWith('ldap:') && settings.starttls !== true
+  if (plain)
+    ctx.progress({
+      message: `warning: ${label} uses plain LDAP (insecure: true): the password for ${bindDn} crosses the network in clear`,
+    })
+
+  const client = new Client({
+    url,
+    timeout,
+    connectTimeout: timeout,
+    ...(url.startsWith('ldaps:') && tlsOptions ? { tlsOptions } : {}),
+  })
+  const close = () => client.unbind().catch(() => {})
+  try {
+    if (settings.starttls === true) await client.startTLS(tlsOptions ?? {})
+    await client.bind(bindDn, password)
+  } catch (error) {
+    await close()
+    throw bindFailure(error, { label, bindDn, detail: detail(error) })
+  }
+  return { name, url, bindDn, client, label, close }
+}
+
+function bindFailure(error: unknown, o: { label: string; bindDn: string; detail: string }): SwitchyardError {
+  const code = (error as { code?: unknown }).code
+  if (code === 49)
+    return new SwitchyardError(`invalid credentials for ${o.bindDn} on ${o.label}`, {
+      hint: 'check the bind DN and the secret the target takes its password from',
+    })
+  if (isTlsError(error))
+    return new SwitchyardError(`${o.label}: TLS failed: ${o.detail}`, {
+      hint: "give the CA that signed the DC's certificate in the target's ca_file",
+    })
+  if (isConnectionError(error))
+    return new DirectoryUnreachableError(`${o.label} cannot be reached: ${o.detail}`, {
+      hint: 'check the url, the port (636 for ldaps, 389 for ldap) and the network path to the DC',
+    })
+  return new SwitchyardError(`${o.label}: bind as ${o.bindDn} failed: ${o.detail}`)
+}
+
+/** Runs `use` with both directories bound, closing both whatever happens. */
+export async function withDirectories<T>(
+  ctx: StepContext,
+  names: { source: string; target: string },
+  use: (source: Directory, target: Directory) => Promise<T>,
+): Promise<T> {
+  const source = await openDirectory(ctx, names.source)
+  let target: Directory | undefined
+  try {
+    target = await openDirectory(ctx, names.target)
+    return await use(source, target)
+  } finally {
+    await source.close()
+    await target?.close()
+  }
+}

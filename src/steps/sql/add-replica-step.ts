@@ -1,0 +1,217 @@
+import type { SqlConnection } from '../../clients/sql.js'
+import type { Change } from '../../engine/events.js'
+import { SwitchyardError } from '../../errors.js'
+import type { StepContext, StepImplementation } from '../contract.js'
+import type { AddReplicaParams } from './add-replica.js'
+import {
+  groupOn,
+  hasError,
+  instanceOf,
+  pause,
+  replicaNameOf,
+  replicasOf,
+  requirePrimary,
+  retryTransient,
+} from './common.js'
+import {
+  addListenerIp,
+  addReplica,
+  CLUSTER,
+  type ClusterRow,
+  grantCreateAnyDatabase,
+  joinGroup,
+  LISTENER,
+  type ListenerRow,
+  type ReplicaOptions,
+  removeReplica,
+} from './queries.js'
+
+/** What apply did, journaled before it acts: compensate removes exactly this. */
+export interface AddReplicaUndo {
+  replica: string
+  addedReplica: boolean
+  listenerIp?: { listener: string; ip: string }
+}
+
+interface Situation {
+  primary: SqlConnection
+  replica: SqlConnection
+  name: string
+  exists: boolean
+  joined: boolean
+  listenerIpMissing: boolean
+}
+
+/** Slow statements (JOIN waits for the configuration to reach the replica) get longer than the default. */
+const DDL_TIMEOUT_MS = 120_000
+
+async function situation(ctx: StepContext, p: AddReplicaParams): Promise<Situation> {
+  const [primary, replica] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.replica)])
+  await requirePrimary(primary, p.ag)
+  const name = await replicaNameOf(replica, p.replica_name)
+  await refuseIncompatible(primary, replica, p)
+  const replicas = await replicasOf(primary, p.ag)
+  const exists = replicas.some((r) => r.replica_server_name.toLowerCase() === name.toLowerCase())
+  const joined = exists && (await groupOn(replica, p.ag)) !== undefined
+  let listenerIpMissing = false
+  if (p.listener_ip) {
+    const ips = await primary.read<ListenerRow>(LISTENER, { ag: p.ag })
+    if (!ips.some((r) => r.dns_name.toLowerCase() === p.listener_ip?.listener.toLowerCase()))
+      throw new SwitchyardError(`${p.ag} has no listener named ${p.listener_ip.listener}`, {
+        hint: `listeners of ${p.ag}: ${[...new Set(ips.map((r) => r.dns_name))].join(', ') || 'none'}`,
+      })
+    listenerIpMissing = !ips.some((r) => r.ip_address === p.listener_ip?.ip)
+  }
+  return { primary, replica, name, exists, joined, listenerIpMissing }
+}
+
+/** A replica of another major version, or outside the AG's cluster, cannot join (§0): say so before acting. */
+async function refuseIncompatible(primary: SqlConnection, replica: SqlConnection, p: AddReplicaParams) {
+  const [pi, ri] = await Promise.all([instanceOf(primary), instanceOf(replica)])
+  if (pi.major !== ri.major)
+    throw new SwitchyardError(
+      `${p.replica} runs SQL Server major version ${ri.major}, the primary ${pi.major}: it cannot join ${p.ag}`,
+      { hint: 'a replica of another major version needs a distributed availability group' },
+    )
+  const [[pc], [rc]] = await Promise.all([
+    primary.read<ClusterRow>(CLUSTER),
+    replica.read<ClusterRow>(CLUSTER),
+  ])
+  if (!pc || !rc || pc.cluster_name.toLowerCase() !== rc.cluster_name.toLowerCase())
+    throw new SwitchyardError(
+      `${p.replica} is ${rc ? `in cluster ${rc.cluster_name}` : 'in no cluster'}, outside ${p.ag}'s cluster ${pc?.cluster_name ?? '(none)'}`,
+      { hint: 'add the node to the cluster first, or use a distributed availability group' },
+    )
+}
+
+const options = (p: AddReplicaParams): ReplicaOptions => ({
+  endpointUrl: p.endpoint_url,
+  availabilityMode: p.availability_mode === 'synchronous' ? 'SYNCHRONOUS_COMMIT' : 'ASYNCHRONOUS_COMMIT',
+  failoverMode: p.failover_mode === 'automatic' ? 'AUTOMATIC' : 'MANUAL',
+  seedingMode: p.seeding_mode === 'manual' ? 'MANUAL' : 'AUTOMATIC',
+  backupPriority: p.backup_priority ?? 0,
+  secondaryConnections: (
+    p.secondary_connections ?? 'no'
+  ).toUpperCase() as ReplicaOptions['secondaryConnections'],
+})
+
+function changesFor(s: Situation, p: AddReplicaParams): Change[] {
+  const o = options(p)
+  const changes: Change[] = []
+  if (s.listenerIpMissing && p.listener_ip)
+    changes.push({
+      action: 'update',
+      target: `listener ${p.listener_ip.listener}`,
+      summary: `add IP ${p.listener_ip.ip}/${p.listener_ip.mask} for ${s.name}'s subnet (T-SQL cannot remove it again)`,
+      manualUndo: true,
+    })
+  if (!s.exists)
+    changes.push({
+      action: 'create',
+      target: `replica ${s.name} in ${p.ag}`,
+      summary: `add replica ${s.name} (${o.endpointUrl}, ${o.availabilityMode}, failover ${o.failoverMode}, seeding ${o.seedingMode})`,
+    })
+  if (!s.joined) {
+    changes.push({ action: 'update', target: s.name, summary: `join ${p.ag} on ${s.name}` })
+    if (o.seedingMode === 'AUTOMATIC')
+      changes.push({
+        action: 'update',
+        target: s.name,
+        summary: `grant ${p.ag} CREATE ANY DATABASE on ${s.name} (automatic seeding)`,
+      })
+  }
+  return changes
+}
+
+/** The new replica's own view must show it CONNECTED to the primary (35250 right after a join is normal). */
+async function waitConnected(ctx: StepContext, s: Situation, p: AddReplicaParams) {
+  const deadline = performance.now() + 60_000
+  for (;;) {
+    const row = (await replicasOf(s.primary, p.ag)).find(
+      (r) => r.replica_server_name.toLowerCase() === s.name.toLowerCase(),
+    )
+    if (row?.connected_state_desc === 'CONNECTED') return
+    if (performance.now() > deadline)
+      throw new SwitchyardError(
+        `${s.name} joined ${p.ag} but is ${row?.connected_state_desc ?? 'not listed'} after 60s`,
+        { hint: 'check the endpoint port between the sites, CONNECT permission on the endpoints, and DNS' },
+      )
+    ctx.progress({ message: `waiting for ${s.name} to connect to the primary` })
+    await pause(ctx, 1000, () => `${s.name} to connect`)
+  }
+}
+
+export const addReplicaStep: StepImplementation<AddReplicaParams> = {
+  async plan(ctx, p) {
+    const s = await situation(ctx, p)
+    const changes = changesFor(s, p)
+    return changes.length
+      ? { changes }
+      : { changes, outputs: { replica: s.name, endpoint_url: p.endpoint_url } }
+  },
+
+  async apply(ctx, p) {
+    const s = await situation(ctx, p)
+    const undo: AddReplicaUndo = {
+      replica: s.name,
+      addedReplica: !s.exists,
+      ...(s.listenerIpMissing && p.listener_ip
+        ? { listenerIp: { listener: p.listener_ip.listener, ip: p.listener_ip.ip } }
+        : {}),
+    }
+    await ctx.recordUndo(undo)
+    if (s.listenerIpMissing && p.listener_ip) {
+      const { listener, ip, mask } = p.listener_ip
+      ctx.progress({ message: `adding listener IP ${ip} to ${listener}` })
+      await s.primary.change('add a listener IP', addListenerIp(p.ag, listener, ip, mask), {}, DDL_TIMEOUT_MS)
+    }
+    if (!s.exists) {
+      ctx.progress({ message: `adding replica ${s.name} to ${p.ag}` })
+      await retryTransient(ctx, `add replica ${s.name}`, () =>
+        s.primary.change('add a replica', addReplica(p.ag, s.name, options(p)), {}, DDL_TIMEOUT_MS),
+      )
+    }
+    if (!s.joined) {
+      ctx.progress({ message: `joining ${s.name} to ${p.ag}` })
+      try {
+        await retryTransient(ctx, `join ${s.name}`, () =>
+          s.replica.change('join the availability group', joinGroup(p.ag), {}, DDL_TIMEOUT_MS),
+        )
+      } catch (error) {
+        if (hasError(error, 19456))
+          throw new SwitchyardError(
+            `${s.name} could not join ${p.ag}: no listener IP can be hosted on its subnet (19456)`,
+            {
+              cause: error,
+              hint: "name the listener IP for the replica's subnet in listener_ip: { listener, ip, mask }",
+            },
+          )
+        throw error
+      }
+      if (options(p).seedingMode === 'AUTOMATIC')
+        await s.replica.change('grant CREATE ANY DATABASE', grantCreateAnyDatabase(p.ag))
+    }
+    await waitConnected(ctx, s, p)
+    return { replica: s.name, endpoint_url: p.endpoint_url }
+  },
+
+  async compensate(ctx, p, undo) {
+    const primary = await ctx.sql(p.primary)
+    await requirePrimary(primary, p.ag)
+    for (const u of (undo as AddReplicaUndo[]).slice().reverse()) {
+      if (u.addedReplica) {
+        const replicas = await replicasOf(primary, p.ag)
+        if (replicas.some((r) => r.replica_server_name.toLowerCase() === u.replica.toLowerCase())) {
+          ctx.progress({ message: `removing replica ${u.replica} from ${p.ag}` })
+          await retryTransient(ctx, `remove replica ${u.replica}`, () =>
+            primary.change('remove a replica', removeReplica(p.ag, u.replica), {}, DDL_TIMEOUT_MS),
+          )
+        }
+      }
+      if (u.listenerIp)
+        ctx.progress({
+          message: `listener IP ${u.listenerIp.ip} stays on ${u.listenerIp.listener}: T-SQL cannot remove it; use Failover Cluster Manager or Remove-ClusterResource`,
+        })
+    }
+  },
+}

@@ -1,0 +1,66 @@
+import * as z from 'zod/mini'
+import { defineStep } from '../contract.js'
+import { Sysname } from './identifiers.js'
+import { AgName, PrimaryTarget, ReplicaName, ReplicaTarget } from './params.js'
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
+
+export const addReplicaParams = z.strictObject({
+  ag: AgName,
+  primary: PrimaryTarget,
+  replica: ReplicaTarget,
+  replica_name: ReplicaName,
+  endpoint_url: z.string().check(
+    z.regex(/^TCP:\/\/[^\s:/]+:\d{1,5}$/i, {
+      error: 'an endpoint URL looks like TCP://sql-aws-1.corp.example:5022',
+    }),
+    z.describe("The new replica's database mirroring endpoint, TCP://host:port"),
+  ),
+  availability_mode: z.optional(
+    z
+      .enum(['asynchronous', 'synchronous'])
+      .check(z.describe('Commit mode (default asynchronous: over a WAN, commits do not wait for AWS)')),
+  ),
+  failover_mode: z.optional(
+    z
+      .enum(['manual', 'automatic'])
+      .check(z.describe('Failover mode (default manual: no automatic failover to AWS)')),
+  ),
+  seeding_mode: z.optional(
+    z.enum(['automatic', 'manual']).check(z.describe('How databases reach the replica (default automatic)')),
+  ),
+  backup_priority: z.optional(
+    z.int().check(z.gte(0), z.lte(100), z.describe('0-100 (default 0: no backups on AWS)')),
+  ),
+  secondary_connections: z.optional(
+    z.enum(['no', 'read_only', 'all']).check(z.describe('Connections allowed while secondary (default no)')),
+  ),
+  listener_ip: z.optional(
+    z
+      .strictObject({
+        listener: Sysname.check(z.describe("The listener's name, e.g. giftcard-lsn")),
+        ip: z.string().check(z.regex(IPV4, { error: 'an IPv4 address, e.g. 10.20.1.50' })),
+        mask: z.string().check(z.regex(IPV4, { error: 'a subnet mask, e.g. 255.255.255.0' })),
+      })
+      .check(
+        z.describe(
+          "A listener IP in the new replica's subnet, added before the join (multi-subnet clusters; without it the join fails with 19456)",
+        ),
+      ),
+  ),
+})
+
+export type AddReplicaParams = z.infer<typeof addReplicaParams>
+
+export const sqlAddReplica = defineStep({
+  type: 'sql.add-replica',
+  summary: 'Add a replica to an availability group and join it (and the listener IP for its subnet first)',
+  params: addReplicaParams,
+  idempotent: () => true,
+  reversible: () => true,
+  targets: (p) => [
+    { key: 'primary', target: p.primary, kind: 'sql' },
+    { key: 'replica', target: p.replica, kind: 'sql' },
+  ],
+  load: () => import('./add-replica-step.js').then((m) => m.addReplicaStep),
+})

@@ -1,0 +1,130 @@
+import type { SqlConnection } from '../../clients/sql.js'
+import { SwitchyardError } from '../../errors.js'
+import type { StepContext } from '../contract.js'
+import {
+  AVAILABILITY_GROUP,
+  type AvailabilityGroupRow,
+  DATABASE_REPLICA_STATES,
+  type DatabaseReplicaStateRow,
+  INSTANCE,
+  type InstanceRow,
+  REPLICAS,
+  type ReplicaRow,
+} from './queries.js'
+
+/** The failure a SQL Server error stands for, with its numbers (a failed JOIN nests the cause in the text). */
+export function errorNumbers(error: unknown): number[] {
+  const numbers = new Set<number>()
+  const e = error as { number?: unknown; message?: unknown }
+  if (typeof e?.number === 'number') numbers.add(e.number)
+  for (const match of String(e?.message ?? '').matchAll(/\berror (\d{3,5})\b/gi))
+    numbers.add(Number(match[1]))
+  return [...numbers]
+}
+
+export const hasError = (error: unknown, ...numbers: number[]) =>
+  errorNumbers(error).some((n) => numbers.includes(n))
+
+export async function instanceOf(conn: SqlConnection): Promise<InstanceRow> {
+  const [row] = await conn.read<InstanceRow>(INSTANCE)
+  if (!row)
+    throw new SwitchyardError(`sql target ${conn.target} (${conn.address}) returned no SERVERPROPERTY row`)
+  return row
+}
+
+/** The replica's name in the AG: the runbook's `replica_name`, else what the instance calls itself. */
+export async function replicaNameOf(conn: SqlConnection, given: string | undefined): Promise<string> {
+  return given ?? (await instanceOf(conn)).server_name
+}
+
+export async function groupOn(conn: SqlConnection, ag: string): Promise<AvailabilityGroupRow | undefined> {
+  const [row] = await conn.read<AvailabilityGroupRow>(AVAILABILITY_GROUP, { ag })
+  return row
+}
+
+/**
+ * Fails unless `conn` is the AG's primary: every ALTER AVAILABILITY GROUP except JOIN and FAILOVER
+ * runs there. Names the real primary when the runbook points at a secondary.
+ */
+export async function requirePrimary(conn: SqlConnection, ag: string): Promise<AvailabilityGroupRow> {
+  const group = await groupOn(conn, ag)
+  if (!group)
+    throw new SwitchyardError(
+      `availability group ${ag} is not on sql target ${conn.target} (${conn.address})`,
+      {
+        hint: 'check the AG name and that the target is a replica of it',
+      },
+    )
+  if (group.local_role !== 'PRIMARY')
+    throw new SwitchyardError(
+      `sql target ${conn.target} is ${group.local_role} in ${ag}; the primary is ${group.primary_replica}`,
+      { hint: `point the step's primary at the instance ${group.primary_replica}` },
+    )
+  return group
+}
+
+export const replicasOf = (conn: SqlConnection, ag: string) => conn.read<ReplicaRow>(REPLICAS, { ag })
+
+export const databaseStatesOf = (conn: SqlConnection, ag: string) =>
+  conn.read<DatabaseReplicaStateRow>(DATABASE_REPLICA_STATES, { ag })
+
+/** How long to wait between reads: the step's `poll`, never less than 50 ms. */
+export const pollMs = (ms: number) => Math.max(50, ms)
+
+/** Sleeps `ms` unless the step is stopped; the error says what was being waited for. */
+export async function pause(ctx: StepContext, ms: number, waitingFor: () => string): Promise<void> {
+  try {
+    await ctx.sleep(ms)
+  } catch (error) {
+    throw new SwitchyardError(`stopped while waiting for ${waitingFor()}`, { cause: error })
+  }
+}
+
+export const formatBytes = (n: number): string => {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = n
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return `${value >= 10 || unit === 0 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`
+}
+
+export const formatSeconds = (s: number): string =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`
+      : `${Math.max(0, Math.round(s))}s`
+
+/** Errors that clear up on their own (§9): a replica mid-transition, a connection not yet active. */
+export const TRANSIENT = [35250, 41190, 47106, 1205]
+
+/**
+ * Runs a statement again while it fails with a transient error, up to `attempts` times with a
+ * doubling wait; anything else fails at once. DDL may have committed before an error, so callers
+ * re-read the catalog before acting again.
+ */
+export async function retryTransient<T>(
+  ctx: StepContext,
+  what: string,
+  action: () => Promise<T>,
+  options: { numbers?: number[]; attempts?: number; firstWaitMs?: number } = {},
+): Promise<T> {
+  const numbers = options.numbers ?? TRANSIENT
+  const attempts = options.attempts ?? 5
+  let wait = options.firstWaitMs ?? 1000
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action()
+    } catch (error) {
+      if (attempt >= attempts || !hasError(error, ...numbers)) throw error
+      ctx.progress({
+        message: `${what}: ${errorNumbers(error).join(', ')} (transient), trying again in ${wait / 1000}s`,
+      })
+      await pause(ctx, wait, () => what)
+      wait = Math.min(wait * 2, 30_000)
+    }
+  }
+}

@@ -1,0 +1,271 @@
+import type { SqlConnection } from '../../clients/sql.js'
+import { SwitchyardError } from '../../errors.js'
+import { parseDuration } from '../../runbook/duration.js'
+import type { StepContext, StepImplementation } from '../contract.js'
+import {
+  databaseStatesOf,
+  groupOn,
+  pause,
+  pollMs,
+  replicaNameOf,
+  replicasOf,
+  requirePrimary,
+  retryTransient,
+} from './common.js'
+import type { FailoverParams } from './failover.js'
+import {
+  type AvailabilityMode,
+  compareLsn,
+  type FailoverMode,
+  failover,
+  forceFailover,
+  modifyReplica,
+} from './queries.js'
+import { describeReading, readSync, type SyncReading } from './sync-state.js'
+
+/** Journaled before the first change: who was primary, and every replica's modes, to put back on fail-back. */
+export interface FailoverUndo {
+  previousPrimary: string
+  /** The sql target that reaches the previous primary directly: fail-back runs there. */
+  previousPrimaryTarget: string
+  newPrimary: string
+  modes: Record<string, { availability: AvailabilityMode; failover: FailoverMode }>
+  forced: boolean
+}
+
+const DDL_TIMEOUT_MS = 120_000
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+/** A failover always runs on a direct connection to the replica, never through the listener. */
+function refuseListener(ctx: StepContext, name: string, key: string) {
+  if (ctx.target(name).sql?.listener)
+    throw new SwitchyardError(
+      `${key}: ${name} is an availability group listener; a failover runs on the replica itself`,
+      {
+        hint: 'name a target that connects to the replica instance directly',
+      },
+    )
+}
+
+/** Switches replicas to synchronous commit where they are not, on the current primary. */
+async function makeSynchronous(ctx: StepContext, primary: SqlConnection, ag: string, names: string[]) {
+  const replicas = await replicasOf(primary, ag)
+  for (const name of names) {
+    const row = replicas.find((r) => same(r.replica_server_name, name))
+    if (row && row.availability_mode_desc !== 'SYNCHRONOUS_COMMIT') {
+      ctx.progress({ message: `switching ${name} to synchronous commit` })
+      await primary.change(
+        'switch to synchronous commit',
+        modifyReplica(ag, name, 'AVAILABILITY_MODE', 'SYNCHRONOUS_COMMIT'),
+        {},
+        DDL_TIMEOUT_MS,
+      )
+    }
+  }
+}
+
+/** Polls until `replica` is SYNCHRONIZED for every database, or the time is up; returns the last reading. */
+async function awaitSynchronized(
+  ctx: StepContext,
+  primary: SqlConnection,
+  ag: string,
+  replica: string,
+  p: FailoverParams,
+): Promise<SyncReading> {
+  const deadline = performance.now() + parseDuration(p.sync_timeout ?? '5m')
+  const every = pollMs(parseDuration(p.poll ?? '2s'))
+  for (;;) {
+    const reading = await readSync(primary, ag, replica, { requireSynchronized: true })
+    if (reading.caughtUp || performance.now() >= deadline) return reading
+    ctx.progress({ message: `waiting for ${replica} to be SYNCHRONIZED: ${describeReading(reading)}` })
+    await pause(ctx, every, () => `${replica} to synchronize`)
+  }
+}
+
+/** After a failover: the replica reports itself PRIMARY, is the AG's primary, and every database is ONLINE. */
+async function verifyPrimary(ctx: StepContext, conn: SqlConnection, ag: string, name: string) {
+  const deadline = performance.now() + 120_000
+  for (;;) {
+    const group = await groupOn(conn, ag)
+    const states = group?.local_role === 'PRIMARY' ? await databaseStatesOf(conn, ag) : []
+    const local = states.filter((s) => s.is_local)
+    const offline = local.filter((s) => s.database_state_desc !== 'ONLINE')
+    if (
+      group?.local_role === 'PRIMARY' &&
+      same(group.primary_replica, name) &&
+      local.length > 0 &&
+      offline.length === 0
+    )
+      return local.map((s) => s.database_name)
+    if (performance.now() >= deadline)
+      throw new SwitchyardError(
+        `${name} did not come up as primary of ${ag}: role ${group?.local_role ?? 'unknown'}, ${offline.map((s) => `${s.database_name} ${s.database_state_desc}`).join(', ') || 'no databases listed'}`,
+        { hint: 'check the SQL Server error log on the new primary' },
+      )
+    ctx.progress({ message: `waiting for ${name} to finish recovery as primary` })
+    await pause(ctx, 1000, () => `${name} to become primary`)
+  }
+}
+
+const lsnReport = (primaryReading: SyncReading, replica: string) =>
+  primaryReading.databases
+    .map((d) => `${d.database} on ${replica} at LSN ${d.last_hardened_lsn ?? 'unknown'}`)
+    .join(', ')
+
+export const failoverStep: StepImplementation<FailoverParams> = {
+  async plan(ctx, p) {
+    refuseListener(ctx, p.to, 'to')
+    const to = await ctx.sql(p.to)
+    const name = await replicaNameOf(to, p.to_name)
+    const group = await groupOn(to, p.ag)
+    if (!group) throw new SwitchyardError(`${name} (${p.to}) is not a replica of ${p.ag}`)
+    if (group.local_role === 'PRIMARY') return { changes: [], outputs: { primary: name } }
+    const primary = await ctx.sql(p.primary)
+    const current = await requirePrimary(primary, p.ag)
+    const replicas = await replicasOf(primary, p.ag)
+    const async = replicas.filter(
+      (r) =>
+        [name, current.primary_replica].some((n) => same(n, r.replica_server_name)) &&
+        r.availability_mode_desc !== 'SYNCHRONOUS_COMMIT',
+    )
+    return {
+      changes: [
+        ...async.map((r) => ({
+          action: 'update',
+          target: r.replica_server_name,
+          summary: `switch ${r.replica_server_name} to synchronous commit`,
+        })),
+        {
+          action: 'update',
+          target: p.ag,
+          summary: `fail ${p.ag} over from ${current.primary_replica} to ${name} once SYNCHRONIZED${p.allow_data_loss ? ' (or FORCE with possible data loss, after approval)' : ''}`,
+        },
+      ],
+    }
+  },
+
+  async apply(ctx, p) {
+    refuseListener(ctx, p.to, 'to')
+    refuseListener(ctx, p.primary, 'primary')
+    const [primary, to] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.to)])
+    const name = await replicaNameOf(to, p.to_name)
+    const current = await requirePrimary(primary, p.ag)
+    const previous = current.primary_replica
+    const replicas = await replicasOf(primary, p.ag)
+    const undo: FailoverUndo = {
+      previousPrimary: previous,
+      previousPrimaryTarget: p.primary,
+      newPrimary: name,
+      modes: Object.fromEntries(
+        replicas.map((r) => [
+          r.replica_server_name,
+          {
+            availability: r.availability_mode_desc as AvailabilityMode,
+            failover: r.failover_mode_desc as FailoverMode,
+          },
+        ]),
+      ),
+      forced: false,
+    }
+    await ctx.recordUndo(undo)
+    await makeSynchronous(ctx, primary, p.ag, [previous, name])
+    const reading = await awaitSynchronized(ctx, primary, p.ag, name, p)
+    if (reading.caughtUp) {
+      ctx.progress({ message: `${name} is SYNCHRONIZED (${lsnReport(reading, name)}); failing over` })
+      await retryTransient(
+        ctx,
+        `fail over to ${name}`,
+        () => to.change('fail over', failover(p.ag), {}, DDL_TIMEOUT_MS),
+        {
+          numbers: [41142, 41190, 35250],
+          attempts: 6,
+        },
+      )
+    } else if (p.allow_data_loss) {
+      const approval = await ctx.approve({
+        message: `FORCE failover of ${p.ag} to ${name} WITH DATA LOSS: ${describeReading(reading)}. Commits not hardened on ${name} are lost; fence ${previous} first.`,
+      })
+      ctx.progress({ message: `forcing failover (approved by ${approval.operator})` })
+      await ctx.recordUndo({ ...undo, forced: true })
+      await to.change('force a failover', forceFailover(p.ag), {}, DDL_TIMEOUT_MS)
+    } else
+      throw new SwitchyardError(
+        `${name} is not SYNCHRONIZED after ${p.sync_timeout ?? '5m'}; no failover was attempted: ${describeReading(reading)}`,
+        {
+          hint: 'find why it lags (network, redo), or wait longer (sync_timeout); a forced failover with data loss needs allow_data_loss: true and an approval',
+        },
+      )
+    const databases = await verifyPrimary(ctx, to, p.ag, name)
+    return { previous_primary: previous, primary: name, databases }
+  },
+
+  async compensate(ctx, p, undoList) {
+    const undo = (undoList as FailoverUndo[]).at(-1)
+    if (!undo) return
+    refuseListener(ctx, undo.previousPrimaryTarget, 'primary')
+    const [back, from] = await Promise.all([ctx.sql(undo.previousPrimaryTarget), ctx.sql(p.to)])
+    const backGroup = await groupOn(back, p.ag)
+    if (backGroup?.local_role !== 'PRIMARY') {
+      if (undo.forced)
+        throw new SwitchyardError(
+          `fail-back to ${undo.previousPrimary} refused: the failover was forced, so ${undo.previousPrimary}'s databases are suspended and may hold changes ${undo.newPrimary} never received`,
+          {
+            hint: "snapshot the old primary's databases to salvage what they hold, resume them (SET HADR RESUME), then fail back by hand",
+          },
+        )
+      await requirePrimary(from, p.ag)
+      await makeSynchronous(ctx, from, p.ag, [undo.previousPrimary, undo.newPrimary])
+      const reading = await awaitSynchronized(ctx, from, p.ag, undo.previousPrimary, p)
+      if (!reading.caughtUp) {
+        const ahead = (await readSync(from, p.ag, undo.newPrimary, { requireSynchronized: true })).databases
+        const behind = reading.databases
+          .filter((d) => d.problem)
+          .map((d) => {
+            const lead = ahead.find((a) => a.database === d.database)?.last_hardened_lsn ?? null
+            const gap =
+              compareLsn(d.last_hardened_lsn, lead) < 0
+                ? ` (hardened LSN ${d.last_hardened_lsn} behind ${lead})`
+                : ''
+            return `${d.database}: ${d.problem}${gap}`
+          })
+        throw new SwitchyardError(
+          `fail-back to ${undo.previousPrimary} refused: it would lose data. ${undo.previousPrimary} is not SYNCHRONIZED: ${behind.join('; ')}`,
+          {
+            hint: `${undo.newPrimary} stays primary. Find why ${undo.previousPrimary} lags, then run the rollback again; a forced failover with data loss is never done by rollback`,
+          },
+        )
+      }
+      ctx.progress({ message: `${undo.previousPrimary} is SYNCHRONIZED; failing back` })
+      await retryTransient(
+        ctx,
+        `fail back to ${undo.previousPrimary}`,
+        () => back.change('fail back', failover(p.ag), {}, DDL_TIMEOUT_MS),
+        {
+          numbers: [41142, 41190, 35250],
+          attempts: 6,
+        },
+      )
+      await verifyPrimary(ctx, back, p.ag, undo.previousPrimary)
+    }
+    // The modes as they were before the failover (e.g. AWS back to asynchronous commit).
+    const now = await replicasOf(back, p.ag)
+    for (const [replica, modes] of Object.entries(undo.modes)) {
+      const row = now.find((r) => same(r.replica_server_name, replica))
+      if (!row) continue
+      if (row.failover_mode_desc !== modes.failover)
+        await back.change(
+          'restore the failover mode',
+          modifyReplica(p.ag, replica, 'FAILOVER_MODE', modes.failover),
+          {},
+          DDL_TIMEOUT_MS,
+        )
+      if (row.availability_mode_desc !== modes.availability)
+        await back.change(
+          'restore the commit mode',
+          modifyReplica(p.ag, replica, 'AVAILABILITY_MODE', modes.availability),
+          {},
+          DDL_TIMEOUT_MS,
+        )
+    }
+  },
+}

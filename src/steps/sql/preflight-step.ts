@@ -1,0 +1,319 @@
+import type { SqlConnection } from '../../clients/sql.js'
+import { SwitchyardError } from '../../errors.js'
+import type { StepContext, StepImplementation } from '../contract.js'
+import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf } from './common.js'
+import type { PreflightParams } from './preflight.js'
+import {
+  bytes,
+  CLUSTER,
+  type ClusterRow,
+  DATABASE,
+  DATABASE_FILES,
+  DATABASE_STATE,
+  type DatabaseFileRow,
+  type DatabaseRow,
+  type DatabaseStateRow,
+  ENDPOINT,
+  type EndpointRow,
+  FULL_BACKUP,
+  type FullBackupRow,
+  type InstanceRow,
+  PERMISSIONS,
+  type PermissionsRow,
+  VOLUMES,
+  type VolumeRow,
+} from './queries.js'
+
+export type Verdict = 'pass' | 'warn' | 'fail'
+
+export interface CheckResult {
+  check: string
+  /** The instance or database the check is about. */
+  on: string
+  status: Verdict
+  detail: string
+}
+
+/** Collects results; `fail` is the default for anything that could not be read. */
+class Report {
+  readonly results: CheckResult[] = []
+  add(check: string, on: string, status: Verdict, detail: string) {
+    this.results.push({ check, on, status, detail })
+  }
+  pass = (check: string, on: string, detail: string) => this.add(check, on, 'pass', detail)
+  warn = (check: string, on: string, detail: string) => this.add(check, on, 'warn', detail)
+  fail = (check: string, on: string, detail: string) => this.add(check, on, 'fail', detail)
+  count = (status: Verdict) => this.results.filter((r) => r.status === status).length
+}
+
+const DEFAULT_FACTOR = 1.2
+
+/** Every prerequisite of §1 of the reference, read from the primary (P) and the new replica (T). */
+export async function runPreflight(ctx: StepContext, p: PreflightParams): Promise<Report> {
+  const report = new Report()
+  const [primary, replica] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.replica)])
+  const [pi, ri] = await Promise.all([instanceOf(primary), instanceOf(replica)])
+  const replicaName = await replicaNameOf(replica, p.replica_name)
+  const on = { P: `${p.primary} (${pi.server_name})`, T: `${p.replica} (${ri.server_name})` }
+
+  ctx.progress({ message: 'instances: HADR, versions, cluster' })
+  instanceChecks(report, pi, on.P)
+  instanceChecks(report, ri, on.T)
+  if (pi.major === ri.major)
+    report.pass('version', on.T, `SQL Server ${ri.product_version}, the same major version as the primary`)
+  else
+    report.fail(
+      'version',
+      on.T,
+      `major version ${ri.major} vs the primary's ${pi.major}: a replica of another major version cannot join; that needs a distributed availability group`,
+    )
+  if ((p.seeding ?? 'automatic') === 'automatic' && Math.min(pi.major, ri.major) < 13)
+    report.fail('version', on.T, 'automatic seeding needs SQL Server 2016 (13) or later; use seeding: manual')
+  if (pi.collation === ri.collation) report.pass('collation', on.T, pi.collation)
+  else report.fail('collation', on.T, `${ri.collation} differs from the primary's ${pi.collation}`)
+
+  const [[pc], [rc]] = await Promise.all([
+    primary.read<ClusterRow>(CLUSTER),
+    replica.read<ClusterRow>(CLUSTER),
+  ])
+  if (!pc) report.fail('cluster', on.P, 'the primary is in no Windows Server failover cluster')
+  else if (!rc) report.fail('cluster', on.T, `not a node of the cluster ${pc.cluster_name}`)
+  else if (pc.cluster_name.toLowerCase() !== rc.cluster_name.toLowerCase())
+    report.fail(
+      'cluster',
+      on.T,
+      `in cluster ${rc.cluster_name}, outside the AG's cluster ${pc.cluster_name}: add the node to ${pc.cluster_name}, or use a distributed AG`,
+    )
+  else report.pass('cluster', on.T, `node of ${rc.cluster_name} (quorum ${rc.quorum_state_desc})`)
+
+  ctx.progress({ message: `availability group ${p.ag}` })
+  const group = await groupOn(primary, p.ag)
+  if (!group) report.fail('availability group', on.P, `${p.ag} is not on this instance`)
+  else {
+    if (group.local_role === 'PRIMARY')
+      report.pass('primary role', on.P, `${pi.server_name} is the primary of ${p.ag}`)
+    else
+      report.fail(
+        'primary role',
+        on.P,
+        `${group.local_role}, not PRIMARY; the primary is ${group.primary_replica}`,
+      )
+    if (group.basic_features)
+      report.fail(
+        'edition',
+        on.P,
+        `${p.ag} is a Basic AG (Standard Edition): at most 2 replicas, no third on AWS`,
+      )
+    const replicas = await replicasOf(primary, p.ag)
+    const existing = replicas.find((r) => r.replica_server_name.toLowerCase() === replicaName.toLowerCase())
+    if (existing)
+      report.pass(
+        'not yet a replica',
+        on.T,
+        `${replicaName} is already a replica; add-replica will do nothing`,
+      )
+    else report.pass('not yet a replica', on.T, `${replicaName} is not a replica of ${p.ag} yet`)
+    for (const r of replicas.filter((r) => r !== existing))
+      if (r.connected_state_desc !== 'CONNECTED')
+        report.warn(
+          'replicas connected',
+          r.replica_server_name,
+          `${r.connected_state_desc ?? 'state unknown'}`,
+        )
+  }
+
+  await endpointCheck(report, primary, on.P)
+  await endpointCheck(report, replica, on.T)
+  await permissionChecks(report, primary, on.P, false)
+  await permissionChecks(report, replica, on.T, p.seeding === 'manual')
+
+  let totalBytes = 0
+  for (const db of p.databases) {
+    ctx.progress({ message: `database ${db}` })
+    totalBytes += await databaseChecks(report, primary, replica, pi, db, p)
+  }
+  await spaceCheck(report, replica, ri, on.T, totalBytes, p.free_space_factor ?? DEFAULT_FACTOR)
+  return report
+}
+
+function instanceChecks(report: Report, i: InstanceRow, on: string) {
+  if (i.hadr_enabled === 1) report.pass('Always On enabled', on, 'IsHadrEnabled = 1')
+  else
+    report.fail(
+      'Always On enabled',
+      on,
+      'IsHadrEnabled = 0 (error 35221 on any AG statement): enable Always On in SQL Server Configuration Manager and restart the service',
+    )
+  if (i.hadr_enabled === 1 && i.hadr_manager_status !== 1)
+    report.fail('HADR manager', on, i.hadr_manager_status === 0 ? 'not started yet' : 'failed to start')
+  if (i.engine_edition !== 3)
+    report.warn('edition', on, `${i.edition}: more than two replicas need Enterprise`)
+}
+
+async function endpointCheck(report: Report, conn: SqlConnection, on: string) {
+  const endpoints = await conn.read<EndpointRow>(ENDPOINT)
+  const [e] = endpoints
+  if (!e)
+    report.fail(
+      'mirroring endpoint',
+      on,
+      'no database mirroring endpoint: create one (e.g. Hadr_endpoint on 5022)',
+    )
+  else if (e.state_desc !== 'STARTED')
+    report.fail(
+      'mirroring endpoint',
+      on,
+      `${e.name} is ${e.state_desc}: ALTER ENDPOINT ${e.name} STATE = STARTED`,
+    )
+  else if (e.role_desc === 'WITNESS')
+    report.fail('mirroring endpoint', on, `${e.name} has role WITNESS; it needs ALL`)
+  else report.pass('mirroring endpoint', on, `${e.name} STARTED on port ${e.port}`)
+}
+
+async function permissionChecks(report: Report, conn: SqlConnection, on: string, restores: boolean) {
+  const [perm] = await conn.read<PermissionsRow>(PERMISSIONS)
+  if (!perm) return report.fail('permissions', on, "could not read the login's permissions")
+  const admin = perm.sysadmin === 1 || perm.control_server === 1
+  if (admin || perm.alter_any_ag === 1)
+    report.pass('permissions', on, admin ? 'sysadmin or CONTROL SERVER' : 'ALTER ANY AVAILABILITY GROUP')
+  else report.fail('permissions', on, 'the login needs ALTER ANY AVAILABILITY GROUP (or CONTROL SERVER)')
+  if (!admin && perm.view_server_state !== 1)
+    report.fail('permissions', on, 'the login needs VIEW SERVER STATE to read the AG views')
+  if (restores && !admin && perm.create_any_db !== 1)
+    report.fail('permissions', on, 'manual seeding restores databases: the login needs CREATE ANY DATABASE')
+}
+
+/** Checks one database; returns its size in bytes (for the free-space check). */
+async function databaseChecks(
+  report: Report,
+  primary: SqlConnection,
+  replica: SqlConnection,
+  pi: InstanceRow,
+  db: string,
+  p: PreflightParams,
+): Promise<number> {
+  const on = `database ${db}`
+  const [row] = await primary.read<DatabaseRow>(DATABASE, { db })
+  if (!row) {
+    report.fail('exists', on, `not on the primary ${pi.server_name}`)
+    return 0
+  }
+  if (row.state_desc === 'ONLINE') report.pass('online', on, 'ONLINE')
+  else report.fail('online', on, `${row.state_desc} on the primary`)
+  if (row.user_access_desc !== 'MULTI_USER') report.warn('user access', on, row.user_access_desc)
+  if (row.is_read_only) report.fail('read-write', on, 'read-only databases cannot join an availability group')
+  if (row.recovery_model_desc === 'FULL') report.pass('recovery model', on, 'FULL')
+  else
+    report.fail(
+      'recovery model',
+      on,
+      `${row.recovery_model_desc}: ALTER DATABASE ... SET RECOVERY FULL, then a full backup`,
+    )
+  if (row.mirroring_guid) report.fail('not mirrored', on, 'the database is in a database mirroring session')
+  if (row.ag_name === null) report.pass('not in an AG', on, 'not in any availability group yet')
+  else if (row.ag_name.toLowerCase() === p.ag.toLowerCase())
+    report.pass('not in an AG', on, `already in ${p.ag}`)
+  else report.fail('not in an AG', on, `in another availability group, ${row.ag_name}`)
+  if (row.last_log_backup_lsn === null)
+    report.fail('log chain', on, 'no full backup since FULL recovery was set (the log chain is not started)')
+  else report.pass('log chain', on, `last log backup LSN ${row.last_log_backup_lsn}`)
+  const [backup] = await primary.read<FullBackupRow>(FULL_BACKUP, { db, database_guid: row.database_guid })
+  if (backup)
+    report.pass(
+      'full backup',
+      on,
+      `${new Date(backup.backup_finish_date).toISOString()} (${backup.physical_device_name})`,
+    )
+  else report.fail('full backup', on, 'no full backup in msdb: take one before seeding')
+
+  const [there] = await replica.read<DatabaseStateRow>(DATABASE_STATE, { db })
+  if (!there) report.pass('absent on the replica', on, 'no copy on the replica yet')
+  else if (there.group_database_id) report.pass('absent on the replica', on, 'already joined on the replica')
+  else if (there.state_desc === 'RESTORING' && p.seeding === 'manual')
+    report.pass(
+      'absent on the replica',
+      on,
+      'a RESTORING copy is on the replica (manual seeding can join it)',
+    )
+  else
+    report.fail(
+      'absent on the replica',
+      on,
+      `a ${there.state_desc} copy is already on the replica: automatic seeding fails with "Database With Name Already Exists" (23); drop it there first`,
+    )
+
+  const files = await primary.read<DatabaseFileRow>(DATABASE_FILES, { db })
+  const defaults = [pi.default_data_path, pi.default_log_path].filter(Boolean).map((d) => d.toLowerCase())
+  const elsewhere = files.filter((f) => !defaults.some((d) => f.physical_name.toLowerCase().startsWith(d)))
+  if (elsewhere.length === 0)
+    report.pass(
+      'file paths',
+      on,
+      "files are in the primary's default folders; they go to the replica's defaults",
+    )
+  else
+    report.warn(
+      'file paths',
+      on,
+      `outside the default folders, so these folders must exist on the replica (T-SQL cannot check): ${[...new Set(elsewhere.map((f) => f.physical_name.replace(/[\\/][^\\/]*$/, '')))].join(', ')}`,
+    )
+  return files.reduce((sum, f) => sum + bytes(f.size_bytes), 0)
+}
+
+async function spaceCheck(
+  report: Report,
+  replica: SqlConnection,
+  ri: InstanceRow,
+  on: string,
+  needed: number,
+  factor: number,
+) {
+  const volumes = await replica.read<VolumeRow>(VOLUMES)
+  const path = (ri.default_data_path ?? '').toLowerCase()
+  const volume = volumes
+    .filter((v) => path.startsWith(v.volume_mount_point.toLowerCase()))
+    .sort((a, b) => b.volume_mount_point.length - a.volume_mount_point.length)[0]
+  if (!volume)
+    return report.warn('free space', on, `no volume found for ${ri.default_data_path}; check by hand`)
+  const free = bytes(volume.available_bytes)
+  const want = Math.ceil(needed * factor)
+  const detail = `${formatBytes(free)} free on ${volume.volume_mount_point}, ${formatBytes(want)} needed (${factor} x ${formatBytes(needed)})`
+  if (free >= want) report.pass('free space', on, detail)
+  else report.fail('free space', on, detail)
+}
+
+const line = (r: CheckResult) => `${r.status.toUpperCase()} ${r.on}: ${r.check}: ${r.detail}`
+
+function outputsOf(report: Report) {
+  return {
+    checks: report.results,
+    passed: report.count('pass'),
+    warnings: report.count('warn'),
+    failures: report.count('fail'),
+  }
+}
+
+async function requirePass(ctx: StepContext, p: PreflightParams) {
+  const report = await runPreflight(ctx, p)
+  for (const r of report.results.filter((r) => r.status === 'warn'))
+    ctx.progress({ message: `warning: ${line(r)}` })
+  const failures = report.results.filter((r) => r.status === 'fail')
+  if (failures.length > 0)
+    throw new SwitchyardError(
+      `preflight for ${p.ag}: ${failures.length} check(s) failed:\n  ${failures.map(line).join('\n  ')}`,
+      { hint: 'fix these on the servers and run again; nothing was changed' },
+    )
+  return outputsOf(report)
+}
+
+export const preflightStep: StepImplementation<PreflightParams> = {
+  // Every check only reads, so a dry run runs them all: a rehearsal shows the report.
+  async plan(ctx, p) {
+    if (!ctx.dryRun) return { changes: [] }
+    return { changes: [], outputs: await requirePass(ctx, p) }
+  },
+  apply: (ctx, p) => requirePass(ctx, p),
+  async check(ctx, p) {
+    await requirePass(ctx, p)
+  },
+}

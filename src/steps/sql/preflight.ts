@@ -1,0 +1,39 @@
+import * as z from 'zod/mini'
+import { defineStep } from '../contract.js'
+import { AgName, Databases, PrimaryTarget, ReplicaName, ReplicaTarget } from './params.js'
+
+export const preflightParams = z.strictObject({
+  ag: AgName,
+  primary: PrimaryTarget,
+  replica: ReplicaTarget,
+  replica_name: ReplicaName,
+  databases: Databases,
+  seeding: z.optional(
+    z.enum(['automatic', 'manual']).check(z.describe('How the databases will be seeded (default automatic)')),
+  ),
+  free_space_factor: z.optional(
+    z
+      .number()
+      .check(
+        z.gte(1),
+        z.lte(10),
+        z.describe("Free space the replica needs, as a multiple of the databases' size (default 1.2)"),
+      ),
+  ),
+})
+
+export type PreflightParams = z.infer<typeof preflightParams>
+
+export const sqlPreflight = defineStep({
+  type: 'sql.preflight',
+  summary:
+    'Check every prerequisite for adding a replica and seeding databases; one report, pass/warn/fail per check',
+  params: preflightParams,
+  idempotent: () => true,
+  reversible: () => true,
+  targets: (p) => [
+    { key: 'primary', target: p.primary, kind: 'sql' },
+    { key: 'replica', target: p.replica, kind: 'sql' },
+  ],
+  load: () => import('./preflight-step.js').then((m) => m.preflightStep),
+})

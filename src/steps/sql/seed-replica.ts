@@ -1,0 +1,64 @@
+import * as z from 'zod/mini'
+import { Duration } from '../../runbook/schema.js'
+import { defineStep } from '../contract.js'
+import { AgName, Databases, PrimaryTarget, ReplicaName, ReplicaTarget } from './params.js'
+
+export const seedReplicaParams = z
+  .strictObject({
+    ag: AgName,
+    primary: PrimaryTarget,
+    replica: ReplicaTarget,
+    replica_name: ReplicaName,
+    databases: Databases,
+    seeding: z
+      .enum(['automatic', 'manual'])
+      .check(
+        z.describe('automatic: SQL Server streams the databases (2016+); manual: backup, restore, join'),
+      ),
+    backup_share: z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(1),
+          z.describe('Manual seeding: a folder both instances can read and write, e.g. \\\\fs01\\sqlbackup'),
+        ),
+    ),
+    concurrency: z.optional(
+      z
+        .int()
+        .check(
+          z.gte(1),
+          z.lte(5),
+          z.describe('Databases seeded at once (default 2; SQL Server seeds at most 5)'),
+        ),
+    ),
+    stall_after: z.optional(
+      Duration.check(z.describe('A seed that moves no bytes for this long is stalled (default 5m)')),
+    ),
+    poll: z.optional(Duration.check(z.describe('Time between progress reads (default 10s)'))),
+    seed_attempts: z.optional(
+      z.int().check(z.gte(1), z.lte(10), z.describe('Tries per database when a seed fails (default 3)')),
+    ),
+  })
+  .check(
+    z.refine((p) => p.seeding !== 'manual' || p.backup_share !== undefined, {
+      error: 'manual seeding needs backup_share: a folder both instances can reach',
+    }),
+  )
+
+export type SeedReplicaParams = z.infer<typeof seedReplicaParams>
+
+export const sqlSeedReplica = defineStep({
+  type: 'sql.seed-replica',
+  summary:
+    'Bring databases onto a replica (automatic seeding or backup/restore) and wait until they synchronize',
+  params: seedReplicaParams,
+  idempotent: () => true,
+  // Nothing of its own to undo: removing the replica (sql.add-replica's compensate) returns its copies to RESTORING.
+  reversible: () => true,
+  targets: (p) => [
+    { key: 'primary', target: p.primary, kind: 'sql' },
+    { key: 'replica', target: p.replica, kind: 'sql' },
+  ],
+  load: () => import('./seed-replica-step.js').then((m) => m.seedReplicaStep),
+})

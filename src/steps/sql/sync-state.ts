@@ -1,0 +1,92 @@
+import type { SqlConnection } from '../../clients/sql.js'
+import { databaseStatesOf, replicasOf } from './common.js'
+import { bytes, type DatabaseReplicaStateRow } from './queries.js'
+
+export interface DatabaseSync {
+  database: string
+  state: string
+  health: string
+  log_send_queue_kb: number
+  redo_queue_kb: number
+  last_hardened_lsn: string | null
+  /** Set when it has not caught up. */
+  problem?: string
+}
+
+export interface SyncReading {
+  replica: string
+  mode: string
+  caughtUp: boolean
+  databases: DatabaseSync[]
+}
+
+export interface SyncLimits {
+  databases?: string[] | undefined
+  maxLogSendQueueKb?: number | undefined
+  maxRedoQueueKb?: number | undefined
+  /** Require SYNCHRONIZED whatever the mode (failover and fail-back). */
+  requireSynchronized?: boolean
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+/**
+ * One read, from the primary, of how far `replica` has caught up: synchronous replicas must be
+ * SYNCHRONIZED; asynchronous ones SYNCHRONIZING with queues under the limits. Never suspended.
+ */
+export async function readSync(
+  primary: SqlConnection,
+  ag: string,
+  replica: string,
+  limits: SyncLimits,
+): Promise<SyncReading> {
+  const [replicas, states] = await Promise.all([replicasOf(primary, ag), databaseStatesOf(primary, ag)])
+  const row = replicas.find((r) => same(r.replica_server_name, replica))
+  const mode = row?.availability_mode_desc ?? 'not a replica'
+  const synchronous = mode === 'SYNCHRONOUS_COMMIT' || limits.requireSynchronized === true
+  const mine = states.filter((s) => same(s.replica_server_name, replica))
+  const wanted = limits.databases ?? [...new Set(states.map((s) => s.database_name))]
+  const databases: DatabaseSync[] = wanted.map((database) => {
+    const s = mine.find((m) => same(m.database_name, database))
+    return describe(database, s, synchronous, limits)
+  })
+  if (!row)
+    return {
+      replica,
+      mode,
+      caughtUp: false,
+      databases: databases.map((d) => ({ ...d, problem: `${replica} is not a replica of ${ag}` })),
+    }
+  return { replica, mode, caughtUp: databases.every((d) => d.problem === undefined), databases }
+}
+
+function describe(
+  database: string,
+  s: DatabaseReplicaStateRow | undefined,
+  synchronous: boolean,
+  limits: SyncLimits,
+) {
+  const base = {
+    database,
+    state: s?.synchronization_state_desc ?? 'NOT JOINED',
+    health: s?.synchronization_health_desc ?? 'NOT_HEALTHY',
+    log_send_queue_kb: bytes(s?.log_send_queue_size),
+    redo_queue_kb: bytes(s?.redo_queue_size),
+    last_hardened_lsn: s?.last_hardened_lsn ?? null,
+  }
+  let problem: string | undefined
+  if (!s) problem = 'not joined on the replica'
+  else if (s.is_suspended) problem = `suspended (${s.suspend_reason_desc ?? 'no reason given'})`
+  else if (synchronous && s.synchronization_state_desc !== 'SYNCHRONIZED')
+    problem = `${s.synchronization_state_desc}, not SYNCHRONIZED (log send queue ${base.log_send_queue_kb} KB)`
+  else if (!synchronous && !['SYNCHRONIZING', 'SYNCHRONIZED'].includes(s.synchronization_state_desc))
+    problem = s.synchronization_state_desc
+  else if (!synchronous && base.log_send_queue_kb > (limits.maxLogSendQueueKb ?? 1024))
+    problem = `log send queue ${base.log_send_queue_kb} KB over ${limits.maxLogSendQueueKb ?? 1024} KB`
+  else if (!synchronous && base.redo_queue_kb > (limits.maxRedoQueueKb ?? 10240))
+    problem = `redo queue ${base.redo_queue_kb} KB over ${limits.maxRedoQueueKb ?? 10240} KB`
+  return problem ? { ...base, problem } : base
+}
+
+export const describeReading = (r: SyncReading) =>
+  r.databases.map((d) => `${d.database} ${d.problem ?? d.state}`).join('; ')
