@@ -227,6 +227,12 @@ async function prepare(options: EngineOptions) {
   return { aws, sql: new SqlConnections((text) => redactor.text(text)), who, workdir, secrets, redactor }
 }
 
+/** Whether a step calls AWS: fixed for most types, decided by the params for some (iis.health's server_side). */
+function stepUsesAws(definition: StepDefinition | undefined, params: unknown): boolean {
+  const uses = definition?.usesAws
+  return typeof uses === 'function' ? uses(params ?? {}) : uses === true
+}
+
 /** The observer, with the runbook's `notify:` hook around it for runs that act. */
 function notifying(options: EngineOptions, aws: AwsClients, runId: string, dryRun: boolean): Observer {
   const settings = options.runbook.notify
@@ -243,7 +249,7 @@ async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
     Object.values(options.runbook.secrets).some((s) => s.from.startsWith('ssm:')) ||
     hasTagQueries(options.runbook) ||
     options.runbook.notify !== undefined ||
-    options.runbook.phases.some((p) => p.steps.some((s) => types.get(s.uses)?.usesAws))
+    options.runbook.phases.some((p) => p.steps.some((s) => stepUsesAws(types.get(s.uses), s.with)))
   if (!usesAws || who.awsIdentity) return who
   const { callerIdentity } = await import('../clients/identity.js')
   return { ...who, awsIdentity: await callerIdentity(aws) }

@@ -24,7 +24,11 @@ export interface StepDefinition<P = unknown> {
   /** Whether the step's changes can be undone by compensate; shown as manual in plans when not. */
   reversible: (params: P) => boolean
   /** The step calls AWS: a run records the operator's AWS identity before it starts. */
-  usesAws?: boolean
+  /**
+   * Or decided by the step's `with` as written (expressions unresolved): e.g. only when an optional
+   * part that runs through SSM is given.
+   */
+  usesAws?: boolean | ((params: P) => boolean)
   /** Other steps this one names in its params (e.g. wait's `until`), checked to exist at load time. */
   references?: (params: P) => Array<{ key: string; step: string }>
   /** Targets this one names in its params (e.g. `replica: sql-aws`), checked to exist and be of the kind. */

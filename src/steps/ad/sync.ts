@@ -153,5 +153,6 @@ export const adSync = defineStep({
     { key: 'source', target: p.source, kind: 'ldap' },
     { key: 'target', target: p.target, kind: 'ldap' },
   ],
+  usesAws: (p) => p.trigger !== undefined,
   load: () => import('./sync-step.js').then((m) => m.adSyncStep),
 })
