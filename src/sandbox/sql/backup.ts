@@ -1,0 +1,123 @@
+import {
+  backupOfOtherDatabase,
+  cannotOpenBackupDevice,
+  databaseMissing,
+  databaseRestoring,
+  logBackupInSimple,
+  logTooEarly,
+  logTooRecent,
+  noCurrentBackup,
+  nothingToRollForward,
+  restoreOverAgDatabase,
+  tailNotBackedUp,
+  wrongBackupKind,
+} from './errors.js'
+import type { BackupFile, Database, Instance } from './model.js'
+import { lsnOf } from './model.js'
+import type { SqlWorld } from './world.js'
+
+/** BACKUP and RESTORE against the disk every instance of the world shares (paths are case-insensitive, like Windows). */
+
+const pages = (bytes: number) => Math.ceil(bytes / 8192)
+
+export function backup(
+  world: SqlWorld,
+  instance: Instance,
+  kind: 'DATABASE' | 'LOG',
+  name: string,
+  path: string,
+  copyOnly: boolean,
+): string[] {
+  const db = world.database(instance, name)
+  if (!db) throw databaseMissing(name)
+  if (db.state === 'RESTORING') throw databaseRestoring(db.name)
+  let firstBytes: number
+  if (kind === 'LOG') {
+    if (db.recoveryModel === 'SIMPLE') throw logBackupInSimple()
+    if (db.lastLogBackupBytes === null) throw noCurrentBackup(db.name)
+    firstBytes = db.lastLogBackupBytes
+  } else firstBytes = db.logBytes
+  const lastBytes = Math.floor(db.logBytes)
+  const file: BackupFile = {
+    database: db.name,
+    guid: db.guid,
+    type: kind === 'LOG' ? 'L' : 'D',
+    copyOnly: kind === 'DATABASE' && copyOnly,
+    firstBytes,
+    lastBytes,
+    finishedAt: world.now(),
+    path,
+    recoveryModel: db.recoveryModel,
+    files: db.files.map((f) => ({ ...f })),
+    madeOn: instance.name,
+  }
+  world.backupFiles.set(path.toLowerCase(), file)
+  instance.backups.push({ ...file })
+  // A log backup moves the chain on (AG-wide: every copy shares the primary's chain); a non-copy-only full starts one
+  if (kind === 'LOG' || (!copyOnly && db.lastLogBackupBytes === null)) {
+    const group = db.ag ? world.group(db.ag) : undefined
+    const copies = group ? group.replicas.map((r) => world.copyOf(group, r, db.name)) : [db]
+    for (const copy of copies) if (copy) copy.lastLogBackupBytes = lastBytes
+  }
+  const bytes = kind === 'LOG' ? lastBytes - firstBytes : db.files.reduce((n, f) => n + f.sizeBytes, 0)
+  return [
+    `Processed ${pages(bytes)} pages for database '${db.name}', file '${db.files[0]?.name}' on file 1.`,
+    `BACKUP ${kind} successfully processed ${pages(bytes)} pages in 0.100 seconds (${(bytes / 1024 / 1024 / 0.1).toFixed(3)} MB/sec).`,
+  ]
+}
+
+export function restore(
+  world: SqlWorld,
+  instance: Instance,
+  kind: 'DATABASE' | 'LOG',
+  name: string,
+  path: string,
+  recover: boolean,
+): string[] {
+  const file = world.backupFiles.get(path.toLowerCase())
+  if (!file) throw cannotOpenBackupDevice(path)
+  const existing = world.database(instance, name)
+  if (kind === 'DATABASE') {
+    if (file.type !== 'D') throw wrongBackupKind(path, 'BACKUP LOG')
+    if (existing?.ag) throw restoreOverAgDatabase(existing.name)
+    if (existing && existing.state === 'ONLINE') throw tailNotBackedUp(existing.name)
+    if (existing) instance.databases.splice(instance.databases.indexOf(existing), 1)
+    const source: Database = {
+      name,
+      id: 0,
+      guid: file.guid,
+      recoveryModel: file.recoveryModel,
+      state: 'RESTORING',
+      userAccess: 'MULTI_USER',
+      readOnly: false,
+      files: file.files,
+      logBytes: file.lastBytes,
+      lastLogBackupBytes: file.lastBytes,
+      ag: null,
+      groupDatabaseId: null,
+      suspended: false,
+      suspendReason: null,
+      syncSince: world.now(),
+      lastCommitTime: file.finishedAt,
+    }
+    world.copyDatabase(source, instance, recover ? 'ONLINE' : 'RESTORING')
+  } else {
+    if (file.type !== 'L') throw wrongBackupKind(path, 'BACKUP DATABASE')
+    if (!existing) throw databaseMissing(name)
+    if (existing.state !== 'RESTORING') throw nothingToRollForward()
+    if (existing.guid !== file.guid) throw backupOfOtherDatabase(existing.name)
+    if (file.firstBytes > existing.logBytes)
+      throw logTooRecent(lsnOf(file.firstBytes), lsnOf(existing.logBytes))
+    if (file.lastBytes <= existing.logBytes)
+      throw logTooEarly(lsnOf(file.lastBytes), lsnOf(existing.logBytes))
+    existing.logBytes = file.lastBytes
+    existing.lastLogBackupBytes = file.lastBytes
+    if (recover) existing.state = 'ONLINE'
+  }
+  const bytes =
+    kind === 'LOG' ? file.lastBytes - file.firstBytes : file.files.reduce((n, f) => n + f.sizeBytes, 0)
+  return [
+    `Processed ${pages(bytes)} pages for database '${name}', file '${file.files[0]?.name}' on file 1.`,
+    `RESTORE ${kind} successfully processed ${pages(bytes)} pages in 0.100 seconds (${(bytes / 1024 / 1024 / 0.1).toFixed(3)} MB/sec).`,
+  ]
+}

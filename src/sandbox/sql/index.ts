@@ -1,0 +1,64 @@
+import { createSqlHandler } from './handler.js'
+import { startTdsServer, type TdsServer } from './tds/index.js'
+import type { SqlWorld } from './world.js'
+
+export { demoSqlWorld } from './demo.js'
+export { createSqlHandler } from './handler.js'
+export type { AvailabilityGroup, Database, Instance, Replica, Seed } from './model.js'
+export { READ_TAGS } from './views.js'
+export {
+  type AvailabilityGroupSpec,
+  type DatabaseSpec,
+  type InstanceSpec,
+  type LoginSpec,
+  type ReplicaSpec,
+  SqlWorld,
+  type SqlWorldOptions,
+} from './world.js'
+
+export interface SqlSandboxOptions {
+  world: SqlWorld
+  /** Which instances get a TDS server (default: every instance of the world, on 127.0.0.1 and a free port). */
+  instances?: { name: string; host?: string; port?: number }[]
+}
+
+export interface SqlSandbox {
+  instances: Record<string, { host: string; port: number }>
+  world: SqlWorld
+  /** The TDS server of each instance (sessions, dropAll). */
+  servers: Record<string, TdsServer>
+  close(): Promise<void>
+}
+
+/** One TDS server per SQL Server instance of the world, each answering as that instance. */
+export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSandbox> {
+  const { world } = options
+  const wanted: { name: string; host?: string; port?: number }[] =
+    options.instances ?? world.instances.map((i) => ({ name: i.name }))
+  const servers: Record<string, TdsServer> = {}
+  const instances: Record<string, { host: string; port: number }> = {}
+  try {
+    for (const spec of wanted) {
+      const name = world.instance(spec.name).name
+      const server = await startTdsServer({
+        host: spec.host ?? '127.0.0.1',
+        port: spec.port ?? 0,
+        handler: createSqlHandler(world, name),
+        fault: (_session, sql) => (world.takeConnectionDrop(name, sql) ? 'drop' : undefined),
+      })
+      servers[name] = server
+      instances[name] = { host: server.host, port: server.port }
+    }
+  } catch (error) {
+    await Promise.all(Object.values(servers).map((s) => s.close()))
+    throw error
+  }
+  return {
+    instances,
+    world,
+    servers,
+    close: async () => {
+      await Promise.all(Object.values(servers).map((s) => s.close()))
+    },
+  }
+}

@@ -1,0 +1,202 @@
+/** The state of the sandbox's SQL Server world: instances, their databases, availability groups and seeds. */
+
+export type RecoveryModel = 'FULL' | 'SIMPLE' | 'BULK_LOGGED'
+export type AvailabilityMode = 'SYNCHRONOUS_COMMIT' | 'ASYNCHRONOUS_COMMIT'
+export type FailoverMode = 'AUTOMATIC' | 'MANUAL'
+export type SeedingMode = 'AUTOMATIC' | 'MANUAL'
+export type SecondaryConnections = 'NO' | 'READ_ONLY' | 'ALL'
+export type Permission =
+  | 'CONTROL SERVER'
+  | 'ALTER ANY AVAILABILITY GROUP'
+  | 'CREATE ANY DATABASE'
+  | 'VIEW SERVER STATE'
+
+export interface Login {
+  password: string
+  sysadmin: boolean
+  permissions: Permission[]
+}
+
+export interface Volume {
+  mountPoint: string
+  totalBytes: number
+  availableBytes: number
+}
+
+export interface DatabaseFile {
+  type: 'ROWS' | 'LOG'
+  name: string
+  physicalName: string
+  sizeBytes: number
+}
+
+export interface Database {
+  name: string
+  id: number
+  guid: string
+  recoveryModel: RecoveryModel
+  state: 'ONLINE' | 'RESTORING'
+  userAccess: 'MULTI_USER' | 'SINGLE_USER' | 'RESTRICTED_USER'
+  readOnly: boolean
+  files: DatabaseFile[]
+  /** Position of this copy's end of log, in bytes of log since the database was created (LSNs derive from it). */
+  logBytes: number
+  /** Log position of the newest log backup (or the full backup that started the chain); null: no chain. */
+  lastLogBackupBytes: number | null
+  /** The AG this copy is joined to (null: not joined). */
+  ag: string | null
+  groupDatabaseId: string | null
+  suspended: boolean
+  suspendReason: string | null
+  /** When this copy last started catching up (joined, resumed, reconnected, mode change): SYNCHRONIZED after a delay. */
+  syncSince: number
+  lastCommitTime: number
+}
+
+export interface BackupRecord {
+  database: string
+  guid: string
+  type: 'D' | 'L'
+  copyOnly: boolean
+  firstBytes: number
+  lastBytes: number
+  finishedAt: number
+  path: string
+}
+
+/** What a backup file on the shared virtual disk holds. */
+export interface BackupFile extends BackupRecord {
+  recoveryModel: RecoveryModel
+  files: DatabaseFile[]
+  madeOn: string
+}
+
+export interface Instance {
+  name: string
+  productVersion: string
+  edition: string
+  engineEdition: number
+  hadrEnabled: boolean
+  hadrManagerStatus: number
+  collation: string
+  defaultDataPath: string
+  defaultLogPath: string
+  cluster: string | null
+  /** CIDR of the instance's public cluster network, e.g. 10.10.1.0/24. */
+  subnet: string
+  endpoint: { name: string; state: string; role: string; encrypted: boolean; port: number } | null
+  logins: Map<string, Login>
+  volumes: Volume[]
+  databases: Database[]
+  /** msdb.dbo.backupset of this instance. */
+  backups: BackupRecord[]
+  refuseLogins: boolean
+  nextDatabaseId: number
+}
+
+export interface Replica {
+  server: string
+  id: string
+  endpointUrl: string
+  availabilityMode: AvailabilityMode
+  failoverMode: FailoverMode
+  seedingMode: SeedingMode
+  backupPriority: number
+  secondaryConnections: SecondaryConnections
+  role: 'PRIMARY' | 'SECONDARY'
+  joined: boolean
+  connected: boolean
+  createAnyDatabaseGranted: boolean
+  /** Fault: the replica never catches up (log send queue grows). */
+  neverSynchronize: boolean
+}
+
+export interface ListenerIp {
+  ip: string
+  mask: string
+}
+
+export interface AvailabilityGroup {
+  name: string
+  id: string
+  cluster: string
+  basicFeatures: boolean
+  replicas: Replica[]
+  databases: { name: string; groupDatabaseId: string }[]
+  listener: { dnsName: string; port: number; ips: ListenerIp[] } | null
+}
+
+export type SeedState = 'LIMIT_CONCURRENT_BACKUPS' | 'SEEDING' | 'COMPLETED' | 'FAILED'
+
+export interface Seed {
+  operationId: string
+  ag: string
+  database: string
+  source: string
+  target: string
+  startTime: number
+  completionTime: number | null
+  state: SeedState
+  failureState: number | null
+  errorCode: number | null
+  transferredBytes: number
+  sizeBytes: number
+  networkWaitMs: number
+  /** Injected: fail when half the bytes have moved. */
+  failWith: { failureState: number; errorCode: number } | null
+}
+
+/** `failure_state` reasons of sys.dm_hadr_automatic_seeding (the hundreds digit says which side failed). */
+export const SEEDING_FAILURE_REASONS = [
+  'Internal Error',
+  'User Cancellation',
+  'SQL Error',
+  'Request Denied',
+  'Thread Abort',
+  'Primary Failure',
+  'Transport',
+  'Transport Replica',
+  'Check If Seeding Needed',
+  'Send Database File Info',
+  'Create Callback',
+  'Create Operation',
+  'Create VDI Client',
+  'Open VDI Client',
+  'Create USC Session',
+  'Seeding',
+  'Restore String Creation',
+  'Database ID Lookup',
+  'Create Async Task',
+  'Create Timeout Task',
+  'Async Task Failure',
+  'Seeding Check Message Timeout',
+  'File Message Timeout',
+  'Database With Name Already Exists',
+  'Secondary Catchup Timeout',
+  'Secondary Restore Stream Ready Timeout',
+]
+
+export const failureStateDesc = (failureState: number): string =>
+  SEEDING_FAILURE_REASONS[failureState % 100] ?? 'Internal Error'
+
+/** LSNs are numeric(25,0) (VLF * 10^15 + block * 10^5 + slot); ours start above 2^53 so floats would lose them. */
+const LSN_BASE = 98_000_000_123_400_001n
+
+export const lsnOf = (logBytes: number): string =>
+  (LSN_BASE + BigInt(Math.floor(logBytes / 512)) * 100_000n).toString()
+
+export const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+function ipToNumber(ip: string): number {
+  const parts = ip.split('.').map(Number)
+  if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255)))
+    throw new TypeError(`not an IPv4 address: ${ip}`)
+  return parts.reduce((n, p) => n * 256 + p, 0)
+}
+
+/** Does the address fall in the CIDR block (e.g. 10.20.1.50 in 10.20.1.0/24)? */
+export function inSubnet(ip: string, cidr: string): boolean {
+  const [network = '', bits = '32'] = cidr.split('/')
+  const size = 2 ** (32 - Number(bits))
+  return Math.floor(ipToNumber(ip) / size) === Math.floor(ipToNumber(network) / size)
+}

@@ -1,0 +1,488 @@
+import { randomUUID } from 'node:crypto'
+import { type Clock, systemClock } from '../aws/clock.js'
+import type {
+  AvailabilityGroup,
+  AvailabilityMode,
+  BackupFile,
+  Database,
+  FailoverMode,
+  Instance,
+  Login,
+  Permission,
+  RecoveryModel,
+  Replica,
+  SecondaryConnections,
+  Seed,
+  SeedingMode,
+  Volume,
+} from './model.js'
+import { sameName } from './model.js'
+import { advanceSeeds } from './seeding.js'
+import { advanceLog } from './sync.js'
+
+export interface LoginSpec {
+  password: string
+  /** Default true: the sandbox's logins are sysadmins unless a test says otherwise. */
+  sysadmin?: boolean
+  permissions?: Permission[]
+}
+
+export interface DatabaseSpec {
+  name: string
+  recoveryModel?: RecoveryModel
+  /** Size of the data file (default 100 MB); the log file is a quarter of it. */
+  sizeBytes?: number
+  /** Default true: a full backup exists in msdb and the log chain is live. */
+  backedUp?: boolean
+  state?: 'ONLINE' | 'RESTORING'
+}
+
+export interface InstanceSpec {
+  name: string
+  /** Default '16.0.4135.4' (SQL Server 2022). */
+  productVersion?: string
+  edition?: string
+  engineEdition?: number
+  hadrEnabled?: boolean
+  collation?: string
+  defaultDataPath?: string
+  defaultLogPath?: string
+  /** The WSFC the node belongs to; null or omitted: none. */
+  cluster?: string | null
+  /** CIDR of the node's network, e.g. '10.10.1.0/24'. */
+  subnet?: string
+  /** Mirroring endpoint port (Hadr_endpoint, STARTED, role ALL); null: no endpoint. Default 5022. */
+  endpointPort?: number | null
+  logins?: Record<string, LoginSpec>
+  volumes?: Volume[]
+  databases?: DatabaseSpec[]
+}
+
+export interface ReplicaSpec {
+  server: string
+  endpointUrl?: string
+  availabilityMode?: AvailabilityMode
+  failoverMode?: FailoverMode
+  seedingMode?: SeedingMode
+  backupPriority?: number
+  secondaryConnections?: SecondaryConnections
+  primary?: boolean
+}
+
+export interface AvailabilityGroupSpec {
+  name: string
+  /** The first replica is the primary unless one says `primary: true`. Every replica starts joined and synchronized. */
+  replicas: ReplicaSpec[]
+  /** Databases of the primary that are in the AG (copied to every secondary, joined). */
+  databases: string[]
+  listener?: { dnsName: string; port: number; ips: { ip: string; mask: string }[] }
+}
+
+export interface SqlWorldOptions {
+  instances: InstanceSpec[]
+  availabilityGroups?: AvailabilityGroupSpec[]
+  /** Milliseconds since the epoch; tests pass their own to move time without sleeping. */
+  clock?: Clock
+  /** Automatic seeding throughput per target replica (shared by its running seeds). Default 200 MB/s. */
+  seedingBytesPerSecond?: number
+  /** How long a synchronous-commit copy stays SYNCHRONIZING after it (re)starts catching up. Default 2000 ms. */
+  synchronizeAfterMs?: number
+  /** Log each primary database writes per second (moves LSNs and queues). Default 64 KB/s. */
+  logBytesPerSecond?: number
+}
+
+const MB = 1024 * 1024
+const GB = 1024 * MB
+
+interface ConnectionDrop {
+  match: string | RegExp
+  remaining: number
+  instance: string | undefined
+}
+
+export const newGuid = () => randomUUID().toUpperCase()
+
+const seedKey = (replica: string, db: string) => `${replica.toLowerCase()}\u0000${db.toLowerCase()}`
+
+/** Everything the sandbox's SQL Servers hold, the faults waiting to happen, and the clock that moves seeds and log. */
+export class SqlWorld {
+  now: Clock
+  seedingBytesPerSecond: number
+  synchronizeAfterMs: number
+  logBytesPerSecond: number
+  readonly instances: Instance[] = []
+  readonly groups: AvailabilityGroup[] = []
+  /** Every automatic seeding attempt (sys.dm_hadr_automatic_seeding), oldest first. */
+  readonly seeds: Seed[] = []
+  /** The backup files on the disk every instance shares, keyed by lower-case path. */
+  readonly backupFiles = new Map<string, BackupFile>()
+  private readonly seedCounts = new Map<string, number>()
+  private readonly pendingSeedFailures = new Map<string, { failureState: number; errorCode: number }>()
+  private readonly stalled = new Set<string>()
+  private readonly drops: ConnectionDrop[] = []
+  private lastTick: number
+
+  constructor(options: SqlWorldOptions) {
+    this.now = options.clock ?? systemClock
+    this.seedingBytesPerSecond = options.seedingBytesPerSecond ?? 200 * MB
+    this.synchronizeAfterMs = options.synchronizeAfterMs ?? 2000
+    this.logBytesPerSecond = options.logBytesPerSecond ?? 64 * 1024
+    this.lastTick = this.now()
+    for (const spec of options.instances) this.instances.push(this.createInstance(spec))
+    for (const spec of options.availabilityGroups ?? []) this.groups.push(this.createGroup(spec))
+  }
+
+  // ---- lookups ----
+
+  instance(name: string): Instance {
+    const found = this.findInstance(name)
+    if (!found)
+      throw new Error(
+        `No SQL Server instance '${name}' in the sandbox (have: ${this.instances.map((i) => i.name).join(', ')})`,
+      )
+    return found
+  }
+
+  findInstance(name: string): Instance | undefined {
+    return this.instances.find((i) => sameName(i.name, name))
+  }
+
+  group(name: string): AvailabilityGroup | undefined {
+    return this.groups.find((g) => sameName(g.name, name))
+  }
+
+  database(instance: Instance, name: string): Database | undefined {
+    return instance.databases.find((d) => sameName(d.name, name))
+  }
+
+  /** The replica of the AG hosted by this instance, if any. */
+  replicaOn(group: AvailabilityGroup, instance: Instance): Replica | undefined {
+    return group.replicas.find((r) => sameName(r.server, instance.name))
+  }
+
+  primaryOf(group: AvailabilityGroup): Replica {
+    const primary = group.replicas.find((r) => r.role === 'PRIMARY')
+    if (!primary) throw new Error(`availability group ${group.name} has no primary replica`)
+    return primary
+  }
+
+  /** The AG as an instance sees it: only when it hosts a joined replica (sys.availability_groups' rule). */
+  groupOn(instance: Instance, name: string): AvailabilityGroup | undefined {
+    const group = this.group(name)
+    return group && this.replicaOn(group, instance)?.joined ? group : undefined
+  }
+
+  /** The copy of an AG database a replica holds, joined to the AG. */
+  copyOf(group: AvailabilityGroup, replica: Replica, db: string): Database | undefined {
+    const copy = this.database(this.instance(replica.server), db)
+    return copy && copy.ag !== null && sameName(copy.ag, group.name) ? copy : undefined
+  }
+
+  /** Finds a replica by server name in any AG (fault helpers take just the server name). */
+  replica(server: string): { group: AvailabilityGroup; replica: Replica } {
+    for (const group of this.groups) {
+      const replica = group.replicas.find((r) => sameName(r.server, server))
+      if (replica) return { group, replica }
+    }
+    throw new Error(`No availability replica '${server}' in the sandbox`)
+  }
+
+  // ---- time ----
+
+  /** Moves seeds, log and synchronization up to now(); every statement calls it first. */
+  tick(): void {
+    const now = this.now()
+    const elapsed = Math.max(0, now - this.lastTick)
+    this.lastTick = now
+    advanceLog(this, elapsed)
+    advanceSeeds(this, elapsed)
+  }
+
+  // ---- seeding bookkeeping ----
+
+  seedCount(replica: string, db: string): number {
+    return this.seedCounts.get(seedKey(replica, db)) ?? 0
+  }
+
+  countSeed(replica: string, db: string): void {
+    const key = seedKey(replica, db)
+    this.seedCounts.set(key, (this.seedCounts.get(key) ?? 0) + 1)
+  }
+
+  isStalled(replica: string, db: string): boolean {
+    return this.stalled.has(seedKey(replica, db))
+  }
+
+  takeSeedFailure(replica: string, db: string): { failureState: number; errorCode: number } | null {
+    const key = seedKey(replica, db)
+    const failure = this.pendingSeedFailures.get(key) ?? null
+    this.pendingSeedFailures.delete(key)
+    return failure
+  }
+
+  private runningSeed(replica: string, db: string): Seed | undefined {
+    return this.seeds.find(
+      (s) =>
+        sameName(s.target, replica) &&
+        sameName(s.database, db) &&
+        (s.state === 'SEEDING' || s.state === 'LIMIT_CONCURRENT_BACKUPS'),
+    )
+  }
+
+  // ---- faults ----
+
+  /** The running seed of db toward replica (or the next one) fails at half way with this failure_state (e.g. 6, 21, 123). */
+  failNextSeed(replica: string, db: string, failureState: number, errorCode = 0): void {
+    const failure = { failureState, errorCode }
+    const running = this.runningSeed(replica, db)
+    if (running) running.failWith = failure
+    else this.pendingSeedFailures.set(seedKey(replica, db), failure)
+  }
+
+  /** Bytes stop moving for this seed (now or when it starts); network wait keeps growing. */
+  stallSeed(replica: string, db: string): void {
+    this.stalled.add(seedKey(replica, db))
+  }
+
+  unstallSeed(replica: string, db: string): void {
+    this.tick()
+    this.stalled.delete(seedKey(replica, db))
+  }
+
+  /**
+   * The next `times` requests matching drop their connection before any reply. A string matches a read's tag
+   * (`-- switchyard:<tag>`) or, failing that, any statement containing it; a RegExp is tested on the SQL.
+   */
+  dropConnectionOn(match: string | RegExp, times = 1, instance?: string): void {
+    this.drops.push({ match, remaining: times, instance })
+  }
+
+  /** Consumes a matching connection-drop fault (the TDS server's `fault` hook). */
+  takeConnectionDrop(instance: string, sql: string): boolean {
+    const tag = /^\s*-- switchyard:([\w-]+)/.exec(sql)?.[1]
+    const drop = this.drops.find(
+      (d) =>
+        d.remaining > 0 &&
+        (d.instance === undefined || sameName(d.instance, instance)) &&
+        (typeof d.match === 'string'
+          ? d.match === tag || (tag === undefined && sql.includes(d.match))
+          : d.match.test(sql)),
+    )
+    if (!drop) return false
+    drop.remaining--
+    if (drop.remaining === 0) this.drops.splice(this.drops.indexOf(drop), 1)
+    return true
+  }
+
+  /** Every login to the instance fails with 18456 until refused again with false. */
+  refuseLogin(instance: string, refuse = true): void {
+    this.instance(instance).refuseLogins = refuse
+  }
+
+  /** The replica stays SYNCHRONIZING with a growing log send queue: FAILOVER to it gives 41142, FORCE loses data. */
+  neverSynchronize(server: string, on = true): void {
+    this.tick()
+    const { group, replica } = this.replica(server)
+    replica.neverSynchronize = on
+    if (!on) this.restartCatchUp(group, replica)
+  }
+
+  setReplicaConnected(server: string, connected: boolean): void {
+    this.tick()
+    const { group, replica } = this.replica(server)
+    if (replica.connected === connected) return
+    replica.connected = connected
+    if (connected) this.restartCatchUp(group, replica)
+  }
+
+  /** The replica's copies start catching up again: SYNCHRONIZED (if synchronous) after synchronizeAfterMs. */
+  restartCatchUp(group: AvailabilityGroup, replica: Replica): void {
+    for (const db of group.databases) {
+      const copy = this.copyOf(group, replica, db.name)
+      if (copy) copy.syncSince = this.now()
+    }
+  }
+
+  // ---- construction ----
+
+  newDatabase(instance: Instance, spec: DatabaseSpec): Database {
+    const size = spec.sizeBytes ?? 100 * MB
+    const backedUp = spec.backedUp ?? true
+    const logBytes = 40 * MB
+    const db: Database = {
+      name: spec.name,
+      id: instance.nextDatabaseId++,
+      guid: newGuid(),
+      recoveryModel: spec.recoveryModel ?? 'FULL',
+      state: spec.state ?? 'ONLINE',
+      userAccess: 'MULTI_USER',
+      readOnly: false,
+      files: [
+        {
+          type: 'ROWS',
+          name: spec.name,
+          physicalName: `${instance.defaultDataPath}${spec.name}.mdf`,
+          sizeBytes: size,
+        },
+        {
+          type: 'LOG',
+          name: `${spec.name}_log`,
+          physicalName: `${instance.defaultLogPath}${spec.name}_log.ldf`,
+          sizeBytes: Math.ceil(size / 4 / 8192) * 8192,
+        },
+      ],
+      logBytes,
+      lastLogBackupBytes: backedUp && spec.recoveryModel !== 'SIMPLE' ? logBytes - MB : null,
+      ag: null,
+      groupDatabaseId: null,
+      suspended: false,
+      suspendReason: null,
+      syncSince: this.now(),
+      lastCommitTime: this.now(),
+    }
+    if (backedUp)
+      instance.backups.push({
+        database: db.name,
+        guid: db.guid,
+        type: 'D',
+        copyOnly: false,
+        firstBytes: logBytes - 2 * MB,
+        lastBytes: logBytes - MB,
+        finishedAt: this.now() - 6 * 3600_000,
+        path: `\\\\backup01\\sql\\${instance.name}\\${db.name}_FULL.bak`,
+      })
+    return db
+  }
+
+  /** A copy of `source` on `target`, its files moved to the target's default folders (2017+ seeding behaviour). */
+  copyDatabase(source: Database, target: Instance, state: Database['state']): Database {
+    const moved = (path: string, folder: string) => `${folder}${path.split(/[\\/]/).pop()}`
+    const copy: Database = {
+      ...source,
+      id: target.nextDatabaseId++,
+      state,
+      files: source.files.map((f) => ({
+        ...f,
+        physicalName: moved(
+          f.physicalName,
+          f.type === 'ROWS' ? target.defaultDataPath : target.defaultLogPath,
+        ),
+      })),
+      ag: null,
+      groupDatabaseId: null,
+      suspended: false,
+      suspendReason: null,
+      syncSince: this.now(),
+    }
+    for (const file of copy.files) {
+      const volume = target.volumes.find((v) =>
+        file.physicalName.toLowerCase().startsWith(v.mountPoint.toLowerCase()),
+      )
+      if (volume) volume.availableBytes = Math.max(0, volume.availableBytes - file.sizeBytes)
+    }
+    target.databases.push(copy)
+    return copy
+  }
+
+  private createInstance(spec: InstanceSpec): Instance {
+    const version = spec.productVersion ?? '16.0.4135.4'
+    const hadrEnabled = spec.hadrEnabled ?? true
+    const logins = new Map<string, Login>()
+    for (const [user, login] of Object.entries(spec.logins ?? {}))
+      logins.set(user.toLowerCase(), {
+        password: login.password,
+        sysadmin: login.sysadmin ?? true,
+        permissions: login.permissions ?? [],
+      })
+    const instance: Instance = {
+      name: spec.name,
+      productVersion: version,
+      edition: spec.edition ?? 'Enterprise Edition (64-bit)',
+      engineEdition: spec.engineEdition ?? 3,
+      hadrEnabled,
+      hadrManagerStatus: hadrEnabled ? 1 : 0,
+      collation: spec.collation ?? 'SQL_Latin1_General_CP1_CI_AS',
+      defaultDataPath: spec.defaultDataPath ?? 'D:\\SQLData\\',
+      defaultLogPath: spec.defaultLogPath ?? 'L:\\SQLLogs\\',
+      cluster: spec.cluster ?? null,
+      subnet: spec.subnet ?? '10.0.0.0/24',
+      endpoint:
+        spec.endpointPort === null
+          ? null
+          : {
+              name: 'Hadr_endpoint',
+              state: 'STARTED',
+              role: 'ALL',
+              encrypted: true,
+              port: spec.endpointPort ?? 5022,
+            },
+      logins,
+      volumes: (
+        spec.volumes ?? [
+          { mountPoint: 'C:\\', totalBytes: 128 * GB, availableBytes: 60 * GB },
+          { mountPoint: 'D:\\', totalBytes: 500 * GB, availableBytes: 420 * GB },
+          { mountPoint: 'L:\\', totalBytes: 200 * GB, availableBytes: 180 * GB },
+        ]
+      ).map((v) => ({ ...v })),
+      databases: [],
+      backups: [],
+      refuseLogins: false,
+      nextDatabaseId: 5,
+    }
+    for (const db of spec.databases ?? []) instance.databases.push(this.newDatabase(instance, db))
+    return instance
+  }
+
+  private createGroup(spec: AvailabilityGroupSpec): AvailabilityGroup {
+    const primarySpec = spec.replicas.find((r) => r.primary) ?? spec.replicas[0]
+    if (!primarySpec) throw new TypeError(`availability group ${spec.name} needs at least one replica`)
+    const primaryInstance = this.instance(primarySpec.server)
+    if (!primaryInstance.cluster)
+      throw new TypeError(`${primaryInstance.name} is in no cluster; a WSFC AG needs one`)
+    const group: AvailabilityGroup = {
+      name: spec.name,
+      id: newGuid(),
+      cluster: primaryInstance.cluster,
+      basicFeatures: false,
+      replicas: spec.replicas.map((r) => ({
+        server: this.instance(r.server).name,
+        id: newGuid(),
+        endpointUrl: r.endpointUrl ?? `TCP://${r.server.toLowerCase()}.corp.example.com:5022`,
+        availabilityMode: r.availabilityMode ?? 'SYNCHRONOUS_COMMIT',
+        failoverMode: r.failoverMode ?? 'AUTOMATIC',
+        seedingMode: r.seedingMode ?? 'MANUAL',
+        backupPriority: r.backupPriority ?? 50,
+        secondaryConnections: r.secondaryConnections ?? 'NO',
+        role: r === primarySpec ? 'PRIMARY' : 'SECONDARY',
+        joined: true,
+        connected: true,
+        createAnyDatabaseGranted: false,
+        neverSynchronize: false,
+      })),
+      databases: [],
+      listener: spec.listener ? { ...spec.listener, ips: spec.listener.ips.map((ip) => ({ ...ip })) } : null,
+    }
+    for (const name of spec.databases) {
+      const source = this.database(primaryInstance, name)
+      if (!source)
+        throw new TypeError(`database ${name} of ${spec.name} does not exist on ${primaryInstance.name}`)
+      const groupDatabaseId = newGuid()
+      group.databases.push({ name: source.name, groupDatabaseId })
+      source.ag = group.name
+      source.groupDatabaseId = groupDatabaseId
+      for (const replica of group.replicas) {
+        if (replica.role === 'PRIMARY') continue
+        const copy = this.copyDatabase(source, this.instance(replica.server), 'ONLINE')
+        copy.ag = group.name
+        copy.groupDatabaseId = groupDatabaseId
+        copy.syncSince = this.now() - this.synchronizeAfterMs
+      }
+    }
+    return group
+  }
+
+  /** Test helper: the running (or waiting) seed of db toward replica. */
+  activeSeed(replica: string, db: string): Seed | undefined {
+    return this.runningSeed(replica, db)
+  }
+}
