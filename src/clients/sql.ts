@@ -27,7 +27,10 @@ export class SqlTargetError extends SwitchyardError {
     readonly code?: string,
   ) {
     super(`sql target ${target} (${address}): ${message}`, {
-      hint: number === 18456 || code === 'ELOGIN' ? 'check the login and its password (the secret the target reads)' : undefined,
+      hint:
+        number === 18456 || code === 'ELOGIN'
+          ? 'check the login and its password (the secret the target reads)'
+          : undefined,
     })
   }
 }
@@ -47,17 +50,29 @@ export interface SqlConnection {
   change(what: string, query: string, params?: Record<string, SqlValue>, timeoutMs?: number): Promise<void>
 }
 
+/**
+ * Where a target connects: `server` may carry the port the way SQL Server tools write it
+ * (`host,1433`, optionally `tcp:host,1433`); an explicit `port` wins.
+ */
+export function endpointOf(target: SqlTarget): { host: string; port: number | undefined } {
+  const match = /^(?:tcp:)?(.+),(\d{1,5})$/i.exec(target.server)
+  if (match) return { host: match[1] as string, port: target.port ?? Number(match[2]) }
+  return { host: target.server.replace(/^tcp:/i, ''), port: target.port }
+}
+
 export function addressOf(target: SqlTarget): string {
-  if (target.instance) return `${target.server}\\${target.instance}`
-  return `${target.server}:${target.port ?? 1433}`
+  const { host, port } = endpointOf(target)
+  if (target.instance) return `${host}\\${target.instance}`
+  return `${host}:${port ?? 1433}`
 }
 
 /** The driver configuration for a target: mssql's names, with switchyard's defaults. */
 export function mssqlConfig(target: SqlTarget): MssqlConfig {
   const domain = target.domain
+  const { host, port } = endpointOf(target)
   return {
-    server: target.server,
-    ...(target.port !== undefined ? { port: target.port } : {}),
+    server: host,
+    ...(port !== undefined ? { port } : {}),
     database: target.database ?? 'master',
     ...(domain !== undefined
       ? {
@@ -141,9 +156,11 @@ export class SqlConnections {
       target: name,
       address,
       read: async <T>(query: string, params: Record<string, SqlValue> = {}) =>
-        (await request(query, params)).recordset as unknown as T[],
+        (await rereading(() => request(query, params))).recordset as unknown as T[],
       readSets: async (query, params = {}) =>
-        (await request(query, params)).recordsets as unknown as Array<Record<string, unknown>[]>,
+        (await rereading(() => request(query, params))).recordsets as unknown as Array<
+          Record<string, unknown>[]
+        >,
       change: async (what, query, params = {}, timeoutMs) => {
         const scope = stepScope.getStore()
         if (scope?.dryRun) throw new SqlDryRunViolation(scope.step, what)
@@ -157,6 +174,24 @@ export class SqlConnections {
     const pools = [...this.pools.values()]
     this.pools.clear()
     await Promise.all(pools.map((p) => p.then((pool) => pool.close()).catch(() => {})))
+  }
+}
+
+/** Socket-level failures: the pool opens a new connection for the next request. */
+const CONNECTION_LOST = new Set(['ECONNRESET', 'ECONNCLOSED', 'ESOCKET'])
+
+/**
+ * Reads change nothing, so a read cut off by a dropped connection is sent again (twice at most)
+ * on a fresh connection; a change is never re-sent blindly, since it may have committed.
+ */
+async function rereading<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read()
+    } catch (error) {
+      if (attempt >= 3 || !CONNECTION_LOST.has((error as SqlTargetError).code ?? '')) throw error
+      stepScope.getStore()?.progress('SQL Server connection dropped; reading again on a new connection')
+    }
   }
 }
 

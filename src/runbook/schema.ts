@@ -78,7 +78,14 @@ const Port = z.int().check(z.gte(1), z.lte(65535))
 /** A SQL Server instance (or an availability group listener), reached with `mssql` over TDS. */
 export const SqlTarget = z
   .strictObject({
-    server: z.string().check(z.minLength(1), z.describe('Host name or address of the instance or listener')),
+    server: z
+      .string()
+      .check(
+        z.minLength(1),
+        z.describe(
+          'Host name or address of the instance or listener; `host,port` as SQL Server tools write it',
+        ),
+      ),
     port: z.optional(Port.check(z.describe('TCP port (default 1433)'))),
     instance: z.optional(
       z

@@ -206,7 +206,7 @@ export interface SeedingProgressRow {
   database_size_bytes: string | number
   transfer_rate_bytes_per_second: string | number
   estimate_time_complete_utc: Date | null
-  total_network_wait_time_ms: number
+  total_network_wait_time_ms: string | number
   failure_code: number | null
   failure_message: string | null
   operation_id: string
