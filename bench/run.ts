@@ -13,7 +13,10 @@
 // Then the ssm.run fan-out benchmark (bench/fanout.ts): 1,000 sandbox instances, API calls made vs
 // the minimum, wall time vs the slowest responder, peak RSS.
 //
-// Environment: BENCH_ONLY=startup|engine|fanout runs one part and keeps the others' sections of
+// Then the sql.seed-replica benchmark (bench/seeding.ts): queries per minute per database while
+// seeding, and the time from a seed failing to the step reporting it.
+//
+// Environment: BENCH_ONLY=startup|engine|fanout|seeding runs one part and keeps the others' sections of
 // BENCHMARKS.md as they were; BENCH_FANOUT_RUNS (fan-out runs, default 3); BENCH_RUNS (interleaved rounds, default 21), BENCH_LARGE_RUNS (timed
 // runs of the 20,000-step runbook, default 3), BENCH_MEMORY_RUNS (memory runs per case, default
 // 3), BENCH_ENGINE_RUNS (child processes per engine measurement, default 3), BENCH_ENGINE_SIZES
@@ -27,6 +30,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { engineMarkdown, runEngineBenchmark } from './engine.ts'
 import { fanoutMarkdown, runFanoutBenchmark } from './fanout.ts'
+import { runSeedingBenchmark, seedingMarkdown } from './seeding.ts'
 import { median } from './stats.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -37,9 +41,10 @@ const RSS_HOOK = join(root, 'bench', 'report-rss.mjs')
 const NOTES_MARKER = '<!-- notes: kept by bench/run.ts -->'
 const ENGINE_MARKER = '<!-- engine: written by bench/run.ts -->'
 const FANOUT_MARKER = '<!-- fanout: written by bench/run.ts -->'
+const SEEDING_MARKER = '<!-- seeding: written by bench/run.ts -->'
 const ONLY = process.env.BENCH_ONLY ?? ''
-if (!['', 'startup', 'engine', 'fanout'].includes(ONLY))
-  throw new Error(`BENCH_ONLY must be startup, engine or fanout, not '${ONLY}'`)
+if (!['', 'startup', 'engine', 'fanout', 'seeding'].includes(ONLY))
+  throw new Error(`BENCH_ONLY must be startup, engine, fanout or seeding, not '${ONLY}'`)
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -467,22 +472,28 @@ function splitBenchmarks(text: string): {
   startup?: string
   engine?: string
   fanout?: string
+  seeding?: string
   notes: string
 } {
   const notesAt = text.includes(NOTES_MARKER) ? text.indexOf(NOTES_MARKER) : text.length
-  const fanoutAt = text.includes(FANOUT_MARKER) ? text.indexOf(FANOUT_MARKER) : notesAt
+  const seedingAt = text.includes(SEEDING_MARKER) ? text.indexOf(SEEDING_MARKER) : notesAt
+  const fanoutAt = text.includes(FANOUT_MARKER) ? text.indexOf(FANOUT_MARKER) : seedingAt
   const engineAt = text.includes(ENGINE_MARKER) ? text.indexOf(ENGINE_MARKER) : fanoutAt
   const startup = text.slice(0, engineAt).trim()
   const engine = text.includes(ENGINE_MARKER)
     ? text.slice(engineAt + ENGINE_MARKER.length, fanoutAt).trim()
     : ''
   const fanout = text.includes(FANOUT_MARKER)
-    ? text.slice(fanoutAt + FANOUT_MARKER.length, notesAt).trim()
+    ? text.slice(fanoutAt + FANOUT_MARKER.length, seedingAt).trim()
+    : ''
+  const seeding = text.includes(SEEDING_MARKER)
+    ? text.slice(seedingAt + SEEDING_MARKER.length, notesAt).trim()
     : ''
   return {
     ...(startup ? { startup } : {}),
     ...(engine ? { engine } : {}),
     ...(fanout ? { fanout } : {}),
+    ...(seeding ? { seeding } : {}),
     notes: text.slice(notesAt),
   }
 }
@@ -496,6 +507,14 @@ async function fanoutSection(): Promise<string> {
   return markdown
 }
 
+/** The sql.seed-replica benchmark (bench/seeding.ts): prints its progress and returns its section. */
+async function seedingSection(): Promise<string> {
+  const report = await runSeedingBenchmark((text) => console.log(text))
+  const markdown = seedingMarkdown(report, treeState())
+  console.log(`\n${markdown}`)
+  return markdown
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
@@ -505,17 +524,19 @@ try {
   const target = join(root, 'BENCHMARKS.md')
   const previous = splitBenchmarks(existsSync(target) ? readFileSync(target, 'utf8') : '')
   // The part not run this time is kept as it was.
-  const startup =
-    ONLY === 'engine' || ONLY === 'fanout'
-      ? (previous.startup ?? '# Benchmarks\n\nStart-up: not run yet (`npm run bench`).')
-      : startupSection(dir)
-  const engine = ONLY === 'startup' || ONLY === 'fanout' ? previous.engine : await engineSection()
-  const fanout = ONLY === 'startup' || ONLY === 'engine' ? previous.fanout : await fanoutSection()
+  const runs = (part: string) => ONLY === '' || ONLY === part
+  const startup = !runs('startup')
+    ? (previous.startup ?? '# Benchmarks\n\nStart-up: not run yet (`npm run bench`).')
+    : startupSection(dir)
+  const engine = runs('engine') ? await engineSection() : previous.engine
+  const fanout = runs('fanout') ? await fanoutSection() : previous.fanout
+  const seeding = runs('seeding') ? await seedingSection() : previous.seeding
   // Notes written by hand below NOTES_MARKER survive each run.
   const parts = [
     startup.trim(),
     ...(engine ? [`${ENGINE_MARKER}\n${engine.trim()}`] : []),
     ...(fanout ? [`${FANOUT_MARKER}\n${fanout.trim()}`] : []),
+    ...(seeding ? [`${SEEDING_MARKER}\n${seeding.trim()}`] : []),
   ]
   if (previous.notes) parts.push(previous.notes.trim())
   writeFileSync(target, `${parts.join('\n\n')}\n`)

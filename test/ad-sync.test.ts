@@ -188,11 +188,12 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     const wrong = 'Wr0ng-Pw-xq81zz'
     const step = await implementation()
     const t = context({ password: wrong })
+    // Started one at a time: a rejection nobody awaits yet would fail the test file on its own.
     for (const attempt of [
-      step.plan(t.ctx, params({ canary: { dn: CANARY } })),
-      step.apply(t.ctx, params({ canary: { dn: CANARY } }), { changes: [] }),
+      () => step.plan(t.ctx, params({ canary: { dn: CANARY } })),
+      () => step.apply(t.ctx, params({ canary: { dn: CANARY } }), { changes: [] }),
     ]) {
-      const error = await errorOf(attempt)
+      const error = await errorOf(attempt())
       assert.equal(
         error.message,
         `invalid credentials for cn=admin,dc=corp,dc=example on dc-aws (${slapd.pair.consumer.url})`,

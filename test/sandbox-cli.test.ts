@@ -65,3 +65,61 @@ describe('the sandbox from the command line', () => {
     assert.equal(switchyard(scratch.dir, ['sandbox', 'env']).code, 2)
   })
 })
+
+// The README's flagship commands, exactly as written there; they use the sandbox's fixed ports, so they
+// live in this file with the other tests that do.
+describe("the README's flagship quick start", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const section = readme.slice(readme.indexOf('the whole gift-card cutover'))
+  const commands = [...section.matchAll(/^\.\/bin\/run\.js (.+?)(?:\s+#.*)?$/gm)]
+    .map((m) => (m[1] as string).trim())
+    .slice(0, 6)
+  const argv = (command: string) =>
+    command.split(/\s+/).map((word) => word.replace('runbooks/', `${join(root, 'runbooks')}/`))
+
+  test('lists the commands this test runs', () => {
+    assert.deepEqual(commands, [
+      'run runbooks/giftcard-cutover.yaml --sandbox --params runbooks/params/giftcard-cutover.sandbox.yaml --yes',
+      'sandbox up',
+      'run runbooks/giftcard-cutover.yaml --params runbooks/params/giftcard-cutover.sandbox.yaml --yes',
+      'status',
+      'rollback --to start --force --yes',
+    ])
+  })
+
+  test('run --sandbox runs the flagship end to end', () => {
+    const dir = tempDir('readme-flagship')
+    try {
+      const result = switchyard(dir.dir, argv(commands[0] as string), { AWS_PROFILE: 'no-such-profile' })
+      assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
+      assert.match(result.stderr, /SQL Server AG-GIFTCARD: SQL-ONPREM-1 127\.0\.0\.1,14331/)
+      assert.match(result.stdout, /run \S+ completed/)
+    } finally {
+      dir.cleanup()
+    }
+  })
+
+  test('sandbox up, sandbox env, run, status, rollback --to start', async () => {
+    const dir = tempDir('readme-flagship-up')
+    const up = startSwitchyard(dir.dir, ['sandbox', 'up'])
+    try {
+      const record = join(dir.dir, '.switchyard', 'sandbox.json')
+      for (let i = 0; i < 200 && !existsSync(record); i++) await new Promise((r) => setTimeout(r, 50))
+      const env = switchyard(dir.dir, ['sandbox', 'env'])
+      assert.match(env.stdout, /^export SWITCHYARD_SANDBOX_SQL_PASSWORD="sandbox-sql-password"$/m)
+      assert.match(env.stdout, /^export SWITCHYARD_SANDBOX_LDAP="(on|off)"$/m)
+      const vars = Object.fromEntries(
+        [...env.stdout.matchAll(/^export (\w+)="(.*)"$/gm)].map((m) => [m[1] as string, m[2] as string]),
+      )
+      for (const command of commands.slice(2)) {
+        const result = switchyard(dir.dir, argv(command), { ...vars, AWS_PROFILE: '' })
+        assert.equal(result.code, 0, `${command}\n${result.stdout.slice(-3000)}${result.stderr}`)
+      }
+    } finally {
+      up.child.kill('SIGINT')
+      await up.done
+      dir.cleanup()
+    }
+    assert.match(up.output(), /IIS \/health: web-aws-1 \(i-[0-9a-f]+\) http:\/\/127\.0\.1\.11:18080\/health/)
+  })
+})

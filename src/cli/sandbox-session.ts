@@ -9,18 +9,18 @@ export interface SandboxRecord {
   url: string
   pid: number
   since: string
+  /** Whether the slapd pair runs (absent in records of older versions: off). */
+  ldap?: boolean
 }
 
-/** Starts the AWS sandbox with the demo world and points this process's AWS clients at it. */
+/**
+ * Starts the demo platform (the AWS sandbox with the demo world, SQL Server, IIS, the DCs) and
+ * returns the environment that points switchyard at it.
+ */
 export async function startDemoSandbox(port = 0) {
-  const [{ startAwsSandbox, sandboxEnv }, { seedDemoWorld, DEMO_ZONE_ID }] = await Promise.all([
-    import('../sandbox/aws/index.js'),
-    import('../sandbox/aws/demo-world.js'),
-  ])
-  const sandbox = await startAwsSandbox({ port })
-  seedDemoWorld(sandbox.world)
-  const env = sandboxEnv(sandbox.url)
-  return { sandbox, env, zone: DEMO_ZONE_ID }
+  const { startDemoPlatform, DEMO_PLATFORM } = await import('../sandbox/demo-platform.js')
+  const platform = await startDemoPlatform({ awsPort: port })
+  return { platform, sandbox: platform.aws, env: platform.env, zone: DEMO_PLATFORM.zone }
 }
 
 export function writeSandboxRecord(stateDir: string, record: SandboxRecord): () => void {

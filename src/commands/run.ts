@@ -31,7 +31,8 @@ export default class Run extends SwitchyardCommand {
     }),
     until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
     sandbox: Flags.boolean({
-      description: 'Run against a local AWS stand-in started for this run (the demo world; no AWS account)',
+      description:
+        'Run against the local gift-card platform started for this run (AWS stand-in, SQL Server, IIS, DCs; no AWS account)',
       default: false,
     }),
     plan: Flags.string({
@@ -78,15 +79,20 @@ export default class Run extends SwitchyardCommand {
   }
 }
 
-/** The sandbox lives as long as this run; every AWS client (and every program the run starts) uses it. */
+/** The sandbox lives as long as this run; every client (and every program the run starts) uses it. */
 async function startSandboxForRun() {
   const { startDemoSandbox } = await import('../cli/sandbox-session.js')
-  const { sandbox, env } = await startDemoSandbox()
+  const { describePlatform } = await import('../sandbox/demo-platform.js')
+  const { platform, env } = await startDemoSandbox()
   // A real profile would take precedence over the sandbox's keys in the SDK's credential chain.
   delete process.env.AWS_PROFILE
   Object.assign(process.env, env)
-  process.stderr.write(`AWS sandbox for this run on ${sandbox.url}\n`)
-  return sandbox
+  process.stderr.write(
+    `sandbox for this run:\n${describePlatform(platform)
+      .map((l) => `  ${l}\n`)
+      .join('')}`,
+  )
+  return platform
 }
 
 function readPlan(file: string): SavedPlan {

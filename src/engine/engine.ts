@@ -23,7 +23,7 @@ import { compensationPlan, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { Redactor, resolveSecrets } from './secrets.js'
 import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
-import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
+import { conditionHolds, errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { hasTagQueries, resolveTagQueries } from './targets.js'
 
 export interface EngineOptions {
@@ -524,6 +524,9 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
     check: async (stepId) => {
       const target = run.runbook.phases.flatMap((p) => p.steps).find((s) => s.id === stepId)
       if (!target) throw new SwitchyardError(`check ${stepId}: no such step`)
+      // `if: false` keeps a step as a probe that only checks; a step that an `if:` expression turns
+      // off for this run (LDAP checks where no directory is reachable) gates nothing.
+      if (typeof target.if === 'string' && !conditionHolds(run, target)) return
       const { definition, params } = resolveParams(run, target)
       const implementation = await loadImplementation(definition)
       const probe = implementation.check ?? implementation.verify

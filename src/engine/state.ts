@@ -187,7 +187,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
           ? `upstream ${event.upstream} failed`
           : event.reason === 'operator'
             ? `skipped by ${event.operator}${event.note ? `: ${event.note}` : ''}`
-            : 'condition was false'
+            : `condition was false${event.note ? ` (${event.note})` : ''}`
       s.endedAt = event.at
       return
     }

@@ -100,7 +100,13 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
   let implementation: StepImplementation
   try {
     if (!conditionHolds(run, step)) {
-      log.note({ type: 'step-skipped', step: step.id, reason: 'condition' })
+      // The condition's text is the reason an operator reads, e.g. why a sandbox skips the LDAP checks.
+      log.note({
+        type: 'step-skipped',
+        step: step.id,
+        reason: 'condition',
+        ...(typeof step.if === 'string' ? { note: step.if.trim() } : {}),
+      })
       return { kind: 'done' }
     }
     ;({ definition, params } = resolveParams(run, step))

@@ -9,7 +9,7 @@ export function skipMessage(
   if (event.reason === 'upstream') return `skipped: upstream ${event.upstream ?? '(unknown)'} failed`
   if (event.reason === 'operator')
     return `skipped by ${event.operator ?? 'an operator'}${event.note ? `: ${event.note}` : ''}`
-  return 'skipped: condition was false'
+  return `skipped: condition was false${event.note ? ` (${event.note})` : ''}`
 }
 
 /** The same wording from a folded state's `skipReason` (a resumed run's earlier skips). */

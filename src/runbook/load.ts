@@ -267,7 +267,8 @@ function buildRunbook(
     description: document.description,
     params: document.params ?? {},
     secrets: document.secrets ?? {},
-    targets: document.targets ?? {},
+    // A switch written as `${{ }}` is a string until the run resolves it; Target describes resolved values.
+    targets: (document.targets ?? {}) as Runbook['targets'],
     onFailure: document.on_failure ?? BUILTIN_DEFAULTS.onFailure,
     ...(document.notify ? { notify: document.notify } : {}),
     phases,

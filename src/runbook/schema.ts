@@ -75,6 +75,20 @@ const InstanceId = z.string().check(
 
 const Port = z.int().check(z.gte(1), z.lte(65535))
 
+const WHOLE_EXPRESSION = /^\$\{\{.*\}\}$/s
+const isExpression = (value: unknown) => typeof value === 'string' && WHOLE_EXPRESSION.test(value)
+
+/** A target's switch, or one `${{ }}` (e.g. a param) that sets it per environment; read at run time. */
+const Switch = (description: string) =>
+  z
+    .union([
+      z.boolean(),
+      z
+        .string()
+        .check(z.regex(WHOLE_EXPRESSION, { error: 'expected true or false, or one ${{ }} expression' })),
+    ])
+    .check(z.describe(description))
+
 /** A SQL Server instance (or an availability group listener), reached with `mssql` over TDS. */
 export const SqlTarget = z
   .strictObject({
@@ -109,9 +123,9 @@ export const SqlTarget = z
           ),
         ),
     ),
-    encrypt: z.optional(z.boolean().check(z.describe('Encrypt the connection with TLS (default true)'))),
+    encrypt: z.optional(Switch('Encrypt the connection with TLS (default true)')),
     trust_server_certificate: z.optional(
-      z.boolean().check(z.describe("Accept the server's certificate without checking it (default false)")),
+      Switch("Accept the server's certificate without checking it (default false)"),
     ),
     multi_subnet_failover: z.optional(
       z
@@ -134,28 +148,33 @@ export const SqlTarget = z
 export const LdapTarget = z
   .strictObject({
     url: z.string().check(
-      z.regex(/^ldaps?:\/\/[^/\s]+\/?$/, {
+      z.regex(/^(ldaps?:\/\/[^/\s]+\/?|\$\{\{.*\}\})$/s, {
         error: 'an ldap url is ldap://host[:port] or ldaps://host[:port]',
       }),
       z.describe('ldaps://dc01.corp.example:636, or ldap://... with starttls (or insecure)'),
     ),
     bind_dn: z.string().check(z.minLength(1), z.describe('The DN (or user@domain) to bind as')),
     password: z.string().check(z.describe('Usually "${{ secrets.name }}"')),
-    starttls: z.optional(z.boolean().check(z.describe('Upgrade an ldap:// connection with StartTLS'))),
+    starttls: z.optional(Switch('Upgrade an ldap:// connection with StartTLS')),
     ca_file: z.optional(
       z.string().check(z.minLength(1), z.describe('PEM file of the CA that signed the DC certificates')),
     ),
-    insecure: z.optional(
-      z
-        .boolean()
-        .check(z.describe('Allow plain LDAP without TLS: the password crosses the network in clear')),
-    ),
+    insecure: z.optional(Switch('Allow plain LDAP without TLS: the password crosses the network in clear')),
     timeout: z.optional(Duration.check(z.describe('Connect and operation timeout (default 10s)'))),
   })
   .check(
-    z.refine((t) => t.url.startsWith('ldaps:') || t.starttls === true || t.insecure === true, {
-      error: 'plain ldap:// sends the password in clear: use ldaps://, starttls: true, or say insecure: true',
-    }),
+    // Written as expressions, these are checked again once they have values (ad steps refuse then).
+    z.refine(
+      (t) =>
+        t.url.startsWith('ldaps:') ||
+        t.starttls === true ||
+        t.insecure === true ||
+        [t.url, t.starttls, t.insecure].some(isExpression),
+      {
+        error:
+          'plain ldap:// sends the password in clear: use ldaps://, starttls: true, or say insecure: true',
+      },
+    ),
     z.refine((t) => !(t.url.startsWith('ldaps:') && t.starttls === true), {
       error: 'starttls is for ldap:// urls; ldaps:// is TLS already',
     }),

@@ -5,15 +5,18 @@ import { exportLines, startDemoSandbox, writeSandboxRecord } from '../../cli/san
 
 export default class SandboxUp extends SwitchyardCommand {
   static override summary =
-    'Run the local AWS stand-in (Route 53, EC2, SSM, CloudWatch, SNS, STS) in the foreground'
+    'Run the local gift-card platform (AWS stand-in, SQL Server, IIS, domain controllers) in the foreground'
   static override description =
-    'It listens on 127.0.0.1 and holds the demo gift-card world: a weighted record moving from ' +
-    'on-prem to AWS, the alarm that gates it, the AWS web servers. Point the CLI at it from another ' +
-    'terminal with `eval "$(switchyard sandbox env)"`. Nothing leaves this machine. Ctrl-C stops it.'
+    'It holds the demo gift-card world: on a free port, Route 53, EC2, SSM, CloudWatch, SNS and STS ' +
+    '(a weighted record moving from on-prem to AWS, the alarm that gates it, the AWS web servers and ' +
+    'DCs); on fixed ports of 127.0.0.1, SQL Server SQL-ONPREM-1/2 and SQL-AWS-1 (14331-14333), the web ' +
+    "servers' /health (127.0.1.11 and 127.0.1.12, port 18080) and, when slapd is installed, the on-prem " +
+    'and AWS directories (13890, 13891). Point the CLI at it from another terminal with ' +
+    '`eval "$(switchyard sandbox env)"`. Nothing leaves this machine. Ctrl-C stops it.'
   static override examples = ['<%= config.bin %> sandbox up', '<%= config.bin %> sandbox up --port 4566']
   static override flags = {
     port: Flags.integer({
-      description: 'Port on 127.0.0.1 (default: any free port)',
+      description: 'Port of the AWS stand-in on 127.0.0.1 (default: any free port)',
       default: 0,
       min: 0,
       max: 65535,
@@ -23,13 +26,16 @@ export default class SandboxUp extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SandboxUp)
-    const { sandbox, env, zone } = await startDemoSandbox(flags.port)
+    const { platform, sandbox, env } = await startDemoSandbox(flags.port)
+    const { describePlatform } = await import('../../sandbox/demo-platform.js')
     const forget = writeSandboxRecord(flags['state-dir'], {
       url: sandbox.url,
       pid: process.pid,
       since: new Date().toISOString(),
+      ldap: platform.ldap !== undefined,
     })
-    this.log(`AWS sandbox listening on ${sandbox.url} (demo zone ${zone})`)
+    this.log('sandbox started:')
+    for (const line of describePlatform(platform)) this.log(`  ${line}`)
     this.log('point switchyard at it in another terminal:')
     this.log(`  eval "$(switchyard sandbox env)"\n\n${exportLines(env)}\n`)
     await new Promise<void>((resolve) => {
@@ -37,7 +43,7 @@ export default class SandboxUp extends SwitchyardCommand {
       process.once('SIGTERM', resolve)
     })
     forget()
-    await sandbox.close()
+    await platform.close()
     this.log(`sandbox stopped after ${sandbox.log.calls.length} AWS calls`)
   }
 }

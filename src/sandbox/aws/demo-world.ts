@@ -26,7 +26,12 @@ export function seedDemoWorld(world: AwsWorld): void {
     state: 'OK',
     reason: 'Threshold Crossed: no 5xx in the last minute',
   })
+  // Private IPs on loopback: the demo platform's IIS health endpoints listen there.
   for (const n of [1, 2])
-    world.ec2.addInstance({ tags: { Name: `web-aws-${n}`, Role: 'web', Env: 'prod' }, platform: 'windows' })
+    world.ec2.addInstance({
+      tags: { Name: `web-aws-${n}`, Role: 'web', Env: 'prod' },
+      platform: 'windows',
+      privateIp: `127.0.1.1${n}`,
+    })
   world.sns.addTopic('giftcard-cutover')
 }

@@ -232,6 +232,7 @@ export function createSqlHandler(world: SqlWorld, instanceName: string): TdsHand
       world.tick()
       const params = new Map(parameters.map((p) => [p.name.toLowerCase(), p.value]))
       const tag = TAG.exec(sql)?.[1]
+      world.countStatement(instance.name, tag ?? sql.trim().split(/\s+/, 2).join(' ').toUpperCase())
       if (tag) {
         const login = loginOf(session.user)
         const resultSet = answerRead(

@@ -274,6 +274,14 @@ export class SqlWorld {
     return true
   }
 
+  /** Statements answered, by instance and read tag (or first two keywords): what benchmarks count. */
+  readonly statementCounts = new Map<string, number>()
+
+  countStatement(instance: string, kind: string): void {
+    const key = `${instance} ${kind}`
+    this.statementCounts.set(key, (this.statementCounts.get(key) ?? 0) + 1)
+  }
+
   /** Every login to the instance fails with 18456 until refused again with false. */
   refuseLogin(instance: string, refuse = true): void {
     this.instance(instance).refuseLogins = refuse

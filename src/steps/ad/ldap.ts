@@ -78,6 +78,13 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
     }
   }
   const plain = url.startsWith('ldap:') && settings.starttls !== true
+  // The runbook check cannot see values given by expressions (per-environment params): check them now.
+  if (!/^ldaps?:\/\/[^/\s]+\/?$/.test(url))
+    throw new SwitchyardError(`${label}: an ldap url is ldap://host[:port] or ldaps://host[:port]`)
+  if (plain && settings.insecure !== true)
+    throw new SwitchyardError(`${label}: plain ldap:// sends the password for ${bindDn} in clear`, {
+      hint: 'use ldaps://, starttls: true, or say insecure: true',
+    })
   if (plain)
     ctx.progress({
       message: `warning: ${label} uses plain LDAP (insecure: true): the password for ${bindDn} crosses the network in clear`,

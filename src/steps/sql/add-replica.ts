@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
 import { Sysname } from './identifiers.js'
-import { AgName, PrimaryTarget, ReplicaName, ReplicaTarget } from './params.js'
+import { AgName, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
 
@@ -58,9 +58,6 @@ export const sqlAddReplica = defineStep({
   params: addReplicaParams,
   idempotent: () => true,
   reversible: () => true,
-  targets: (p) => [
-    { key: 'primary', target: p.primary, kind: 'sql' },
-    { key: 'replica', target: p.replica, kind: 'sql' },
-  ],
+  targets: primaryAndReplica,
   load: () => import('./add-replica-step.js').then((m) => m.addReplicaStep),
 })

@@ -6,13 +6,14 @@ import * as z from 'zod/mini'
  * They are checked here and quoted as QUOTENAME does; values everywhere else go as parameters.
  */
 
-const CONTROL = /[\u0000-\u001f\u007f]/
+/** Any C0 control character or DEL: never part of a name or a literal switchyard builds. */
+const hasControl = (text: string) => [...text].some((c) => (c.codePointAt(0) ?? 0) < 0x20 || c === '\u007f')
 
 /** A sysname: 1-128 UTF-16 units, no control characters (QUOTENAME returns NULL past 128). */
 export function checkSysname(name: string): string | undefined {
   if (name.length === 0) return 'a name cannot be empty'
   if (name.length > 128) return 'a SQL Server name is at most 128 characters'
-  if (CONTROL.test(name)) return 'a SQL Server name cannot hold control characters'
+  if (hasControl(name)) return 'a SQL Server name cannot hold control characters'
   return undefined
 }
 
@@ -31,6 +32,6 @@ export function quoteName(name: string): string {
 
 /** `N'text'`, with every quote doubled: for replica names, endpoint URLs and IPs in DDL. */
 export function quoteLiteral(text: string): string {
-  if (CONTROL.test(text)) throw new Error(`a SQL Server literal cannot hold control characters`)
+  if (hasControl(text)) throw new Error(`a SQL Server literal cannot hold control characters`)
   return `N'${text.replaceAll("'", "''")}'`
 }

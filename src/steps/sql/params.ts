@@ -22,3 +22,9 @@ export const Databases = z.array(Sysname).check(
   z.refine((names) => new Set(names).size === names.length, { error: 'a database is listed twice' }),
   z.describe('Databases of the availability group, e.g. [GiftCard, GiftCardAudit]'),
 )
+
+/** The two sql targets most SQL steps name, for the load-time check that both exist and are sql targets. */
+export const primaryAndReplica = (p: { primary: string; replica: string }) => [
+  { key: 'primary', target: p.primary, kind: 'sql' as const },
+  { key: 'replica', target: p.replica, kind: 'sql' as const },
+]

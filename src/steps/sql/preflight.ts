@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
-import { AgName, Databases, PrimaryTarget, ReplicaName, ReplicaTarget } from './params.js'
+import { AgName, Databases, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
 export const preflightParams = z.strictObject({
   ag: AgName,
@@ -31,9 +31,6 @@ export const sqlPreflight = defineStep({
   params: preflightParams,
   idempotent: () => true,
   reversible: () => true,
-  targets: (p) => [
-    { key: 'primary', target: p.primary, kind: 'sql' },
-    { key: 'replica', target: p.replica, kind: 'sql' },
-  ],
+  targets: primaryAndReplica,
   load: () => import('./preflight-step.js').then((m) => m.preflightStep),
 })

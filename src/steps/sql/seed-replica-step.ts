@@ -45,6 +45,7 @@ const BACKUP_TIMEOUT_MS = 24 * 3600_000
 const TERMINAL = new Set(['COMPLETED', 'FAILED'])
 
 interface Seeding {
+  reads: SharedReads
   primary: SqlConnection
   replica: SqlConnection
   name: string
@@ -63,7 +64,16 @@ async function seedingContext(ctx: StepContext, p: SeedReplicaParams): Promise<S
     throw new SwitchyardError(`${name} is not a replica of ${p.ag}`, {
       hint: 'add it first (sql.add-replica), in an earlier step',
     })
-  return { primary, replica, name, endpointUrl: row.endpoint_url, seedingMode: row.seeding_mode_desc }
+  const s = {
+    primary,
+    replica,
+    name,
+    endpointUrl: row.endpoint_url,
+    seedingMode: row.seeding_mode_desc,
+  } as Seeding
+  // Fresh for half a poll: databases polled in the same round share the reads.
+  s.reads = new SharedReads(s, p, pollMs(parseDuration(p.poll ?? '10s')) / 2)
+  return s
 }
 
 /** Everything known about one database's way onto the replica, from one round of reads. */
@@ -79,12 +89,41 @@ interface Survey {
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 
-async function survey(s: Seeding, p: SeedReplicaParams, db: string): Promise<Survey> {
-  const [states, [local], progress, history] = await Promise.all([
-    databaseStatesOf(s.primary, p.ag),
+/**
+ * The primary-wide reads (replica states, running seeds, seed history) answer for every database at
+ * once, so databases polled together share one round of them: a poll costs three reads on the
+ * primary plus one on the replica per database, not four per database.
+ */
+class SharedReads {
+  private round:
+    | { at: number; reads: Promise<[DatabaseReplicaStateRow[], SeedingProgressRow[], SeedingHistoryRow[]]> }
+    | undefined
+  constructor(
+    private readonly s: Seeding,
+    private readonly p: SeedReplicaParams,
+    private readonly freshMs: number,
+  ) {}
+  get() {
+    const now = performance.now()
+    if (!this.round || now - this.round.at > this.freshMs) {
+      const reads = Promise.all([
+        databaseStatesOf(this.s.primary, this.p.ag),
+        this.s.primary.read<SeedingProgressRow>(SEEDING_PROGRESS),
+        this.s.primary.read<SeedingHistoryRow>(SEEDING_HISTORY, { ag: this.p.ag, replica: this.s.name }),
+      ])
+      this.round = { at: now, reads }
+      reads.catch(() => {
+        if (this.round?.reads === reads) this.round = undefined
+      })
+    }
+    return this.round.reads
+  }
+}
+
+async function survey(s: Seeding, db: string): Promise<Survey> {
+  const [[states, progress, history], [local]] = await Promise.all([
+    s.reads.get(),
     s.replica.read<DatabaseStateRow>(DATABASE_STATE, { db }),
-    s.primary.read<SeedingProgressRow>(SEEDING_PROGRESS),
-    s.primary.read<SeedingHistoryRow>(SEEDING_HISTORY, { ag: p.ag, replica: s.name }),
   ])
   return {
     state: states.find((r) => same(r.database_name, db) && same(r.replica_server_name, s.name)),
@@ -156,13 +195,17 @@ async function seedAutomatically(
   let tries = 0
   let lastBytes = -1
   let lastMove = performance.now()
-  const first = await survey(s, p, db)
+  const first = await survey(s, db)
   // Failed attempts from before this step are history, not this step's failures.
   const seen = new Set(
     first.history.filter((h) => h.current_state.toUpperCase() === 'FAILED').map((h) => h.operation_id),
   )
   let view = first
-  if (running(view)) board.set(db, 0, 're-attached to the seed already running')
+  if (running(view)) {
+    // The seed under way is this step's first try, whoever started it.
+    tries = 1
+    board.set(db, 0, 're-attached to the seed already running')
+  }
 
   const start = async () => {
     tries++
@@ -233,7 +276,7 @@ async function seedAutomatically(
       )
     }
     await pause(ctx, every, () => `${db} to seed`)
-    view = await survey(s, p, db)
+    view = await survey(s, db)
   }
 }
 
@@ -259,7 +302,7 @@ async function seedManually(ctx: StepContext, s: Seeding, p: SeedReplicaParams, 
     await ctx.checkpoint({ db, stage })
   }
   const every = pollMs(parseDuration(p.poll ?? '10s'))
-  let view = await survey(s, p, db)
+  let view = await survey(s, db)
   if (healthy(view)) {
     board.set(db, 100, `${view.state?.synchronization_state_desc} on ${s.name}`)
     return { state: view.state?.synchronization_state_desc, tries: 1 }
@@ -316,7 +359,7 @@ async function seedManually(ctx: StepContext, s: Seeding, p: SeedReplicaParams, 
     await mark('joined')
   }
   for (;;) {
-    view = await survey(s, p, db)
+    view = await survey(s, db)
     if (healthy(view)) {
       board.set(db, 100, `${view.state?.synchronization_state_desc} on ${s.name}`)
       return { state: view.state?.synchronization_state_desc, tries: 1 }
@@ -363,7 +406,7 @@ async function changesFor(
   const changes: Change[] = []
   const states: Record<string, string> = {}
   for (const db of p.databases) {
-    const view = await survey(s, p, db)
+    const view = await survey(s, db)
     if (healthy(view)) {
       states[db] = view.state?.synchronization_state_desc ?? ''
       continue

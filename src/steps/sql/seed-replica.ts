@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
-import { AgName, Databases, PrimaryTarget, ReplicaName, ReplicaTarget } from './params.js'
+import { AgName, Databases, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
 export const seedReplicaParams = z
   .strictObject({
@@ -56,9 +56,6 @@ export const sqlSeedReplica = defineStep({
   idempotent: () => true,
   // Nothing of its own to undo: removing the replica (sql.add-replica's compensate) returns its copies to RESTORING.
   reversible: () => true,
-  targets: (p) => [
-    { key: 'primary', target: p.primary, kind: 'sql' },
-    { key: 'replica', target: p.replica, kind: 'sql' },
-  ],
+  targets: primaryAndReplica,
   load: () => import('./seed-replica-step.js').then((m) => m.seedReplicaStep),
 })

@@ -2,7 +2,7 @@ import * as z from 'zod/mini'
 import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
 import { Sysname } from './identifiers.js'
-import { AgName, PrimaryTarget, ReplicaName, ReplicaTarget } from './params.js'
+import { AgName, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
 export const waitSyncParams = z.strictObject({
   ag: AgName,
@@ -42,9 +42,6 @@ export const sqlWaitSync = defineStep({
   params: waitSyncParams,
   idempotent: () => true,
   reversible: () => true,
-  targets: (p) => [
-    { key: 'primary', target: p.primary, kind: 'sql' },
-    { key: 'replica', target: p.replica, kind: 'sql' },
-  ],
+  targets: primaryAndReplica,
   load: () => import('./wait-sync-step.js').then((m) => m.waitSyncStep),
 })

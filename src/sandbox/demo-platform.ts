@@ -1,0 +1,304 @@
+// The whole gift-card platform on one machine: the AWS emulator (Route 53, EC2, SSM, CloudWatch, SNS),
+// SQL Server's availability group over TDS, IIS health endpoints, domain controllers over SSM and, when
+// slapd is installed, two OpenLDAP servers replicating as the on-prem and AWS DCs. Fixed ports, so a
+// checked-in params file (runbooks/params/giftcard-cutover.sandbox.yaml) can name them.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { InvalidInputError } from '../errors.js'
+import { DEMO_ZONE_ID, seedDemoWorld } from './aws/demo-world.js'
+import { type AwsSandbox, sandboxEnv, startAwsSandbox } from './aws/index.js'
+import { freePort, type SeedEntry, type SlapdPair, slapdMissing, startSlapdPair } from './ldap/slapd.js'
+import { demoSqlWorld, type SqlSandbox, startSqlSandbox } from './sql/index.js'
+import { type AdWorld, createAdWorld } from './windows/ad.js'
+import { createIisFleet, type IisFleet, type IisSandbox, startIisSandbox } from './windows/iis.js'
+
+const SUFFIX = 'dc=corp,dc=example'
+
+/** Where the demo platform listens, and the credentials it accepts: shared by the runbook's params file, docs and tests. */
+export const DEMO_PLATFORM = {
+  zone: DEMO_ZONE_ID,
+  /** SecureString parameters in the sandbox's SSM, where the flagship runbook reads its secrets as in production. */
+  parameters: {
+    sqlPassword: '/giftcard/sql/migrator-password',
+    ldapPassword: '/giftcard/ad/migration-password',
+  },
+  sql: {
+    user: 'migrator',
+    password: 'sandbox-sql-password',
+    instances: {
+      'SQL-ONPREM-1': { host: '127.0.0.1', port: 14331 },
+      'SQL-ONPREM-2': { host: '127.0.0.1', port: 14332 },
+      'SQL-AWS-1': { host: '127.0.0.1', port: 14333 },
+    },
+  },
+  web: {
+    port: 18080,
+    /** The AWS web instances' private IPs: loopback addresses their /health listens on. */
+    instances: [
+      { name: 'web-aws-1', address: '127.0.1.11' },
+      { name: 'web-aws-2', address: '127.0.1.12' },
+    ],
+  },
+  ldap: {
+    suffix: SUFFIX,
+    bindDn: `cn=admin,${SUFFIX}`,
+    password: 'sandbox-ldap-password',
+    onprem: { name: 'dc-onprem-1', port: 13890 },
+    aws: { name: 'dc-aws-1', port: 13891 },
+    canary: `cn=switchyard-canary,ou=Migration,${SUFFIX}`,
+  },
+} as const
+
+/** The variables `sandbox env` exports and `run --sandbox` sets, besides the AWS ones. */
+export const DEMO_ENV = {
+  sqlPassword: 'SWITCHYARD_SANDBOX_SQL_PASSWORD',
+  ldapPassword: 'SWITCHYARD_SANDBOX_LDAP_PASSWORD',
+  /** on when the slapd pair runs; off when slapd is not installed and the LDAP checks are skipped. */
+  ldap: 'SWITCHYARD_SANDBOX_LDAP',
+} as const
+
+export type SqlInstanceName = keyof typeof DEMO_PLATFORM.sql.instances
+
+export interface DemoPlatformOptions {
+  /** The AWS emulator's port (default any free port). */
+  awsPort?: number
+  /** Default true: the well-known ports above. False picks free ports (tests running side by side). */
+  fixedPorts?: boolean
+  /** Bytes a second automatic seeding moves (default: the demo's 2.5 GB in about five seconds). */
+  seedingBytesPerSecond?: number
+  /** Leave slapd out even when it is installed. */
+  withoutLdap?: boolean
+}
+
+export interface DemoPlatform {
+  aws: AwsSandbox
+  sql: SqlSandbox
+  iis: IisSandbox
+  fleet: IisFleet
+  ad: AdWorld
+  /** The slapd pair, or undefined with the reason in `ldapSkipped`. */
+  ldap?: SlapdPair
+  ldapSkipped?: string
+  /** Where everything actually listens (the fixed ports unless fixedPorts was false). */
+  addresses: {
+    aws: string
+    sql: Record<SqlInstanceName, string>
+    webHealthUrl: string
+    web: Record<string, { instanceId: string; address: string }>
+    dcs: Record<string, { instanceId: string; url?: string }>
+  }
+  /** AWS variables plus DEMO_ENV's. */
+  env: Record<string, string>
+  close(): Promise<void>
+}
+
+const SEED: SeedEntry[] = [
+  ...['People', 'Groups', 'Migration'].map((ou) => ({
+    dn: `ou=${ou},${SUFFIX}`,
+    attributes: { objectClass: 'organizationalUnit', ou },
+  })),
+  ...['alice', 'bob', 'carol', 'dan', 'erin'].map((uid) => ({
+    dn: `uid=${uid},ou=People,${SUFFIX}`,
+    attributes: { objectClass: 'inetOrgPerson', uid, cn: uid, sn: uid },
+  })),
+  ...[
+    ['giftcard-admins', 'alice'],
+    ['giftcard-support', 'bob'],
+  ].map(([cn, uid]) => ({
+    dn: `cn=${cn},ou=Groups,${SUFFIX}`,
+    attributes: { objectClass: 'groupOfNames', cn: cn as string, member: `uid=${uid},ou=People,${SUFFIX}` },
+  })),
+  {
+    dn: DEMO_PLATFORM.ldap.canary,
+    attributes: { objectClass: 'organizationalRole', cn: 'switchyard-canary', description: 'seed' },
+  },
+]
+
+/** Fails with the port, what wanted it and what to do, before anything else starts listening. */
+async function claimPort(port: number, host: string, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new InvalidInputError(
+          `the sandbox cannot listen on ${host}:${port} for ${what}: ${error.code ?? error.message}`,
+          {
+            hint:
+              error.code === 'EADDRNOTAVAIL'
+                ? `${host} is not a local address here (Linux routes all of 127.0.0.0/8 to lo; elsewhere add it as a loopback alias)`
+                : `something else holds port ${port}: stop it (another \`switchyard sandbox up\`, or a \`run --sandbox\` still running) and try again`,
+          },
+        ),
+      ),
+    )
+    probe.listen(port, host, () => probe.close(() => resolve()))
+  })
+}
+
+/** Starts every part of the demo platform; on any failure, stops what already started. */
+export async function startDemoPlatform(options: DemoPlatformOptions = {}): Promise<DemoPlatform> {
+  const fixed = options.fixedPorts ?? true
+  const P = DEMO_PLATFORM
+  const ldapWanted = !options.withoutLdap
+  const ldapSkipped = ldapWanted ? slapdMissing() : 'left out (withoutLdap)'
+  if (fixed) {
+    for (const [name, { host, port }] of Object.entries(P.sql.instances))
+      await claimPort(port, host, `SQL Server ${name}`)
+    for (const web of P.web.instances) await claimPort(P.web.port, web.address, `${web.name}'s /health`)
+    if (!ldapSkipped)
+      for (const dc of [P.ldap.onprem, P.ldap.aws])
+        await claimPort(dc.port, '127.0.0.1', `slapd as ${dc.name}`)
+  }
+
+  const closers: (() => Promise<void>)[] = []
+  const close = async () => {
+    for (const stop of closers.reverse()) await stop().catch(() => {})
+  }
+  try {
+    const aws = await startAwsSandbox({ port: options.awsPort ?? 0 })
+    closers.push(() => aws.close())
+    seedDemoWorld(aws.world)
+    aws.world.ssm.putParameter(P.parameters.sqlPassword, P.sql.password, { type: 'SecureString' })
+    aws.world.ssm.putParameter(P.parameters.ldapPassword, P.ldap.password, { type: 'SecureString' })
+
+    const world = demoSqlWorld({
+      password: P.sql.password,
+      user: P.sql.user,
+      seedingBytesPerSecond: options.seedingBytesPerSecond ?? 500 * 1024 * 1024,
+    })
+    const sql = await startSqlSandbox({
+      world,
+      instances: Object.entries(P.sql.instances).map(([name, { host, port }]) => ({
+        name,
+        host,
+        port: fixed ? port : 0,
+      })),
+    })
+    closers.push(() => sql.close())
+
+    // The AWS web servers: EC2 instances whose private IPs are the loopback addresses their IIS answers on.
+    const fleet = createIisFleet()
+    const webInstances = aws.world.ec2
+      .instances()
+      .filter((i) => i.tags.Role === 'web')
+      .sort((a, b) => (a.tags.Name ?? '').localeCompare(b.tags.Name ?? ''))
+    const web = P.web.instances.map((w, n) => {
+      const instance = webInstances[n]
+      if (!instance || instance.privateIp !== w.address)
+        throw new Error(`the demo world has no web instance at ${w.address}`)
+      fleet.addServer(instance.id, {
+        computerName: w.name.toUpperCase(),
+        appPools: { GiftCard: 'Started' },
+        sites: { GiftCard: 'Started' },
+      })
+      return { name: w.name, instanceId: instance.id, address: w.address }
+    })
+    aws.world.ssm.respond(fleet.responder)
+    const iis = await startIisSandbox({
+      instances: web.map((w) => ({ instanceId: w.instanceId, address: w.address })),
+      port: fixed ? P.web.port : 0,
+      fleet,
+    })
+    closers.push(() => iis.close())
+
+    // The domain controllers: repadmin answers over SSM; the directory itself over LDAP (slapd).
+    const ad = createAdWorld('DC=corp,DC=example')
+    const dcs: DemoPlatform['addresses']['dcs'] = {}
+    for (const [dc, site, partner] of [
+      [P.ldap.onprem, 'OnPrem', P.ldap.aws],
+      [P.ldap.aws, 'AWS', P.ldap.onprem],
+    ] as const) {
+      const instance = aws.world.ec2.addInstance({
+        tags: { Name: dc.name, Role: 'dc', Env: 'prod', Site: site.toLowerCase() },
+        platform: 'windows',
+      })
+      ad.addDomainController(instance.id, {
+        name: dc.name.toUpperCase(),
+        site,
+        partners: [{ dc: partner.name.toUpperCase(), site: partner === P.ldap.aws ? 'AWS' : 'OnPrem' }],
+      })
+      dcs[dc.name] = { instanceId: instance.id }
+    }
+    aws.world.ssm.respond(ad.responder)
+
+    let ldap: SlapdPair | undefined
+    if (!ldapSkipped) {
+      const dir = mkdtempSync(join(tmpdir(), 'switchyard-sandbox-ldap-'))
+      closers.push(async () => rmSync(dir, { recursive: true, force: true }))
+      ldap = await startSlapdPair({
+        dir,
+        providerPort: fixed ? P.ldap.onprem.port : await freePort(),
+        consumerPort: fixed ? P.ldap.aws.port : await freePort(),
+        suffix: SUFFIX,
+        password: P.ldap.password,
+        seed: SEED,
+      })
+      const pair = ldap
+      closers.push(() => pair.close())
+      ;(dcs[P.ldap.onprem.name] as { url?: string }).url = ldap.provider.url
+      ;(dcs[P.ldap.aws.name] as { url?: string }).url = ldap.consumer.url
+    }
+
+    const address = (name: SqlInstanceName) => {
+      const at = sql.instances[name] as { host: string; port: number }
+      return `${at.host},${at.port}`
+    }
+    return {
+      aws,
+      sql,
+      iis,
+      fleet,
+      ad,
+      ...(ldap ? { ldap } : {}),
+      ...(ldapSkipped ? { ldapSkipped } : {}),
+      addresses: {
+        aws: aws.url,
+        sql: {
+          'SQL-ONPREM-1': address('SQL-ONPREM-1'),
+          'SQL-ONPREM-2': address('SQL-ONPREM-2'),
+          'SQL-AWS-1': address('SQL-AWS-1'),
+        },
+        webHealthUrl: `http://{host}:${iis.port}/health`,
+        web: Object.fromEntries(web.map((w) => [w.name, { instanceId: w.instanceId, address: w.address }])),
+        dcs,
+      },
+      env: demoEnv(aws.url, ldap !== undefined),
+      close,
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+/** What points switchyard at a running demo platform: the AWS variables and the sandbox's secrets. */
+export function demoEnv(awsUrl: string, ldap: boolean, env: NodeJS.ProcessEnv = process.env) {
+  return {
+    ...sandboxEnv(awsUrl, env),
+    [DEMO_ENV.sqlPassword]: DEMO_PLATFORM.sql.password,
+    [DEMO_ENV.ldapPassword]: DEMO_PLATFORM.ldap.password,
+    [DEMO_ENV.ldap]: ldap ? 'on' : 'off',
+  }
+}
+
+/** What `sandbox up` and `run --sandbox` say they started, a line each. */
+export function describePlatform(platform: DemoPlatform): string[] {
+  const { addresses } = platform
+  const lines = [
+    `AWS (Route 53, EC2, SSM, CloudWatch, SNS, STS) on ${addresses.aws}; demo zone ${DEMO_PLATFORM.zone}`,
+    `SQL Server AG-GIFTCARD: ${Object.entries(addresses.sql)
+      .map(([name, at]) => `${name} ${at}`)
+      .join(', ')} (login ${DEMO_PLATFORM.sql.user})`,
+    `IIS /health: ${Object.entries(addresses.web)
+      .map(([name, w]) => `${name} (${w.instanceId}) ${addresses.webHealthUrl.replace('{host}', w.address)}`)
+      .join(', ')}`,
+    `domain controllers over SSM: ${Object.entries(addresses.dcs)
+      .map(([name, dc]) => `${name} (${dc.instanceId})${dc.url ? ` LDAP ${dc.url}` : ''}`)
+      .join(', ')}`,
+  ]
+  if (platform.ldapSkipped)
+    lines.push(`AD LDAP checks will be skipped: slapd cannot run here (${platform.ldapSkipped})`)
+  return lines
+}

@@ -1,0 +1,93 @@
+// The flagship runbook, runbooks/giftcard-cutover.yaml, end to end through the built CLI against the demo
+// platform. The platform runs in this process (on free ports, so other test files may use the fixed ones),
+// and the CLI reaches it through `sandbox env`'s variables: one world lives across run, status and rollback.
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { DEMO_PLATFORM, type DemoPlatform, startDemoPlatform } from '../src/sandbox/demo-platform.ts'
+import { root, startSwitchyard, tempDir } from './helpers/cli.ts'
+
+const scratch = tempDir('flagship')
+let platform: DemoPlatform
+
+before(async () => {
+  platform = await startDemoPlatform({ fixedPorts: false, seedingBytesPerSecond: 2 * 1024 ** 3 })
+})
+after(async () => {
+  await platform?.close()
+  scratch.cleanup()
+})
+
+const runbook = join(root, 'runbooks', 'giftcard-cutover.yaml')
+const sandboxParams = join(root, 'runbooks', 'params', 'giftcard-cutover.sandbox.yaml')
+
+/** The sandbox params file, with the addresses this test's platform actually listens on. */
+const overrides = () => {
+  const { sql, webHealthUrl, dcs } = platform.addresses
+  return [
+    ['sql_onprem', sql['SQL-ONPREM-1']],
+    ['sql_aws', sql['SQL-AWS-1']],
+    ['web_health_url', webHealthUrl],
+    ['bake', '200ms'],
+    ['gate_poll', '100ms'],
+    ['sql_poll', '200ms'],
+    ...(dcs['dc-onprem-1']?.url ? [['dc_onprem_url', dcs['dc-onprem-1'].url]] : []),
+    ...(dcs['dc-aws-1']?.url ? [['dc_aws_url', dcs['dc-aws-1'].url]] : []),
+  ].flatMap(([name, value]) => ['-p', `${name}=${value}`])
+}
+
+// Not spawnSync: the platform answers from this process's event loop, which must keep turning.
+const cli = (args: string[]) => startSwitchyard(scratch.dir, args, { ...platform.env, AWS_PROFILE: '' }).done
+
+const weights = () => platform.aws.world.route53.weights(DEMO_PLATFORM.zone, 'www.gift.example', 'CNAME')
+const primary = () => {
+  const group = platform.sql.world.group('AG-GIFTCARD')
+  assert.ok(group)
+  return platform.sql.world.primaryOf(group).server
+}
+const replicas = () =>
+  platform.sql.world
+    .group('AG-GIFTCARD')
+    ?.replicas.map((r) => r.server)
+    .sort()
+
+describe('the flagship runbook against the demo platform', () => {
+  let runId = ''
+
+  test('runs every phase: SQL-AWS-1 becomes primary and customers are all on AWS', async () => {
+    const result = await cli(['run', runbook, '--params', sandboxParams, ...overrides(), '--yes', '--json'])
+    assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    const completed = events.filter((e) => e.type === 'phase-completed').map((e) => e.phase)
+    assert.deepEqual(completed, ['preflight', 'replicate', 'verify', 'traffic', 'finalize'])
+    const skipped = events.filter((e) => e.type === 'step-skipped').map((e) => e.step)
+    assert.deepEqual(skipped, platform.ldap ? [] : ['ad-sync', 'ad-check'])
+    runId = events.find((e) => e.type === 'run-started')?.runId ?? ''
+    assert.equal(primary(), 'SQL-AWS-1')
+    assert.deepEqual(weights(), { onprem: 0, aws: 100 })
+    assert.deepEqual(replicas(), ['SQL-AWS-1', 'SQL-ONPREM-1', 'SQL-ONPREM-2'])
+    assert.deepEqual(
+      platform.aws.world.sns.messages.map((m) => m.subject),
+      ['gift-card cutover complete'],
+    )
+  })
+
+  test('status shows the run completed, finalize past the point of no return', async () => {
+    const status = await cli(['status', '--json'])
+    assert.equal(status.code, 0, status.stderr)
+    assert.match(status.stdout, /"completed"/)
+    assert.match(status.stdout, /finalize/)
+  })
+
+  test('rollback --to start fails SQL back, restores the weights and removes the replica', async () => {
+    assert.ok(runId)
+    const result = await cli(['rollback', runId, '--to', 'start', '--force', '--yes'])
+    assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
+    assert.equal(primary(), 'SQL-ONPREM-1')
+    assert.deepEqual(weights(), { onprem: 100, aws: 0 })
+    assert.deepEqual(replicas(), ['SQL-ONPREM-1', 'SQL-ONPREM-2'])
+  })
+})
