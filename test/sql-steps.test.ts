@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test'
 import { SqlDryRunViolation } from '../src/clients/sql.ts'
 import { stepScope } from '../src/clients/step-scope.ts'
 import type { Target } from '../src/runbook/model.ts'
-import { demoSqlWorld, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
+import { demoSqlWorld, type SqlSandbox, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
 import type { StepDefinition, StepImplementation } from '../src/steps/contract.ts'
 import { sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { sqlFailover } from '../src/steps/sql/failover.ts'
@@ -31,6 +31,7 @@ const ADD = {
 
 interface Platform {
   world: SqlWorld
+  sandbox: SqlSandbox
   targets: Record<string, Target>
   /** A step context with the platform's targets; closed with the platform. */
   context(options?: {
@@ -71,10 +72,20 @@ async function platform(options: { seedingBytesPerSecond?: number } = {}): Promi
     'sql-aws': sqlTarget('SQL-AWS-1'),
     'sql-aws-wrong': sqlTarget('SQL-AWS-1', 'not-the-password'),
     listener: { sql: { ...(sqlTarget('SQL-ONPREM-1').sql as NonNullable<Target['sql']>), listener: true } },
+    nowhere: {
+      sql: {
+        server: '127.0.0.1,1',
+        user: 'migrator',
+        password: PASSWORD,
+        encrypt: false,
+        connect_timeout: '2s',
+      },
+    },
   }
   const contexts: TestStepContext[] = []
   const p: Platform = {
     world,
+    sandbox,
     targets,
     context: (o = {}) => {
       const ctx = createStepContext({
@@ -467,6 +478,33 @@ describe('connections', () => {
         assert.doesNotMatch(`${error.message} ${error.stack}`, /not-the-password/)
         return true
       },
+    )
+  })
+
+  test('one pool per target, however many steps use it; closed when the run ends', async () => {
+    const p = await platform()
+    const t = p.context()
+    const connections = await Promise.all([
+      t.ctx.sql('sql-onprem'),
+      t.ctx.sql('sql-onprem'),
+      t.ctx.sql('sql-aws'),
+    ])
+    await Promise.all(connections.map((c) => c.read('SELECT 1;')))
+    await run(sqlPreflight, { ag: AG, primary: 'sql-onprem', replica: 'sql-aws', databases: ['GiftCard'] }, t)
+    const sessions = (name: string) => p.sandbox.servers[name]?.sessions().length ?? -1
+    assert.ok(sessions('SQL-ONPREM-1') >= 1 && sessions('SQL-ONPREM-1') <= 4, 'at most the pool size, reused')
+    await t.close()
+    const deadline = Date.now() + 2000
+    while (sessions('SQL-ONPREM-1') + sessions('SQL-AWS-1') > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.equal(sessions('SQL-ONPREM-1') + sessions('SQL-AWS-1'), 0, 'every connection closed')
+  })
+
+  test('an address nothing listens on names the target, the address and the reason', async () => {
+    const p = await platform()
+    await assert.rejects(
+      p.context().ctx.sql('nowhere'),
+      /^SqlTargetError: sql target nowhere \(127\.0\.0\.1:1\): .*(ESOCKET|ECONNREFUSED|Failed to connect)/,
     )
   })
 
