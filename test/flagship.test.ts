@@ -54,6 +54,29 @@ const replicas = () =>
 describe('the flagship runbook against the demo platform', () => {
   let runId = ''
 
+  test('a dry run rehearses every phase and changes nothing anywhere', async () => {
+    const result = await cli([
+      'run',
+      runbook,
+      '--params',
+      sandboxParams,
+      ...overrides(),
+      '--dry-run',
+      '--json',
+    ])
+    assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
+    const events = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    const rehearsed = events.filter((e) => e.type === 'step-rehearsed').map((e) => e.step)
+    assert.equal(rehearsed.length + (platform.ldap ? 0 : 2), 13, `rehearsed: ${rehearsed.join(', ')}`)
+    assert.equal(primary(), 'SQL-ONPREM-1')
+    assert.deepEqual(replicas(), ['SQL-ONPREM-1', 'SQL-ONPREM-2'])
+    assert.deepEqual(weights(), { onprem: 100, aws: 0 })
+    assert.deepEqual(platform.aws.world.sns.messages, [])
+  })
+
   test('runs every phase: SQL-AWS-1 becomes primary and customers are all on AWS', async () => {
     const result = await cli(['run', runbook, '--params', sandboxParams, ...overrides(), '--yes', '--json'])
     assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)

@@ -47,10 +47,23 @@ export interface SlapdPairOptions {
   password?: string
   /** Added on the provider, below the suffix entry, before the consumer starts. */
   seed?: SeedEntry[]
+  /** PEM files; with them each server also speaks StartTLS on its ldap:// url and listens on ldaps://. */
+  tls?: SlapdTls
+  providerTlsPort?: number
+  consumerTlsPort?: number
+}
+
+export interface SlapdTls {
+  certFile: string
+  keyFile: string
+  caFile: string
 }
 
 export interface SlapdServer {
+  /** Plain LDAP (StartTLS-capable when the pair has tls). */
   url: string
+  /** `ldaps://127.0.0.1:<port>` when the pair was started with tls. */
+  ldapsUrl?: string
   running(): boolean
 }
 
@@ -69,7 +82,15 @@ export interface SlapdPair {
   close(): Promise<void>
 }
 
-function config(dir: string, o: { suffix: string; adminDn: string; password: string; syncrepl?: string }) {
+interface ServerConfig {
+  suffix: string
+  adminDn: string
+  password: string
+  syncrepl?: string
+  tls?: SlapdTls
+}
+
+function config(dir: string, o: ServerConfig) {
   return [
     ...SCHEMAS.map((s) => `include ${s}`),
     `pidfile ${join(dir, 'slapd.pid')}`,
@@ -77,6 +98,13 @@ function config(dir: string, o: { suffix: string; adminDn: string; password: str
     'modulepath /usr/lib/ldap',
     'moduleload back_mdb',
     ...(o.syncrepl ? [] : ['moduleload syncprov']),
+    ...(o.tls
+      ? [
+          `TLSCACertificateFile ${o.tls.caFile}`,
+          `TLSCertificateFile ${o.tls.certFile}`,
+          `TLSCertificateKeyFile ${o.tls.keyFile}`,
+        ]
+      : []),
     '',
     'database mdb',
     'maxsize 104857600',
@@ -98,6 +126,7 @@ process.once('exit', () => {
 
 class Slapd implements SlapdServer {
   readonly url: string
+  readonly ldapsUrl?: string
   private child: ChildProcess | undefined
   private exited: Promise<void> = Promise.resolve()
   private stderr = ''
@@ -105,8 +134,10 @@ class Slapd implements SlapdServer {
   constructor(
     private readonly conf: string,
     port: number,
+    tlsPort?: number,
   ) {
     this.url = `ldap://127.0.0.1:${port}`
+    if (tlsPort !== undefined) this.ldapsUrl = `ldaps://127.0.0.1:${tlsPort}`
   }
 
   running(): boolean {
@@ -115,7 +146,8 @@ class Slapd implements SlapdServer {
 
   async start(): Promise<void> {
     this.stderr = ''
-    const child = spawn(SLAPD, ['-f', this.conf, '-h', `${this.url}/`, '-d', 'none'], {
+    const listen = [this.url, ...(this.ldapsUrl ? [this.ldapsUrl] : [])].map((u) => `${u}/`).join(' ')
+    const child = spawn(SLAPD, ['-f', this.conf, '-h', listen, '-d', 'none'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     child.stderr?.on('data', (d) => {
@@ -176,11 +208,14 @@ export async function startSlapdPair(options: SlapdPairOptions): Promise<SlapdPa
   const password = options.password ?? 'secret'
   const providerPort = options.providerPort ?? (await freePort())
   const consumerPort = options.consumerPort ?? (await freePort())
+  const { tls } = options
+  const providerTlsPort = tls ? (options.providerTlsPort ?? (await freePort())) : undefined
+  const consumerTlsPort = tls ? (options.consumerTlsPort ?? (await freePort())) : undefined
   const dirs = { provider: join(options.dir, 'provider'), consumer: join(options.dir, 'consumer') }
   for (const dir of Object.values(dirs)) mkdirSync(join(dir, 'db'), { recursive: true })
-  const provider = new Slapd(join(dirs.provider, 'slapd.conf'), providerPort)
-  const consumer = new Slapd(join(dirs.consumer, 'slapd.conf'), consumerPort)
-  writeFileSync(join(dirs.provider, 'slapd.conf'), config(dirs.provider, { suffix, adminDn, password }))
+  const provider = new Slapd(join(dirs.provider, 'slapd.conf'), providerPort, providerTlsPort)
+  const consumer = new Slapd(join(dirs.consumer, 'slapd.conf'), consumerPort, consumerTlsPort)
+  writeFileSync(join(dirs.provider, 'slapd.conf'), config(dirs.provider, { suffix, adminDn, password, tls }))
   // Continuation lines begin with whitespace; retry "1 +" so a restart catches up within a second.
   const syncrepl = [
     'syncrepl rid=001',
@@ -197,7 +232,7 @@ export async function startSlapdPair(options: SlapdPairOptions): Promise<SlapdPa
   ].join('\n')
   writeFileSync(
     join(dirs.consumer, 'slapd.conf'),
-    config(dirs.consumer, { suffix, adminDn, password, syncrepl }),
+    config(dirs.consumer, { suffix, adminDn, password, syncrepl, tls }),
   )
 
   const providerClient = async () => {

@@ -118,11 +118,22 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     const to = await ctx.sql(p.to)
     const name = await replicaNameOf(to, p.to_name)
     const group = await groupOn(to, p.ag)
-    if (!group) throw new SwitchyardError(`${name} (${p.to}) is not a replica of ${p.ag}`)
-    if (group.local_role === 'PRIMARY') return { changes: [], outputs: { primary: name } }
+    // Not a replica yet: an earlier step of the same run adds it (a dry run or `plan` reaches here
+    // first); apply refuses if it still is not one.
+    if (group?.local_role === 'PRIMARY') return { changes: [], outputs: { primary: name } }
     const primary = await ctx.sql(p.primary)
     const current = await requirePrimary(primary, p.ag)
     const replicas = await replicasOf(primary, p.ag)
+    if (!group)
+      return {
+        changes: [
+          {
+            action: 'update',
+            target: p.ag,
+            summary: `fail ${p.ag} over from ${current.primary_replica} to ${name} once it is a replica and SYNCHRONIZED — not a replica yet`,
+          },
+        ],
+      }
     const async = replicas.filter(
       (r) =>
         [name, current.primary_replica].some((n) => same(n, r.replica_server_name)) &&
@@ -150,6 +161,10 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     const [primary, to] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.to)])
     const name = await replicaNameOf(to, p.to_name)
     const current = await requirePrimary(primary, p.ag)
+    if (!(await groupOn(to, p.ag)))
+      throw new SwitchyardError(`${name} (${p.to}) is not a replica of ${p.ag}; nothing was changed`, {
+        hint: 'add and seed it first (sql.add-replica, sql.seed-replica)',
+      })
     const previous = current.primary_replica
     const replicas = await replicasOf(primary, p.ag)
     const undo: FailoverUndo = {

@@ -53,6 +53,17 @@ interface Seeding {
   seedingMode: string
 }
 
+class NotAReplica extends SwitchyardError {
+  constructor(
+    readonly replica: string,
+    ag: string,
+  ) {
+    super(`${replica} is not a replica of ${ag}`, {
+      hint: 'add it first (sql.add-replica), in an earlier step',
+    })
+  }
+}
+
 async function seedingContext(ctx: StepContext, p: SeedReplicaParams): Promise<Seeding> {
   const [primary, replica] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.replica)])
   await requirePrimary(primary, p.ag)
@@ -60,10 +71,7 @@ async function seedingContext(ctx: StepContext, p: SeedReplicaParams): Promise<S
   const row = (await replicasOf(primary, p.ag)).find(
     (r) => r.replica_server_name.toLowerCase() === name.toLowerCase(),
   )
-  if (!row)
-    throw new SwitchyardError(`${name} is not a replica of ${p.ag}`, {
-      hint: 'add it first (sql.add-replica), in an earlier step',
-    })
+  if (!row) throw new NotAReplica(name, p.ag)
   const s = {
     primary,
     replica,
@@ -402,7 +410,21 @@ async function changesFor(
   ctx: StepContext,
   p: SeedReplicaParams,
 ): Promise<{ changes: Change[]; states: Record<string, string> }> {
-  const s = await seedingContext(ctx, p)
+  const s = await seedingContext(ctx, p).catch((error: unknown) => {
+    if (error instanceof NotAReplica) return error
+    throw error
+  })
+  // Planned before an earlier step of the same run adds the replica (a dry run, or `plan`): say what
+  // will happen once it has; apply still refuses to seed onto an instance that is not a replica.
+  if (s instanceof NotAReplica)
+    return {
+      changes: p.databases.map((db) => ({
+        action: 'create',
+        target: `${db} on ${s.replica}`,
+        summary: `seed ${db} onto ${s.replica} (${p.seeding}) once it is a replica of ${p.ag} — not yet`,
+      })),
+      states: {},
+    }
   const changes: Change[] = []
   const states: Record<string, string> = {}
   for (const db of p.databases) {
