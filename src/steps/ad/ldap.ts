@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ConnectionOptions } from 'node:tls'
 import { Client } from 'ldapts'
@@ -53,6 +53,30 @@ export function isConnectionError(error: unknown): boolean {
   )
 }
 
+// Node's codes for a certificate chain that does not end at a CA in ca_file (or the system store).
+const UNTRUSTED_CHAIN_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+])
+
+/** Node's code for a refused DC certificate and what the operator can do, or undefined for other errors. */
+function untrustedCertificate(error: unknown): { code: string; hint: string } | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code !== 'string') return undefined
+  if (UNTRUSTED_CHAIN_CODES.has(code))
+    return { code, hint: "give the CA that signed the DC's certificate in the target's ca_file (PEM)" }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return { code, hint: "use a host name in the url that the DC's certificate lists (its subjectAltName)" }
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return { code, hint: "renew the DC's certificate, or check this machine's clock" }
+  return undefined
+}
+
 const isTlsError = (error: unknown) =>
   error instanceof Error &&
   /certificate|self[- ]signed|CERT_|SSL|TLS|ERR_TLS/i.test(
@@ -71,10 +95,12 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
   let tlsOptions: ConnectionOptions | undefined
   if (settings.ca_file !== undefined) {
     const file = resolve(ctx.workdir, settings.ca_file)
+    const hint = 'ca_file is a PEM file; a relative path is relative to the runbook'
+    if (!existsSync(file)) throw new SwitchyardError(`${label}: ca_file ${file} does not exist`, { hint })
     try {
       tlsOptions = { ca: [readFileSync(file)] }
     } catch (error) {
-      throw new SwitchyardError(`${label}: cannot read ca_file ${file}: ${detail(error)}`)
+      throw new SwitchyardError(`${label}: cannot read ca_file ${file}: ${detail(error)}`, { hint })
     }
   }
   const plain = url.startsWith('ldap:') && settings.starttls !== true
@@ -113,6 +139,11 @@ function bindFailure(error: unknown, o: { label: string; bindDn: string; detail:
     return new SwitchyardError(`invalid credentials for ${o.bindDn} on ${o.label}`, {
       hint: 'check the bind DN and the secret the target takes its password from',
     })
+  const untrusted = untrustedCertificate(error)
+  if (untrusted) {
+    const message = `${o.label}: the DC's certificate is not trusted: ${o.detail} (${untrusted.code})`
+    return new SwitchyardError(message, { hint: untrusted.hint })
+  }
   if (isTlsError(error))
     return new SwitchyardError(`${o.label}: TLS failed: ${o.detail}`, {
       hint: "give the CA that signed the DC's certificate in the target's ca_file",
