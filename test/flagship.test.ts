@@ -114,3 +114,49 @@ describe('the flagship runbook against the demo platform', () => {
     assert.deepEqual(replicas(), ['SQL-ONPREM-1', 'SQL-ONPREM-2'])
   })
 })
+
+describe('the flagship where no directory server can run (slapd not installed)', () => {
+  let bare: DemoPlatform
+  const dir = tempDir('flagship-bare')
+  before(async () => {
+    bare = await startDemoPlatform({
+      fixedPorts: false,
+      withoutLdap: true,
+      seedingBytesPerSecond: 2 * 1024 ** 3,
+    })
+  })
+  after(async () => {
+    await bare?.close()
+    dir.cleanup()
+  })
+
+  test('runs, skipping the LDAP checks and saying why, and their gate stands down', async () => {
+    const { sql, webHealthUrl } = bare.addresses
+    const params = [
+      ['sql_onprem', sql['SQL-ONPREM-1']],
+      ['sql_aws', sql['SQL-AWS-1']],
+      ['web_health_url', webHealthUrl],
+      ['bake', '200ms'],
+      ['gate_poll', '100ms'],
+      ['sql_poll', '200ms'],
+    ].flatMap(([name, value]) => ['-p', `${name}=${value}`])
+    const result = await startSwitchyard(
+      dir.dir,
+      ['run', runbook, '--params', sandboxParams, ...params, '--yes'],
+      {
+        ...bare.env,
+        AWS_PROFILE: '',
+      },
+    ).done
+    assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
+    assert.equal(bare.env.SWITCHYARD_SANDBOX_LDAP, 'off')
+    for (const step of ['replicate.ad-sync', 'verify.ad-check'])
+      assert.match(
+        result.stdout,
+        new RegExp(`${step} skipped: condition was false \\(.*SWITCHYARD_SANDBOX_LDAP != 'off'`),
+      )
+    // The shift is gated on ad-check too: had that gate tried LDAP, the shift would have rolled back.
+    assert.match(result.stdout, /traffic\.shift applied/)
+    assert.equal(bare.sql.world.primaryOf(bare.sql.world.group('AG-GIFTCARD') as never).server, 'SQL-AWS-1')
+  })
+})
