@@ -1,4 +1,5 @@
 import type { ConnectionPool, IResult, config as MssqlConfig } from 'mssql'
+import pRetry from 'p-retry'
 import { ExitCode, SwitchyardError } from '../errors.js'
 import { parseDuration } from '../runbook/duration.js'
 import type { SqlTarget } from '../runbook/model.js'
@@ -184,15 +185,16 @@ const CONNECTION_LOST = new Set(['ECONNRESET', 'ECONNCLOSED', 'ESOCKET'])
  * Reads change nothing, so a read cut off by a dropped connection is sent again (twice at most)
  * on a fresh connection; a change is never re-sent blindly, since it may have committed.
  */
-async function rereading<T>(read: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read()
-    } catch (error) {
-      if (attempt >= 3 || !CONNECTION_LOST.has((error as SqlTargetError).code ?? '')) throw error
-      stepScope.getStore()?.progress('SQL Server connection dropped; reading again on a new connection')
-    }
-  }
+function rereading<T>(read: () => Promise<T>): Promise<T> {
+  return pRetry(read, {
+    retries: 2,
+    minTimeout: 0,
+    shouldRetry: ({ error }) => CONNECTION_LOST.has((error as SqlTargetError).code ?? ''),
+    onFailedAttempt: ({ retriesLeft }) => {
+      if (retriesLeft > 0)
+        stepScope.getStore()?.progress('SQL Server connection dropped; reading again on a new connection')
+    },
+  })
 }
 
 type Mssql = typeof import('mssql')

@@ -1,3 +1,4 @@
+import pRetry from 'p-retry'
 import type { SqlConnection } from '../../clients/sql.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext } from '../contract.js'
@@ -106,25 +107,26 @@ export const TRANSIENT = [35250, 41190, 47106, 1205]
  * doubling wait; anything else fails at once. DDL may have committed before an error, so callers
  * re-read the catalog before acting again.
  */
-export async function retryTransient<T>(
+export function retryTransient<T>(
   ctx: StepContext,
   what: string,
   action: () => Promise<T>,
   options: { numbers?: number[]; attempts?: number; firstWaitMs?: number } = {},
 ): Promise<T> {
   const numbers = options.numbers ?? TRANSIENT
-  const attempts = options.attempts ?? 5
-  let wait = options.firstWaitMs ?? 1000
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await action()
-    } catch (error) {
-      if (attempt >= attempts || !hasError(error, ...numbers)) throw error
-      ctx.progress({
-        message: `${what}: ${errorNumbers(error).join(', ')} (transient), trying again in ${wait / 1000}s`,
-      })
-      await pause(ctx, wait, () => what)
-      wait = Math.min(wait * 2, 30_000)
-    }
-  }
+  return pRetry(action, {
+    retries: (options.attempts ?? 5) - 1,
+    minTimeout: options.firstWaitMs ?? 1000,
+    maxTimeout: 30_000,
+    factor: 2,
+    randomize: false,
+    signal: ctx.signal,
+    shouldRetry: ({ error }) => hasError(error, ...numbers),
+    onFailedAttempt: ({ error, retriesLeft }) => {
+      if (retriesLeft > 0 && hasError(error, ...numbers))
+        ctx.progress({
+          message: `${what}: SQL Server error ${errorNumbers(error).join(', ')} (transient), trying again`,
+        })
+    },
+  })
 }
