@@ -3,7 +3,7 @@
 // a node of the same cluster that is not yet a replica.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { SqlDryRunViolation } from '../src/clients/sql.ts'
+import { mssqlConfig, SqlDryRunViolation } from '../src/clients/sql.ts'
 import { stepScope } from '../src/clients/step-scope.ts'
 import type { Target } from '../src/runbook/model.ts'
 import { demoSqlWorld, type SqlSandbox, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
@@ -520,6 +520,29 @@ describe('connections', () => {
       (error: Error) => error instanceof SqlDryRunViolation && /add a listener IP/.test(error.message),
     )
     assert.ok(!p.world.group(AG)?.replicas.some((r) => r.server === 'SQL-AWS-1'), 'nothing changed')
+  })
+
+  test("a target becomes the driver's settings: host,port, NTLM with a domain, multi-subnet for listeners, TLS on by default", () => {
+    const base = { server: 'tcp:sql-aws-1.corp.example,14333', user: 'migrator', password: 'x' }
+    const plain = mssqlConfig(base)
+    assert.equal(plain.server, 'sql-aws-1.corp.example')
+    assert.equal(plain.port, 14333)
+    assert.equal(plain.options?.encrypt, true)
+    assert.equal(plain.options?.trustServerCertificate, false)
+    assert.equal(plain.options?.multiSubnetFailover, false)
+    assert.equal(plain.database, 'master')
+    const listener = mssqlConfig({ ...base, server: 'giftcard-lsn.corp.example', listener: true })
+    assert.equal(listener.options?.multiSubnetFailover, true)
+    assert.equal(listener.port, undefined)
+    const ntlm = mssqlConfig({ ...base, domain: 'CORP' })
+    assert.deepEqual(ntlm.authentication, {
+      type: 'ntlm',
+      options: { domain: 'CORP', userName: 'migrator', password: 'x' },
+    })
+    assert.equal(ntlm.user, undefined)
+    const named = mssqlConfig({ ...base, server: 'sql01', instance: 'GIFT', request_timeout: '2m' })
+    assert.equal(named.options?.instanceName, 'GIFT')
+    assert.equal(named.requestTimeout, 120_000)
   })
 
   test('LSNs are compared exactly, beyond what a double can hold', () => {
