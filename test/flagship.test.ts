@@ -112,6 +112,11 @@ describe('the flagship runbook against the demo platform', () => {
     assert.equal(primary(), 'SQL-ONPREM-1')
     assert.deepEqual(weights(), { onprem: 100, aws: 0 })
     assert.deepEqual(replicas(), ['SQL-ONPREM-1', 'SQL-ONPREM-2'])
+    assert.deepEqual(
+      platform.sql.world.group('AG-GIFTCARD')?.listener?.ips.map((i) => i.ip),
+      ['10.10.1.50'],
+      'the listener IP in the AWS subnet is removed through the cluster',
+    )
   })
 })
 

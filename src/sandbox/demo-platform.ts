@@ -12,6 +12,7 @@ import { type AwsSandbox, sandboxEnv, startAwsSandbox } from './aws/index.js'
 import { freePort, type SeedEntry, type SlapdPair, slapdMissing, startSlapdPair } from './ldap/slapd.js'
 import { demoSqlWorld, type SqlSandbox, startSqlSandbox } from './sql/index.js'
 import { type AdWorld, createAdWorld } from './windows/ad.js'
+import { clusterResponder } from './windows/cluster.js'
 import { createIisFleet, type IisFleet, type IisSandbox, startIisSandbox } from './windows/iis.js'
 
 const SUFFIX = 'dc=corp,dc=example'
@@ -88,6 +89,8 @@ export interface DemoPlatform {
     webHealthUrl: string
     web: Record<string, { instanceId: string; address: string }>
     dcs: Record<string, { instanceId: string; url?: string }>
+    /** The WSFC nodes SSM reaches (cluster commands for the listener), by name. */
+    clusterNodes: Record<string, { instanceId: string }>
   }
   /** AWS variables plus DEMO_ENV's. */
   env: Record<string, string>
@@ -203,6 +206,25 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
     })
     closers.push(() => iis.close())
 
+    // Two nodes of GIFTCARD-WSFC behind SSM: the cluster commands (removing a listener IP) run there.
+    const clusterNodes: DemoPlatform['addresses']['clusterNodes'] = {}
+    for (const [name, site] of [
+      ['sql-onprem-1', 'onprem'],
+      ['sql-aws-1', 'aws'],
+    ] as const) {
+      const instance = aws.world.ec2.addInstance({
+        tags: { Name: name, Role: 'sql', Env: 'prod', Site: site },
+        platform: 'windows',
+      })
+      clusterNodes[name] = { instanceId: instance.id }
+    }
+    aws.world.ssm.respond(
+      clusterResponder(
+        world,
+        Object.values(clusterNodes).map((n) => n.instanceId),
+      ),
+    )
+
     // The domain controllers: repadmin answers over SSM; the directory itself over LDAP (slapd).
     const ad = createAdWorld('DC=corp,DC=example')
     const dcs: DemoPlatform['addresses']['dcs'] = {}
@@ -263,6 +285,7 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
         webHealthUrl: `http://{host}:${iis.port}/health`,
         web: Object.fromEntries(web.map((w) => [w.name, { instanceId: w.instanceId, address: w.address }])),
         dcs,
+        clusterNodes,
       },
       env: demoEnv(aws.url, ldap !== undefined),
       close,
@@ -296,6 +319,9 @@ export function describePlatform(platform: DemoPlatform): string[] {
       .join(', ')}`,
     `domain controllers over SSM: ${Object.entries(addresses.dcs)
       .map(([name, dc]) => `${name} (${dc.instanceId})${dc.url ? ` LDAP ${dc.url}` : ''}`)
+      .join(', ')}`,
+    `WSFC nodes over SSM: ${Object.entries(addresses.clusterNodes)
+      .map(([name, node]) => `${name} (${node.instanceId})`)
       .join(', ')}`,
   ]
   if (platform.ldapSkipped)

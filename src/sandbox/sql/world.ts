@@ -16,7 +16,7 @@ import type {
   SeedingMode,
   Volume,
 } from './model.js'
-import { sameName } from './model.js'
+import { inSubnet, sameName } from './model.js'
 import { advanceSeeds } from './seeding.js'
 import { advanceLog } from './sync.js'
 
@@ -227,6 +227,37 @@ export class SqlWorld {
         sameName(s.database, db) &&
         (s.state === 'SEEDING' || s.state === 'LIMIT_CONCURRENT_BACKUPS'),
     )
+  }
+
+  // ---- the cluster ----
+
+  /**
+   * Removes a listener IP as the failover cluster does (T-SQL cannot): 'already_absent' when it is not
+   * there. Throws, as the cluster refuses, for the IP that is ONLINE (in the primary's subnet) or the
+   * listener's only one.
+   */
+  removeListenerIp(ag: string, listener: string, ip: string): 'removed' | 'already_absent' {
+    this.tick()
+    const group = this.group(ag)
+    if (!group) throw new Error(`The cluster group '${ag}' was not found.`)
+    if (!group.listener || !sameName(group.listener.dnsName, listener))
+      throw new Error(
+        `cluster group '${group.name}' has no 'Network Name' resource whose DnsName is '${listener}'`,
+      )
+    const ips = group.listener.ips
+    const at = ips.findIndex((i) => i.ip === ip)
+    if (at < 0) return 'already_absent'
+    const primary = this.instance(this.primaryOf(group).server)
+    if (inSubnet(ip, primary.subnet))
+      throw new Error(
+        `IP resource '${group.name}_${ip}' (${ip}) is Online: the primary replica is in its subnet; fail the availability group over first`,
+      )
+    if (ips.length === 1)
+      throw new Error(
+        `IP resource '${group.name}_${ip}' is the only address '${group.name}_${group.listener.dnsName}' depends on; the listener needs one`,
+      )
+    ips.splice(at, 1)
+    return 'removed'
   }
 
   // ---- faults ----

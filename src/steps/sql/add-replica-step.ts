@@ -3,6 +3,7 @@ import type { Change } from '../../engine/events.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import type { AddReplicaParams } from './add-replica.js'
+import { removeListenerIpThroughCluster } from './cluster-listener-ip.js'
 import {
   groupOn,
   hasError,
@@ -98,13 +99,24 @@ const options = (p: AddReplicaParams): ReplicaOptions => ({
 function changesFor(s: Situation, p: AddReplicaParams): Change[] {
   const o = options(p)
   const changes: Change[] = []
-  if (s.listenerIpMissing && p.listener_ip)
-    changes.push({
-      action: 'update',
-      target: `listener ${p.listener_ip.listener}`,
-      summary: `add IP ${p.listener_ip.ip}/${p.listener_ip.mask} for ${s.name}'s subnet (T-SQL cannot remove it again)`,
-      manualUndo: true,
-    })
+  if (s.listenerIpMissing && p.listener_ip) {
+    const { listener, ip, mask } = p.listener_ip
+    const add = `add IP ${ip}/${mask} for ${s.name}'s subnet`
+    changes.push(
+      p.cluster_node
+        ? {
+            action: 'update',
+            target: `listener ${listener}`,
+            summary: `${add} (rollback removes it through the cluster on ${p.cluster_node.instances[0]})`,
+          }
+        : {
+            action: 'update',
+            target: `listener ${listener}`,
+            summary: `${add} (T-SQL cannot remove it again)`,
+            manualUndo: true,
+          },
+    )
+  }
   if (!s.exists)
     changes.push({
       action: 'create',
@@ -208,9 +220,22 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
           )
         }
       }
-      if (u.listenerIp)
+      if (u.listenerIp && p.cluster_node) {
+        const { listener, ip } = u.listenerIp
+        const outcome = await removeListenerIpThroughCluster(ctx, p.cluster_node.instances, {
+          ag: p.ag,
+          listener,
+          ip,
+        })
         ctx.progress({
-          message: `listener IP ${u.listenerIp.ip} stays on ${u.listenerIp.listener}: T-SQL cannot remove it; use Failover Cluster Manager or Remove-ClusterResource`,
+          message:
+            outcome === 'removed'
+              ? `removed listener IP ${ip} from ${listener} through the cluster`
+              : `listener IP ${ip} was already gone from ${listener}`,
+        })
+      } else if (u.listenerIp)
+        ctx.progress({
+          message: `listener IP ${u.listenerIp.ip} stays on ${u.listenerIp.listener}: T-SQL cannot remove it; use Failover Cluster Manager or Remove-ClusterResource (or give the step cluster_node)`,
         })
     }
   },

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
+import { InstanceIds } from '../ec2/instance-ids.js'
 import { Sysname } from './identifiers.js'
 import { AgName, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
@@ -48,6 +49,21 @@ export const addReplicaParams = z.strictObject({
         ),
       ),
   ),
+  cluster_node: z.optional(
+    z
+      .strictObject({
+        instances: InstanceIds.check(
+          z.describe(
+            'SSM instance ids of Windows failover cluster nodes (the first is used; the next only when SSM cannot reach it)',
+          ),
+        ),
+      })
+      .check(
+        z.describe(
+          'Where to run cluster commands: with it, rollback removes the listener IP through the cluster (Remove-ClusterResource); without it, that IP is left for the operator',
+        ),
+      ),
+  ),
 })
 
 export type AddReplicaParams = z.infer<typeof addReplicaParams>
@@ -58,6 +74,7 @@ export const sqlAddReplica = defineStep({
   params: addReplicaParams,
   idempotent: () => true,
   reversible: () => true,
+  usesAws: (p) => p.cluster_node !== undefined,
   targets: primaryAndReplica,
   load: () => import('./add-replica-step.js').then((m) => m.addReplicaStep),
 })
