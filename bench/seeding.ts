@@ -32,18 +32,7 @@ export interface SeedingReport {
 async function world(rate: number) {
   const w = demoSqlWorld({ password: PASSWORD, seedingBytesPerSecond: rate, synchronizeAfterMs: 100 })
   const sandbox = await startSqlSandbox({ world: w })
-  const target = (name: string): Target => {
-    const at = sandbox.instances[name] as { host: string; port: number }
-    return {
-      sql: {
-        server: `${at.host},${at.port}`,
-        user: 'migrator',
-        password: PASSWORD,
-        encrypt: false,
-        trust_server_certificate: true,
-      },
-    }
-  }
+  const target = (name: string): Target => ({ sql: sandbox.target(name, { password: PASSWORD }) })
   const targets = { 'sql-onprem': target('SQL-ONPREM-1'), 'sql-aws': target('SQL-AWS-1') }
   const context = () => createStepContext({ workdir: process.cwd(), targets, secrets: [PASSWORD] })
   const add = context()

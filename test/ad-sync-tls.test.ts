@@ -1,14 +1,13 @@
 // ad.sync over TLS against two real OpenLDAP servers: LDAPS and StartTLS with a CA from ca_file, and the
 // ways that fails closed (an untrusted certificate, a missing ca_file).
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Target } from '../src/runbook/model.ts'
 import { type SeedEntry, type SlapdPair, startSlapdPair } from '../src/sandbox/ldap/slapd.ts'
 import { adSync } from '../src/steps/ad/sync.ts'
 import type { StepImplementation } from '../src/steps/contract.ts'
+import { certificateAuthority, opensslMissing } from './helpers/certificates.ts'
 import { tempDir } from './helpers/cli.ts'
 import { slapdSkipReason } from './helpers/slapd.ts'
 import { createStepContext } from './helpers/step-context.ts'
@@ -21,15 +20,6 @@ const SEED: SeedEntry[] = [
   { dn: CANARY, attributes: { objectClass: 'organizationalRole', cn: 'canary', description: 'seed' } },
 ]
 
-function opensslMissing(): string | undefined {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'pipe' })
-    return undefined
-  } catch (error) {
-    return `the openssl CLI does not run: ${(error as Error).message}`
-  }
-}
-
 const skipReason = slapdSkipReason ?? opensslMissing()
 const skip = skipReason ? `cannot run slapd with TLS here: ${skipReason}` : false
 if (skip) console.log(`# skipping the TLS tests of ad.sync: ${skip}`)
@@ -41,43 +31,9 @@ let pair: SlapdPair | undefined
 
 /** A CA, a server certificate for 127.0.0.1/localhost signed by it, and an unrelated CA; all in certs/. */
 function writeCertificates(dir: string): { certFile: string; keyFile: string; caFile: string } {
-  mkdirSync(dir, { recursive: true })
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  for (const ca of ['ca', 'other-ca'])
-    openssl(
-      'req',
-      '-x509',
-      ...ec,
-      '-keyout',
-      `${ca}.key`,
-      '-out',
-      `${ca}.pem`,
-      '-days',
-      '2',
-      '-subj',
-      `/CN=${ca}`,
-    )
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
-  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1')
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    'server.csr',
-    '-CA',
-    'ca.pem',
-    '-CAkey',
-    'ca.key',
-    '-CAcreateserial',
-    '-out',
-    'server.pem',
-    '-days',
-    '2',
-    '-extfile',
-    'server.ext',
-  )
-  return { certFile: join(dir, 'server.pem'), keyFile: join(dir, 'server.key'), caFile: join(dir, 'ca.pem') }
+  const ca = certificateAuthority(dir, 'ca')
+  certificateAuthority(dir, 'other-ca')
+  return { ...ca.issue('server', 2), caFile: ca.caFile }
 }
 
 before(async () => {

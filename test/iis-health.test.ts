@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -9,7 +8,6 @@ import {
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { after, afterEach, before, describe, test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { TLSSocket } from 'node:tls'
@@ -19,6 +17,7 @@ import type { StepContext } from '../src/steps/contract.ts'
 import { type IisHealthParams, iisHealthParams } from '../src/steps/iis/health.ts'
 import { iisHealthStep } from '../src/steps/iis/health-step.ts'
 import { useAwsSandbox } from './helpers/aws-sandbox.ts'
+import { certificateAuthority } from './helpers/certificates.ts'
 import { journalEvents, tempDir } from './helpers/cli.ts'
 import { createStepContext } from './helpers/step-context.ts'
 
@@ -40,54 +39,16 @@ interface Leaf {
 let caFile: string
 const leaves: Record<'good' | 'expiring', Leaf> = {} as Record<'good' | 'expiring', Leaf>
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: scratch.dir, stdio: 'pipe' })
-}
-
 before(() => {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-  openssl(
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    'ca.key',
-    '-out',
-    'ca.pem',
-    '-days',
-    '30',
-    '-subj',
-    '/CN=switchyard test CA',
-  )
-  writeFileSync(join(scratch.dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n')
+  const ca = certificateAuthority(scratch.dir)
   for (const [name, days] of [
-    ['good', '400'],
-    ['expiring', '3'],
+    ['good', 400],
+    ['expiring', 3],
   ] as const) {
-    openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=localhost')
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      'ca.pem',
-      '-CAkey',
-      'ca.key',
-      '-CAcreateserial',
-      '-out',
-      `${name}.pem`,
-      '-days',
-      days,
-      '-extfile',
-      'san.ext',
-    )
-    leaves[name] = {
-      key: readFileSync(join(scratch.dir, `${name}.key`), 'utf8'),
-      cert: readFileSync(join(scratch.dir, `${name}.pem`), 'utf8'),
-    }
+    const { certFile, keyFile } = ca.issue(name, days)
+    leaves[name] = { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') }
   }
-  caFile = join(scratch.dir, 'ca.pem')
+  caFile = ca.caFile
 })
 
 // ---- real local servers ----

@@ -47,21 +47,10 @@ async function platform(): Promise<Platform> {
   const world = demoSqlWorld({ password: PASSWORD, seedingBytesPerSecond: 4000 * 1024 * 1024 })
   const sandbox = await startSqlSandbox({ world })
   cleanups.push(() => sandbox.close())
-  const sqlTarget = (name: string): Target => {
-    const at = sandbox.instances[name]
-    if (!at) throw new Error(`no instance ${name}`)
-    return {
-      sql: {
-        server: `${at.host},${at.port}`,
-        user: 'migrator',
-        password: PASSWORD,
-        encrypt: false,
-        trust_server_certificate: true,
-        request_timeout: '5s',
-        connect_timeout: '3s',
-      },
-    }
-  }
+  const sqlTarget = (name: string): Target => ({
+    sql: { ...sandbox.target(name, { password: PASSWORD }), request_timeout: '5s', connect_timeout: '3s' },
+  })
+
   const targets = { 'sql-onprem': sqlTarget('SQL-ONPREM-1'), 'sql-aws': sqlTarget('SQL-AWS-1') }
   const nodes = ['sql-onprem-1', 'sql-aws-1'].map(
     (name) => aws.sandbox.world.ec2.addInstance({ tags: { Name: name, Role: 'sql', Env: 'test' } }).id,

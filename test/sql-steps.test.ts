@@ -51,21 +51,10 @@ async function platform(options: { seedingBytesPerSecond?: number } = {}): Promi
     synchronizeAfterMs: 150,
   })
   const sandbox = await startSqlSandbox({ world })
-  const sqlTarget = (name: string, password = PASSWORD): Target => {
-    const at = sandbox.instances[name]
-    if (!at) throw new Error(`no instance ${name}`)
-    return {
-      sql: {
-        server: `${at.host},${at.port}`,
-        user: 'migrator',
-        password,
-        encrypt: false,
-        trust_server_certificate: true,
-        request_timeout: '5s',
-        connect_timeout: '3s',
-      },
-    }
-  }
+  const sqlTarget = (name: string, password = PASSWORD): Target => ({
+    sql: { ...sandbox.target(name, { password }), request_timeout: '5s', connect_timeout: '3s' },
+  })
+
   const targets: Record<string, Target> = {
     'sql-onprem': sqlTarget('SQL-ONPREM-1'),
     'sql-onprem-2': sqlTarget('SQL-ONPREM-2'),

@@ -1,3 +1,4 @@
+import type { SqlTarget } from '../../runbook/model.js'
 import { createSqlHandler } from './handler.js'
 import { startTdsServer, type TdsServer } from './tds/index.js'
 import type { SqlWorld } from './world.js'
@@ -27,6 +28,8 @@ export interface SqlSandbox {
   world: SqlWorld
   /** The TDS server of each instance (sessions, dropAll). */
   servers: Record<string, TdsServer>
+  /** A runbook's `sql:` target for one instance (plain TDS: the sandbox speaks no TLS). */
+  target(name: string, login: { user?: string; password: string }): SqlTarget
   close(): Promise<void>
 }
 
@@ -57,6 +60,17 @@ export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSa
     instances,
     world,
     servers,
+    target: (name, login) => {
+      const at = instances[world.instance(name).name]
+      if (!at) throw new Error(`the SQL sandbox serves no instance ${name}`)
+      return {
+        server: `${at.host},${at.port}`,
+        user: login.user ?? 'migrator',
+        password: login.password,
+        encrypt: false,
+        trust_server_certificate: true,
+      }
+    },
     close: async () => {
       await Promise.all(Object.values(servers).map((s) => s.close()))
     },
