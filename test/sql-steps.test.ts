@@ -2,6 +2,7 @@
 // each a fresh gift-card world: SQL-ONPREM-1 primary, SQL-ONPREM-2 synchronous secondary, SQL-AWS-1
 // a node of the same cluster that is not yet a replica.
 import assert from 'node:assert/strict'
+import { type AddressInfo, createServer } from 'node:net'
 import { after, describe, test } from 'node:test'
 import { mssqlConfig, SqlDryRunViolation } from '../src/clients/sql.ts'
 import { stepScope } from '../src/clients/step-scope.ts'
@@ -181,6 +182,38 @@ describe('sql.preflight', () => {
       assert.doesNotMatch(error.message, /database GiftCard:/)
       return true
     })
+  })
+})
+
+describe('sql.preflight endpoint URL', () => {
+  test("the URL's port must be the endpoint's; an address this machine cannot reach is a warning", async () => {
+    const p = await platform()
+    const listener = createServer((socket) => socket.end())
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+    const port = (listener.address() as AddressInfo).port
+    const endpoint = p.world.instance('SQL-AWS-1').endpoint
+    assert.ok(endpoint)
+    endpoint.port = port
+    const preflight = (url: string) =>
+      run(
+        sqlPreflight,
+        { ag: AG, primary: 'sql-onprem', replica: 'sql-aws', databases: ['GiftCard'], endpoint_url: url },
+        p.context(),
+      )
+    const checks = async (url: string) =>
+      (await preflight(url)).outputs.checks as Array<{ check: string; status: string; detail: string }>
+
+    const reached = await checks(`TCP://127.0.0.1:${port}`)
+    assert.ok(reached.some((c) => c.check === 'endpoint reachable' && c.status === 'pass'))
+    await assert.rejects(
+      preflight(`TCP://127.0.0.1:${port + 1}`),
+      new RegExp(`names port ${port + 1}, but the endpoint listens on ${port}`),
+    )
+    await new Promise((resolve) => listener.close(resolve))
+    const refused = await checks(`TCP://127.0.0.1:${port}`)
+    const warning = refused.find((c) => c.check === 'endpoint reachable')
+    assert.equal(warning?.status, 'warn')
+    assert.match(warning?.detail ?? '', /cannot be reached from this machine \(ECONNREFUSED\)/)
   })
 })
 

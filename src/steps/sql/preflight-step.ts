@@ -1,3 +1,4 @@
+import { createConnection } from 'node:net'
 import type { SqlConnection } from '../../clients/sql.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
@@ -123,7 +124,8 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
   }
 
   await endpointCheck(report, primary, on.P)
-  await endpointCheck(report, replica, on.T)
+  const replicaPort = await endpointCheck(report, replica, on.T)
+  if (p.endpoint_url) await endpointUrlCheck(report, p.endpoint_url, replicaPort, on.T)
   await permissionChecks(report, primary, on.P, false)
   await permissionChecks(report, replica, on.T, p.seeding === 'manual')
 
@@ -150,7 +152,46 @@ function instanceChecks(report: Report, i: InstanceRow, on: string) {
     report.warn('edition', on, `${i.edition}: more than two replicas need Enterprise`)
 }
 
-async function endpointCheck(report: Report, conn: SqlConnection, on: string) {
+/**
+ * The endpoint URL the replica will be added with must name the port its endpoint listens on; and
+ * this machine tries the address (a warning only: what matters is that the other replicas reach it).
+ */
+async function endpointUrlCheck(report: Report, url: string, port: number | undefined, on: string) {
+  const match = /^TCP:\/\/([^\s:/]+):(\d{1,5})$/i.exec(url)
+  if (!match) return report.fail('endpoint URL', on, `${url} is not TCP://host:port`)
+  const [, host, urlPort] = match as unknown as [string, string, string]
+  if (port !== undefined && Number(urlPort) !== port)
+    return report.fail(
+      'endpoint URL',
+      on,
+      `${url} names port ${urlPort}, but the endpoint listens on ${port}`,
+    )
+  const reached = await tcpReachable(host, Number(urlPort), 3000)
+  if (reached === true)
+    report.pass('endpoint reachable', on, `${host}:${urlPort} accepts connections from this machine`)
+  else
+    report.warn(
+      'endpoint reachable',
+      on,
+      `${host}:${urlPort} cannot be reached from this machine (${reached}); the other replicas must reach it: check DNS and firewalls from there`,
+    )
+}
+
+/** true, or why a TCP connection to host:port failed within the time. */
+function tcpReachable(host: string, port: number, timeoutMs: number): Promise<true | string> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port })
+    const done = (result: true | string) => {
+      socket.destroy()
+      resolve(result)
+    }
+    socket.setTimeout(timeoutMs, () => done(`no answer in ${timeoutMs / 1000}s`))
+    socket.once('connect', () => done(true))
+    socket.once('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message))
+  })
+}
+
+async function endpointCheck(report: Report, conn: SqlConnection, on: string): Promise<number | undefined> {
   const endpoints = await conn.read<EndpointRow>(ENDPOINT)
   const [e] = endpoints
   if (!e)
@@ -168,6 +209,7 @@ async function endpointCheck(report: Report, conn: SqlConnection, on: string) {
   else if (e.role_desc === 'WITNESS')
     report.fail('mirroring endpoint', on, `${e.name} has role WITNESS; it needs ALL`)
   else report.pass('mirroring endpoint', on, `${e.name} STARTED on port ${e.port}`)
+  return e?.port
 }
 
 async function permissionChecks(report: Report, conn: SqlConnection, on: string, restores: boolean) {
