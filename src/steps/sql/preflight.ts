@@ -9,16 +9,14 @@ export const preflightParams = z.strictObject({
   replica_name: ReplicaName,
   databases: Databases,
   endpoint_url: z.optional(
-    z
-      .string()
-      .check(
-        z.regex(/^TCP:\/\/[^\s:/]+:\d{1,5}$/i, {
-          error: 'an endpoint URL looks like TCP://sql-aws-1.corp.example:5022',
-        }),
-        z.describe(
-          "The URL the replica will be added with: its port must be the endpoint's, and this machine tries to reach it",
-        ),
+    z.string().check(
+      z.regex(/^TCP:\/\/[^\s:/]+:\d{1,5}$/i, {
+        error: 'an endpoint URL looks like TCP://sql-aws-1.corp.example:5022',
+      }),
+      z.describe(
+        "The URL the replica will be added with: its port must be the endpoint's, and this machine tries to reach it",
       ),
+    ),
   ),
   seeding: z.optional(
     z.enum(['automatic', 'manual']).check(z.describe('How the databases will be seeded (default automatic)')),
