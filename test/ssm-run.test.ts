@@ -149,6 +149,20 @@ describe('ssm.run', () => {
     )
   })
 
+  test('reaches an on-premises server registered with SSM (mi-...) as it reaches an EC2 instance', async () => {
+    const onPrem = 'mi-0a1b2c3d4e5f60718'
+    sandbox.world.ssm.addManagedInstance(onPrem, 'DC01')
+    removals.push(sandbox.world.ssm.respond((id) => (id === onPrem ? ok('DC01 here\n') : undefined)))
+    const dir = workspace({ instances: [onPrem], script: 'hostname', idempotent: true })
+    const run = await switchyard(dir, ['run', 'runbook.yaml'])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    assert.deepEqual(outputsOf(dir)?.instances[onPrem], {
+      status: 'Success',
+      exitCode: 0,
+      output: 'DC01 here\n',
+    })
+  })
+
   test('one failing instance fails the step, naming it with its exit code and output tail', async () => {
     let sick = ''
     const ids = instances(3, (id) =>

@@ -68,8 +68,9 @@ export const SecretSpec = z
   .check(z.describe('A value that is read at run time and never printed, journaled or logged'))
 
 const InstanceId = z.string().check(
-  z.regex(/^(i-[0-9a-f]{8,17}|\$\{\{.*\}\})$/, {
-    error: 'an EC2 instance id looks like i-0123456789abcdef0',
+  z.regex(/^(i-[0-9a-f]{8,17}|mi-[0-9a-f]{17}|\$\{\{.*\}\})$/, {
+    error:
+      'an instance id looks like i-0123456789abcdef0 (EC2) or mi-0123456789abcdef0 (an on-premises server in SSM)',
   }),
 )
 
@@ -186,7 +187,11 @@ export const TargetSpec = z
     hosts: z.optional(
       z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.describe('Host names or addresses')),
     ),
-    instances: z.optional(z.array(InstanceId).check(z.minLength(1), z.describe('EC2 instance ids'))),
+    instances: z.optional(
+      z
+        .array(InstanceId)
+        .check(z.minLength(1), z.describe('EC2 instance ids, or SSM managed instance ids (mi-...)')),
+    ),
     ec2: z.optional(
       z
         .strictObject({

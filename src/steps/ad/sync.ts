@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import { Duration, Identifier } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
-import { InstanceIds } from '../ec2/instance-ids.js'
+import { ManagedInstanceIds } from '../ec2/instance-ids.js'
 
 /** The class shortcuts and the AD filters they stand for. */
 export const CLASS_FILTERS: Readonly<Record<string, string>> = {
@@ -108,7 +108,7 @@ export const adSyncParams = z
     trigger: z.optional(
       z
         .strictObject({
-          instances: InstanceIds.check(
+          instances: ManagedInstanceIds.check(
             z.describe('SSM instance ids: the DC to run repadmin on, or the Entra Connect server'),
           ),
           method: z.optional(

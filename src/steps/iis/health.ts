@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
-import { InstanceIds } from '../ec2/instance-ids.js'
+import { ManagedInstanceIds } from '../ec2/instance-ids.js'
 
 export const DEFAULTS = {
   consecutiveSuccesses: 3,
@@ -83,7 +83,7 @@ const Tls = z
 
 const ServerSide = z
   .strictObject({
-    instances: InstanceIds,
+    instances: ManagedInstanceIds,
     app_pools: z.optional(
       z
         .array(z.string().check(z.minLength(1)))

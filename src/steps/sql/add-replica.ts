@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
-import { InstanceIds } from '../ec2/instance-ids.js'
+import { ManagedInstanceIds } from '../ec2/instance-ids.js'
 import { Sysname } from './identifiers.js'
 import { AgName, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
@@ -52,7 +52,7 @@ export const addReplicaParams = z.strictObject({
   cluster_node: z.optional(
     z
       .strictObject({
-        instances: InstanceIds.check(
+        instances: ManagedInstanceIds.check(
           z.describe(
             'SSM instance ids of Windows failover cluster nodes (the first is used; the next only when SSM cannot reach it)',
           ),

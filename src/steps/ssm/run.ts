@@ -2,7 +2,7 @@ import * as z from 'zod/mini'
 import { DURATION_PATTERN, parseDuration } from '../../runbook/duration.js'
 import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
-import { InstanceIds } from '../ec2/instance-ids.js'
+import { ManagedInstanceIds } from '../ec2/instance-ids.js'
 
 /** The two documents whose `commands` switchyard builds from `script` and `values`. */
 export const SCRIPT_DOCUMENTS = ['AWS-RunPowerShellScript', 'AWS-RunShellScript'] as const
@@ -42,7 +42,7 @@ export const usesScript = (d: string | undefined) =>
 
 export const ssmRunParams = z
   .strictObject({
-    instances: InstanceIds,
+    instances: ManagedInstanceIds,
     document: z.optional(document),
     script: z.optional(
       script.check(
