@@ -258,6 +258,11 @@ describe('ad.sync params', () => {
       /same target/,
     )
     assert.deepEqual(issues({ counts: [{ base: 'dc=x', class: 'computer', tolerance: '1%' }] }), [])
+    const fiftyOne = Array.from({ length: 51 }, (_, i) => `i-${String(i).padStart(17, '0')}`)
+    assert.match(
+      issues({ canary: { dn: 'cn=x' }, trigger: { instances: fiftyOne } }).join(),
+      /a trigger runs on at most 50 servers/,
+    )
   })
 
   test('a plain ldap:// target without insecure: true is refused when the runbook loads', () => {

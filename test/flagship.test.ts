@@ -22,8 +22,8 @@ const runbook = join(root, 'runbooks', 'giftcard-cutover.yaml')
 const sandboxParams = join(root, 'runbooks', 'params', 'giftcard-cutover.sandbox.yaml')
 
 /** The sandbox params file, with the addresses this test's platform actually listens on. */
-const overrides = () => {
-  const { sql, webHealthUrl, dcs } = platform.addresses
+const overrides = (on: DemoPlatform = platform) => {
+  const { sql, webHealthUrl, dcs } = on.addresses
   return [
     ['sql_onprem', sql['SQL-ONPREM-1']],
     ['sql_aws', sql['SQL-AWS-1']],
@@ -136,18 +136,9 @@ describe('the flagship where no directory server can run (slapd not installed)',
   })
 
   test('runs, skipping the LDAP checks and saying why, and their gate stands down', async () => {
-    const { sql, webHealthUrl } = bare.addresses
-    const params = [
-      ['sql_onprem', sql['SQL-ONPREM-1']],
-      ['sql_aws', sql['SQL-AWS-1']],
-      ['web_health_url', webHealthUrl],
-      ['bake', '200ms'],
-      ['gate_poll', '100ms'],
-      ['sql_poll', '200ms'],
-    ].flatMap(([name, value]) => ['-p', `${name}=${value}`])
     const result = await startSwitchyard(
       dir.dir,
-      ['run', runbook, '--params', sandboxParams, ...params, '--yes'],
+      ['run', runbook, '--params', sandboxParams, ...overrides(bare), '--yes'],
       {
         ...bare.env,
         AWS_PROFILE: '',

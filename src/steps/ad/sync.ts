@@ -108,8 +108,12 @@ export const adSyncParams = z
     trigger: z.optional(
       z
         .strictObject({
+          // One SSM command (50 instances at most) is all the trigger sends and reads back.
           instances: ManagedInstanceIds.check(
-            z.describe('SSM instance ids: the DC to run repadmin on, or the Entra Connect server'),
+            z.maxLength(50, { error: 'a trigger runs on at most 50 servers (one SSM command)' }),
+            z.describe(
+              'SSM instance ids: the DC to run repadmin on, or the Entra Connect server (at most 50)',
+            ),
           ),
           method: z.optional(
             z

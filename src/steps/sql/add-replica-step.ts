@@ -5,6 +5,7 @@ import type { StepContext, StepImplementation } from '../contract.js'
 import type { AddReplicaParams } from './add-replica.js'
 import { removeListenerIpThroughCluster } from './cluster-listener-ip.js'
 import {
+  DDL_TIMEOUT_MS,
   groupOn,
   hasError,
   instanceOf,
@@ -13,6 +14,7 @@ import {
   replicasOf,
   requirePrimary,
   retryTransient,
+  sameName,
 } from './common.js'
 import {
   addListenerIp,
@@ -43,22 +45,20 @@ interface Situation {
   listenerIpMissing: boolean
 }
 
-/** Slow statements (JOIN waits for the configuration to reach the replica) get longer than the default. */
-const DDL_TIMEOUT_MS = 120_000
-
 async function situation(ctx: StepContext, p: AddReplicaParams): Promise<Situation> {
   const [primary, replica] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.replica)])
   await requirePrimary(primary, p.ag)
   const name = await replicaNameOf(replica, p.replica_name)
   await refuseIncompatible(primary, replica, p)
   const replicas = await replicasOf(primary, p.ag)
-  const exists = replicas.some((r) => r.replica_server_name.toLowerCase() === name.toLowerCase())
+  const exists = replicas.some((r) => sameName(r.replica_server_name, name))
   const joined = exists && (await groupOn(replica, p.ag)) !== undefined
   let listenerIpMissing = false
   if (p.listener_ip) {
+    const { listener } = p.listener_ip
     const ips = await primary.read<ListenerRow>(LISTENER, { ag: p.ag })
-    if (!ips.some((r) => r.dns_name.toLowerCase() === p.listener_ip?.listener.toLowerCase()))
-      throw new SwitchyardError(`${p.ag} has no listener named ${p.listener_ip.listener}`, {
+    if (!ips.some((r) => sameName(r.dns_name, listener)))
+      throw new SwitchyardError(`${p.ag} has no listener named ${listener}`, {
         hint: `listeners of ${p.ag}: ${[...new Set(ips.map((r) => r.dns_name))].join(', ') || 'none'}`,
       })
     listenerIpMissing = !ips.some((r) => r.ip_address === p.listener_ip?.ip)
@@ -78,7 +78,7 @@ async function refuseIncompatible(primary: SqlConnection, replica: SqlConnection
     primary.read<ClusterRow>(CLUSTER),
     replica.read<ClusterRow>(CLUSTER),
   ])
-  if (!pc || !rc || pc.cluster_name.toLowerCase() !== rc.cluster_name.toLowerCase())
+  if (!pc || !rc || !sameName(pc.cluster_name, rc.cluster_name))
     throw new SwitchyardError(
       `${p.replica} is ${rc ? `in cluster ${rc.cluster_name}` : 'in no cluster'}, outside ${p.ag}'s cluster ${pc?.cluster_name ?? '(none)'}`,
       { hint: 'add the node to the cluster first, or use a distributed availability group' },
@@ -139,9 +139,7 @@ function changesFor(s: Situation, p: AddReplicaParams): Change[] {
 async function waitConnected(ctx: StepContext, s: Situation, p: AddReplicaParams) {
   const deadline = performance.now() + 60_000
   for (;;) {
-    const row = (await replicasOf(s.primary, p.ag)).find(
-      (r) => r.replica_server_name.toLowerCase() === s.name.toLowerCase(),
-    )
+    const row = (await replicasOf(s.primary, p.ag)).find((r) => sameName(r.replica_server_name, s.name))
     if (row?.connected_state_desc === 'CONNECTED') return
     if (performance.now() > deadline)
       throw new SwitchyardError(
@@ -213,7 +211,7 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
     for (const u of (undo as AddReplicaUndo[]).slice().reverse()) {
       if (u.addedReplica) {
         const replicas = await replicasOf(primary, p.ag)
-        if (replicas.some((r) => r.replica_server_name.toLowerCase() === u.replica.toLowerCase())) {
+        if (replicas.some((r) => sameName(r.replica_server_name, u.replica))) {
           ctx.progress({ message: `removing replica ${u.replica} from ${p.ag}` })
           await retryTransient(ctx, `remove replica ${u.replica}`, () =>
             primary.change('remove a replica', removeReplica(p.ag, u.replica), {}, DDL_TIMEOUT_MS),

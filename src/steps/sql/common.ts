@@ -99,6 +99,12 @@ export const formatSeconds = (s: number): string =>
       ? `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s`
       : `${Math.max(0, Math.round(s))}s`
 
+/** DDL that waits on other replicas (JOIN, ADD REPLICA, FAILOVER) gets longer than a query. */
+export const DDL_TIMEOUT_MS = 120_000
+
+/** SQL Server compares these names (replicas, databases) without regard to case. */
+export const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
 /** Errors that clear up on their own (§9): a replica mid-transition, a connection not yet active. */
 export const TRANSIENT = [35250, 41190, 47106, 1205]
 

@@ -3,6 +3,7 @@ import { SwitchyardError } from '../../errors.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import {
+  DDL_TIMEOUT_MS,
   databaseStatesOf,
   groupOn,
   pause,
@@ -11,6 +12,7 @@ import {
   replicasOf,
   requirePrimary,
   retryTransient,
+  sameName,
 } from './common.js'
 import type { FailoverParams } from './failover.js'
 import {
@@ -33,9 +35,6 @@ export interface FailoverUndo {
   forced: boolean
 }
 
-const DDL_TIMEOUT_MS = 120_000
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
-
 /** A failover always runs on a direct connection to the replica, never through the listener. */
 function refuseListener(ctx: StepContext, name: string, key: string) {
   if (ctx.target(name).sql?.listener)
@@ -51,7 +50,7 @@ function refuseListener(ctx: StepContext, name: string, key: string) {
 async function makeSynchronous(ctx: StepContext, primary: SqlConnection, ag: string, names: string[]) {
   const replicas = await replicasOf(primary, ag)
   for (const name of names) {
-    const row = replicas.find((r) => same(r.replica_server_name, name))
+    const row = replicas.find((r) => sameName(r.replica_server_name, name))
     if (row && row.availability_mode_desc !== 'SYNCHRONOUS_COMMIT') {
       ctx.progress({ message: `switching ${name} to synchronous commit` })
       await primary.change(
@@ -92,7 +91,7 @@ async function verifyPrimary(ctx: StepContext, conn: SqlConnection, ag: string, 
     const offline = local.filter((s) => s.database_state_desc !== 'ONLINE')
     if (
       group?.local_role === 'PRIMARY' &&
-      same(group.primary_replica, name) &&
+      sameName(group.primary_replica, name) &&
       local.length > 0 &&
       offline.length === 0
     )
@@ -136,7 +135,7 @@ export const failoverStep: StepImplementation<FailoverParams> = {
       }
     const async = replicas.filter(
       (r) =>
-        [name, current.primary_replica].some((n) => same(n, r.replica_server_name)) &&
+        [name, current.primary_replica].some((n) => sameName(n, r.replica_server_name)) &&
         r.availability_mode_desc !== 'SYNCHRONOUS_COMMIT',
     )
     return {
@@ -265,7 +264,7 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     // The modes as they were before the failover (e.g. AWS back to asynchronous commit).
     const now = await replicasOf(back, p.ag)
     for (const [replica, modes] of Object.entries(undo.modes)) {
-      const row = now.find((r) => same(r.replica_server_name, replica))
+      const row = now.find((r) => sameName(r.replica_server_name, replica))
       if (!row) continue
       if (row.failover_mode_desc !== modes.failover)
         await back.change(

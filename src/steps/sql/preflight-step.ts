@@ -2,7 +2,7 @@ import { createConnection } from 'node:net'
 import type { SqlConnection } from '../../clients/sql.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
-import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf } from './common.js'
+import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf, sameName } from './common.js'
 import type { PreflightParams } from './preflight.js'
 import {
   bytes,
@@ -79,7 +79,7 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
   ])
   if (!pc) report.fail('cluster', on.P, 'the primary is in no Windows Server failover cluster')
   else if (!rc) report.fail('cluster', on.T, `not a node of the cluster ${pc.cluster_name}`)
-  else if (pc.cluster_name.toLowerCase() !== rc.cluster_name.toLowerCase())
+  else if (!sameName(pc.cluster_name, rc.cluster_name))
     report.fail(
       'cluster',
       on.T,
@@ -106,7 +106,7 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
         `${p.ag} is a Basic AG (Standard Edition): at most 2 replicas, no third on AWS`,
       )
     const replicas = await replicasOf(primary, p.ag)
-    const existing = replicas.find((r) => r.replica_server_name.toLowerCase() === replicaName.toLowerCase())
+    const existing = replicas.find((r) => sameName(r.replica_server_name, replicaName))
     if (existing)
       report.pass(
         'not yet a replica',
@@ -253,8 +253,7 @@ async function databaseChecks(
     )
   if (row.mirroring_guid) report.fail('not mirrored', on, 'the database is in a database mirroring session')
   if (row.ag_name === null) report.pass('not in an AG', on, 'not in any availability group yet')
-  else if (row.ag_name.toLowerCase() === p.ag.toLowerCase())
-    report.pass('not in an AG', on, `already in ${p.ag}`)
+  else if (sameName(row.ag_name, p.ag)) report.pass('not in an AG', on, `already in ${p.ag}`)
   else report.fail('not in an AG', on, `in another availability group, ${row.ag_name}`)
   if (row.last_log_backup_lsn === null)
     report.fail('log chain', on, 'no full backup since FULL recovery was set (the log chain is not started)')

@@ -1,5 +1,5 @@
 import type { SqlConnection } from '../../clients/sql.js'
-import { databaseStatesOf, replicasOf } from './common.js'
+import { databaseStatesOf, replicasOf, sameName } from './common.js'
 import { bytes, type DatabaseReplicaStateRow } from './queries.js'
 
 export interface DatabaseSync {
@@ -28,8 +28,6 @@ export interface SyncLimits {
   requireSynchronized?: boolean
 }
 
-const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
-
 /**
  * One read, from the primary, of how far `replica` has caught up: synchronous replicas must be
  * SYNCHRONIZED; asynchronous ones SYNCHRONIZING with queues under the limits. Never suspended.
@@ -41,13 +39,13 @@ export async function readSync(
   limits: SyncLimits,
 ): Promise<SyncReading> {
   const [replicas, states] = await Promise.all([replicasOf(primary, ag), databaseStatesOf(primary, ag)])
-  const row = replicas.find((r) => same(r.replica_server_name, replica))
+  const row = replicas.find((r) => sameName(r.replica_server_name, replica))
   const mode = row?.availability_mode_desc ?? 'not a replica'
   const synchronous = mode === 'SYNCHRONOUS_COMMIT' || limits.requireSynchronized === true
-  const mine = states.filter((s) => same(s.replica_server_name, replica))
+  const mine = states.filter((s) => sameName(s.replica_server_name, replica))
   const wanted = limits.databases ?? [...new Set(states.map((s) => s.database_name))]
   const databases: DatabaseSync[] = wanted.map((database) => {
-    const s = mine.find((m) => same(m.database_name, database))
+    const s = mine.find((m) => sameName(m.database_name, database))
     return describe(database, s, synchronous, limits)
   })
   if (!row)
