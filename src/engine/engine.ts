@@ -18,10 +18,11 @@ import { acquireLock } from './lock.js'
 import { withNotifications } from './notify.js'
 import type { Observer, RunOutcome } from './observer.js'
 import { runPhase } from './phase.js'
+import { Redactor } from './redaction.js'
 import { createScope } from './resolve.js'
 import { compensationPlan, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
-import { Redactor, resolveSecrets } from './secrets.js'
+import { resolveSecrets } from './secrets.js'
 import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
 import { conditionHolds, errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { hasTagQueries, resolveTagQueries } from './targets.js'
@@ -136,6 +137,8 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       plan: options.plan,
     })
     return await finish(observer, log, await drive(run, options.until))
+  } catch (error) {
+    throw redactor.thrown(error)
   } finally {
     release()
     await sql.destroy()
@@ -168,6 +171,8 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
       skipSteps: options.skipSteps,
     })
     return await finish(observer, log, await drive(run, options.until ?? log.state.until))
+  } catch (error) {
+    throw redactor.thrown(error)
   } finally {
     release()
     await sql.destroy()
@@ -210,6 +215,8 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     const result = await rollBack(run, options.to, plan, options.force)
     const outcome = rollbackOutcome(run, options.to, result)
     return { plan, outcome: await finish(observer, log, outcome) }
+  } catch (error) {
+    throw redactor.thrown(error)
   } finally {
     release()
     await sql.destroy()
@@ -277,7 +284,7 @@ type Partial = Omit<RunOutcome, 'runId'>
 
 async function finish(observer: Observer, log: RunLog, partial: Partial): Promise<RunOutcome> {
   await log.close()
-  const outcome = { runId: log.state.runId, ...partial }
+  const outcome = log.redactor.outcome({ runId: log.state.runId, ...partial })
   await observer.finish(outcome)
   return outcome
 }
@@ -513,7 +520,7 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
         {
           id: step.id,
           kind: 'step',
-          message: request.message,
+          message: run.redactor.text(request.message),
           ...(request.approvers ? { approvers: request.approvers } : {}),
         },
         run.who.operator,

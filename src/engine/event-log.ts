@@ -2,7 +2,7 @@ import type { Runbook } from '../runbook/model.js'
 import type { JournalEvent, NewEvent } from './events.js'
 import type { Journal } from './journal.js'
 import type { EngineEvent, Observer } from './observer.js'
-import type { Redactor } from './secrets.js'
+import type { Redactor } from './redaction.js'
 import { applyEvent, foldJournal, type RunState } from './state.js'
 
 /** Where a run's events go: the durable journal, or memory for a dry run (which writes nothing). */
@@ -30,7 +30,9 @@ export const journalSink = (journal: Journal): EventSink => ({
 })
 
 /**
- * The one path every event takes: redacted, made durable, folded into the live state, shown.
+ * The one path every event takes: made durable, folded into the live state, shown. The journal
+ * keeps ids, params and undo data as they are (they are the run's data) and only the free text a
+ * step or an error produced redacted; what is shown is redacted again for a person.
  * The live state is the same fold `status` computes from the file, so the two cannot disagree.
  */
 export class RunLog {
@@ -41,7 +43,7 @@ export class RunLog {
 
   private constructor(
     private readonly sink: EventSink,
-    private readonly redactor: Redactor,
+    readonly redactor: Redactor,
     private readonly observer: Observer,
     readonly state: RunState,
   ) {
@@ -56,11 +58,11 @@ export class RunLog {
     first: Extract<NewEvent, { type: 'run-started' }>,
     runbook: Runbook,
   ): Promise<RunLog> {
-    const { event, durable } = sink.append(redactor.value(first))
+    const { event, durable } = sink.append(redactor.forJournal(first))
     await durable
     const log = new RunLog(sink, redactor, observer, foldJournal([event]))
     observer.start(runbook, log.state)
-    observer.event(event)
+    observer.event(redactor.forDisplay(event))
     return log
   }
 
@@ -84,14 +86,14 @@ export class RunLog {
    */
   note(event: NewEvent): JournalEvent {
     if (this.writeFailure) throw this.writeFailure
-    const { event: full, durable } = this.sink.append(this.redactor.value(event))
+    const { event: full, durable } = this.sink.append(this.redactor.forJournal(event))
     this.lastDurable = durable.catch((error) => {
       this.writeFailure ??= error
     })
     applyEvent(this.state, full)
     if (full.type === 'step-applied' || full.type === 'step-rehearsed')
       this.outputs[full.step] = { outputs: full.outputs }
-    this.observer.event(full)
+    this.observer.event(this.redactor.forDisplay(full))
     return full
   }
 
@@ -108,7 +110,7 @@ export class RunLog {
 
   /** Progress and notices: shown, never journaled. */
   show(event: Exclude<EngineEvent, JournalEvent>): void {
-    const shown = this.redactor.value(event)
+    const shown = this.redactor.forDisplay(event)
     if (shown.type === 'step-progress' && shown.message) this.lastProgress.set(shown.step, shown.message)
     this.observer.event(shown)
   }

@@ -6,7 +6,7 @@ import type { StepContext, StepDefinition } from '../steps/contract.js'
 import type { ApprovalPolicy } from './approvals.js'
 import type { RunLog } from './event-log.js'
 import type { Change, Who } from './events.js'
-import type { Redactor } from './secrets.js'
+import type { Redactor } from './redaction.js'
 
 /** Set by Ctrl-C: once to stop starting steps, twice to abort the running ones. */
 export interface Interrupt {

@@ -4,6 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { AwsClients } from '../clients/aws.js'
 import { InvalidInputError, SwitchyardError } from '../errors.js'
 import type { Runbook } from '../runbook/model.js'
+import { MIN_SECRET_LENGTH } from './secret-forms.js'
 
 /** Reads every secret the runbook declares, at run time; values never reach the journal. */
 export async function resolveSecrets(
@@ -41,8 +42,20 @@ export async function resolveSecrets(
     } else {
       values[name] = await readParameter(aws, name, ref)
     }
+    refuseShortSecret(name, spec.from, values[name] ?? '')
   }
   return values
+}
+
+/** A value too short to redact safely stops the command before anything runs; its value is never quoted. */
+function refuseShortSecret(name: string, from: string, value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) return
+  throw new InvalidInputError(
+    `secret '${name}' (from ${from}) is shorter than ${MIN_SECRET_LENGTH} characters: switchyard cannot hide it in what it shows without mangling everything else`,
+    {
+      hint: `use a real secret of at least ${MIN_SECRET_LENGTH} characters; a value that is not secret belongs in params`,
+    },
+  )
 }
 
 /** An SSM parameter, decrypted; a missing one or a refusal is named with the secret and the path. */
@@ -64,35 +77,5 @@ async function readParameter(aws: AwsClients, name: string, path: string): Promi
         hint: 'check the AWS credentials in use (switchyard records them at run start) and their ssm:GetParameter and kms:Decrypt rights',
       },
     )
-  }
-}
-
-/** Replaces every secret value, wherever it appears, with `***`. Longest first, so overlaps go whole. */
-export class Redactor {
-  private readonly values: string[]
-
-  constructor(secrets: Iterable<string>) {
-    this.values = [...new Set(secrets)].filter((v) => v.length > 0).sort((a, b) => b.length - a.length)
-  }
-
-  text(input: string): string {
-    let out = input
-    for (const value of this.values) if (out.includes(value)) out = out.split(value).join('***')
-    return out
-  }
-
-  /** A copy with every string in it redacted, keys included. */
-  value<T>(input: T): T {
-    if (this.values.length === 0) return input
-    return this.walk(input) as T
-  }
-
-  private walk(input: unknown): unknown {
-    if (typeof input === 'string') return this.text(input)
-    if (Array.isArray(input)) return input.map((item) => this.walk(item))
-    if (input !== null && typeof input === 'object') {
-      return Object.fromEntries(Object.entries(input).map(([k, v]) => [this.text(k), this.walk(v)]))
-    }
-    return input
   }
 }

@@ -4,7 +4,7 @@ import { ExitCode, SwitchyardError } from '../errors.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Step } from '../runbook/model.js'
 import type { Plan, StepDefinition, StepImplementation } from '../steps/contract.js'
-import type { Change, ErrorInfo } from './events.js'
+import type { Change, ErrorInfo, EventOf } from './events.js'
 import { evaluateCondition, resolveValue } from './resolve.js'
 import type { RunContext } from './run-context.js'
 import { stepSignal } from './step-signal.js'
@@ -137,14 +137,16 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
           const ctx = run.stepContext(step, signal)
           try {
             const plan: Plan = await bounded(implementation.plan(ctx, params), signal)
-            await log.record({ type: 'step-planned', step: step.id, changes: plan.changes })
+            // The journaled changes are redacted, as a saved plan's are: compare those, not the raw ones.
+            const planned = await log.record({ type: 'step-planned', step: step.id, changes: plan.changes })
+            const changes = (planned as EventOf<'step-planned'>).changes
             if (run.dryRun) {
               log.note({ type: 'step-rehearsed', step: step.id, outputs: plan.outputs ?? {} })
               return
             }
             const saved = run.expectedPlan?.steps[step.id]
-            if (run.expectedPlan && !samePlan(saved?.changes ?? [], plan.changes))
-              throw new StalePlanError(step.id, saved?.changes ?? [], plan.changes)
+            if (run.expectedPlan && !samePlan(saved?.changes ?? [], changes))
+              throw new StalePlanError(step.id, saved?.changes ?? [], changes)
             if (recovering) {
               recovering = false
               if (plan.changes.length === 0) {
@@ -161,7 +163,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
             }
             const outputs = await bounded(implementation.apply(ctx, params, plan), signal)
             if (implementation.verify) await bounded(implementation.verify(ctx, params), signal)
-            log.note({ type: 'step-applied', step: step.id, outputs: run.redactor.value(outputs) })
+            log.note({ type: 'step-applied', step: step.id, outputs })
           } catch (error) {
             if (limit.timedOut() && !run.interrupt.signal.aborted)
               throw new StepTimeoutError(

@@ -64,7 +64,8 @@ export const snapshotStep: StepImplementation<SnapshotParams> = {
       const ids = await snapshotInstance(ec2, instanceId, {
         ...takenBy(ctx),
         excludeBoot: p.exclude_boot_volume === true,
-        description: p.description ?? `switchyard ${ctx.runId} ${ctx.stepId} ${instanceId}`,
+        // Anyone who can list snapshots reads the description: a secret in it is redacted.
+        description: ctx.redact(p.description ?? `switchyard ${ctx.runId} ${ctx.stepId} ${instanceId}`),
       })
       await ctx.checkpoint({ instance: instanceId, snapshots: ids } satisfies SnapshotCheckpoint)
       snapshots[instanceId] = ids

@@ -31,7 +31,8 @@ export const notifyStep: StepImplementation<NotifyParams> = {
     const sent = await sns.send(
       new PublishCommand({
         TopicArn: p.topic,
-        Subject: p.subject,
+        // Subscribers read both, and email keeps them: neither is a place for a secret.
+        ...(p.subject ? { Subject: ctx.redact(p.subject) } : {}),
         Message: ctx.redact(p.message),
         MessageAttributes: {
           run: { DataType: 'String', StringValue: ctx.runId },
