@@ -28,6 +28,10 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
     `runbook ${state.runbook.name} (${state.runbook.file}), started ${state.startedAt} by ${state.operator}${state.awsIdentity ? ` as ${state.awsIdentity}` : ''}`,
     `rollback point reached: ${point}`,
   ]
+  if (state.abandoned)
+    lines.push(
+      `abandoned by ${state.abandoned.by} at ${state.abandoned.at}: ${state.abandoned.reason} (steps it applied were left as they are)`,
+    )
   if (state.lastError) lines.push(`last error: ${state.lastError.message}`)
   for (const [name, found] of Object.entries(state.targets))
     lines.push(`target ${name}: ${found.instances.join(', ')} (found by tags when the run started)`)
@@ -59,8 +63,14 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
   }
   if (state.approvals.length > 0) {
     lines.push('', 'approvals:')
-    for (const a of state.approvals)
-      lines.push(`  ${a.step ?? a.phase} by ${a.operator} at ${a.at} via ${a.via}: ${a.reason}`)
+    for (const a of state.approvals) {
+      const proof = a.approver
+        ? ` [approver proven as ${a.approver.identity} ${a.approver.name}]`
+        : a.osUser && a.osUser !== a.operator
+          ? ` [OS user ${a.osUser}]`
+          : ''
+      lines.push(`  ${a.step ?? a.phase} by ${a.operator} at ${a.at} via ${a.via}: ${a.reason}${proof}`)
+    }
   }
   for (const w of state.warnings) lines.push(`warning: ${w}`)
   return `${lines.join('\n')}\n`
