@@ -54,8 +54,8 @@ async function ask(question: ApprovalQuestion, operator: string, output: Writabl
 export function checkApproveIds(ids: readonly string[] | undefined, known: readonly string[], what: string) {
   for (const id of ids ?? []) {
     if (known.includes(id)) continue
-    throw new InvalidInputError(`--approve ${id}: no ${what} has that id`, {
-      hint: didYouMean(id, known) ?? `${what}s: ${known.join(', ')}`,
+    throw new InvalidInputError(`--approve ${id}: no ${what} of the runbook is named ${id}`, {
+      hint: didYouMean(id, known) ?? `the names it knows: ${known.join(', ')}`,
     })
   }
 }

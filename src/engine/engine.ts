@@ -428,7 +428,9 @@ function rollbackOutcome(run: RunContext, to: string, result: Awaited<ReturnType
       status: 'paused',
       exitCode: ExitCode.refused,
       message: `rollback paused at ${result.step}: ${result.message}`,
-      next: [`switchyard rollback ${id} --to ${to} --approve ${result.step}`],
+      next: [
+        `switchyard rollback ${id} --to ${to} --approve ${result.step} --reason "what was done by hand"`,
+      ],
     }
   return {
     status: 'failed',
