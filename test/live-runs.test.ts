@@ -115,6 +115,9 @@ describe('one live run per runbook', () => {
 describe('abandon', () => {
   test('abandon RUN --reason releases the runbook, journals who and why, and undoes nothing', () => {
     const { dir, runId } = pausedMidCutover()
+    const liveness = () =>
+      JSON.parse(switchyard(dir, ['runs', '--json']).stdout).map((r: { live: boolean }) => r.live)
+    assert.deepEqual(liveness(), [true], 'runs marks the run that holds the runbook')
     const noReason = switchyard(dir, ['abandon', runId])
     assert.equal(noReason.code, 2, output(noReason))
     const abandoned = switchyard(dir, ['abandon', runId, '--reason', 'rehearsal; world reset by hand'], {
@@ -128,6 +131,7 @@ describe('abandon', () => {
     assert.equal(last?.operator, 'ana')
     assert.equal(last?.osUser, userInfo().username)
     assert.equal(existsSync(join(dir, 'undone.log')), false, 'nothing was undone')
+    assert.deepEqual(liveness(), [false])
     assert.match(
       switchyard(dir, ['status', runId]).stdout,
       /abandoned by ana at .*: rehearsal; world reset by hand/,

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream'
 import type { ApprovalPolicy, ApprovalQuestion } from '../engine/approvals.js'
+import type { Who } from '../engine/events.js'
 import { InvalidInputError } from '../errors.js'
 import type { PromptHost } from '../render/prompt-host.js'
 import type { Runbook } from '../runbook/model.js'
@@ -11,9 +12,12 @@ import { didYouMean } from '../runbook/suggest.js'
  */
 export function approvalTerms(
   flags: { yes: boolean; approve?: string[] | undefined; reason?: string | undefined; json: boolean },
-  operator: string,
+  who: Who,
   host: PromptHost,
 ): ApprovalPolicy {
+  // The prompt names the identity that approvers: will check, not only the journaled label.
+  const operator =
+    who.osUser && who.osUser !== who.operator ? `${who.operator} (OS user ${who.osUser})` : who.operator
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true && !flags.json
   return {
     yes: flags.yes,

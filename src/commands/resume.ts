@@ -81,7 +81,7 @@ export default class Resume extends SwitchyardCommand {
         observer,
         interrupt,
         who,
-        approvals: approvalTerms(flags, who.operator, observer),
+        approvals: approvalTerms(flags, who, observer),
         retrySteps: new Set(flags['retry-step'] ?? []),
         skipSteps: new Map((flags['skip-step'] ?? []).map((id) => [id, flags.reason ?? ''])),
         ...(flags.until ? { until: flags.until } : {}),

@@ -100,7 +100,7 @@ export default class Rollback extends SwitchyardCommand {
       return this.exit(ExitCode.ok)
     }
     const outcome = await withEngineSession(flags.json, async (observer, interrupt) => {
-      const approvals = approvalTerms(flags, who.operator, observer)
+      const approvals = approvalTerms(flags, who, observer)
       const result = await rollbackRun({ ...common, dryRun: false, approvals, observer, interrupt })
       return result.outcome
     })

@@ -67,7 +67,7 @@ export default class Run extends SwitchyardCommand {
           observer,
           interrupt,
           who,
-          approvals: approvalTerms(flags, who.operator, observer),
+          approvals: approvalTerms(flags, who, observer),
           dryRun: flags['dry-run'],
           ...(flags.until ? { until: flags.until } : {}),
           ...(plan ? { plan } : {}),

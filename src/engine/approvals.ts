@@ -42,6 +42,13 @@ export interface GrantedApproval {
   approver?: ProvenApprover
 }
 
+/** What proves an approval, in words: the identity that satisfied `approvers:`, or the OS user behind a renamed operator. */
+export function approvalProof(approval: GrantedApproval): string {
+  if (approval.approver)
+    return ` [approver proven as ${approval.approver.identity} ${approval.approver.name}]`
+  return approval.osUser && approval.osUser !== approval.operator ? ` [OS user ${approval.osUser}]` : ''
+}
+
 /** Any approval that was not given: the run stops there, exit 3, and nothing is retried. */
 export class ApprovalRefusedError extends SwitchyardError {
   constructor(message: string, hint: string) {

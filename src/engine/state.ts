@@ -219,6 +219,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       return
     case 'run-abandoned':
       state.status = 'abandoned'
+      state.pauseReason = undefined
       state.abandoned = { by: event.operator, reason: event.reason, at: event.at }
       return
     case 'rollback-started':

@@ -1,4 +1,5 @@
 import type { Runbook } from '../runbook/model.js'
+import { approvalProof } from './approvals.js'
 import type { RunState, StepState } from './state.js'
 
 const SYMBOL: Record<StepState['status'], string> = {
@@ -63,14 +64,10 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
   }
   if (state.approvals.length > 0) {
     lines.push('', 'approvals:')
-    for (const a of state.approvals) {
-      const proof = a.approver
-        ? ` [approver proven as ${a.approver.identity} ${a.approver.name}]`
-        : a.osUser && a.osUser !== a.operator
-          ? ` [OS user ${a.osUser}]`
-          : ''
-      lines.push(`  ${a.step ?? a.phase} by ${a.operator} at ${a.at} via ${a.via}: ${a.reason}${proof}`)
-    }
+    for (const a of state.approvals)
+      lines.push(
+        `  ${a.step ?? a.phase} by ${a.operator} at ${a.at} via ${a.via}: ${a.reason}${approvalProof(a)}`,
+      )
   }
   for (const w of state.warnings) lines.push(`warning: ${w}`)
   return `${lines.join('\n')}\n`
