@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -88,7 +88,10 @@ describe('one live run per runbook', () => {
     const { dir, runId } = pausedMidCutover()
     writeRunbook(dir, QUICK, 'other.yaml')
     assert.equal(switchyard(dir, ['run', 'other.yaml']).code, 0, 'a newer run of another runbook completes')
-    assert.equal(runIds(dir).length, 2)
+    // And a newer run whose journal is unreadable: it hides nothing.
+    mkdirSync(join(dir, '.switchyard', 'runs', '20991231T000000Z-cutover-dead'))
+    writeRunbook(dir, '{torn', '.switchyard/runs/20991231T000000Z-cutover-dead/journal.ndjson')
+    assert.equal(runIds(dir).length, 3)
 
     assert.match(switchyard(dir, ['status']).stdout, new RegExp(`^run ${runId}: paused`))
     const preview = switchyard(dir, ['rollback', '--to', 'prepare', '--dry-run'])

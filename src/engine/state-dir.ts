@@ -44,8 +44,17 @@ export function loadRunState(stateDir: string, runId: string): { state: RunState
 /** Runs that hold their runbook (see isLive), oldest first; of one runbook when named. */
 export function liveRuns(stateDir: string, runbookName?: string): RunState[] {
   return listRunIds(stateDir)
-    .map((id) => loadRunState(stateDir, id).state)
+    .flatMap((id) => readableState(stateDir, id))
     .filter((state) => isLive(state) && (runbookName === undefined || state.runbook.name === runbookName))
+}
+
+/** One run whose journal cannot be read hides no other; `status RUN` names what is wrong with it. */
+function readableState(stateDir: string, runId: string): RunState[] {
+  try {
+    return [loadRunState(stateDir, runId).state]
+  } catch {
+    return []
+  }
 }
 
 /** Where a run stands, in one line: its status, why it stopped, and the rollback point it reached. */
