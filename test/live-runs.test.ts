@@ -74,14 +74,18 @@ describe('one live run per runbook', () => {
     assert.equal(runIds(dir).length, 1)
   })
 
-  test('rollback --to start without a run id undoes the live run, and then the runbook is free again', () => {
-    const { dir } = pausedMidCutover()
+  test('rollback --to start without a run id undoes the live run; the runbook is then free, and the old run cannot take it back', () => {
+    const { dir, runId } = pausedMidCutover()
     const back = switchyard(dir, ['rollback', '--to', 'start'])
     assert.equal(back.code, 0, output(back))
     assert.deepEqual(lines(join(dir, 'undone.log')), ['shift', 'prep'])
     const again = switchyard(dir, ['run', 'runbook.yaml', '--until', 'prepare'])
     assert.equal(again.code, 0, output(again))
     assert.equal(runIds(dir).length, 2)
+    const secondId = runIds(dir).find((id) => id !== runId) as string
+    const stale = switchyard(dir, ['resume', runId])
+    assert.equal(stale.code, 3, output(stale))
+    assert.match(stale.stderr, new RegExp(`resume refused: runbook cutover has a live run, ${secondId}`))
   })
 
   test('status, resume and rollback default to the live run, never to a newer one', () => {
