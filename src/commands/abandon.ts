@@ -29,20 +29,17 @@ export default class Abandon extends SwitchyardCommand {
       import('../engine/live-run.js'),
       import('../engine/engine.js'),
     ])
-    const state = await abandonRun({
+    const { runbook, leftInPlace } = await abandonRun({
       stateDir: flags['state-dir'],
       runId: args.run,
       reason: flags.reason,
       who: currentOperator(),
     })
-    const leftApplied = Object.entries(state.steps)
-      .filter(([, s]) => s.status === 'applied' || s.status === 'compensating' || s.status === 'running')
-      .map(([id]) => id)
-    if (flags.json) return this.printJson({ runId: args.run, abandoned: true, leftApplied })
-    this.log(`run ${args.run} abandoned; runbook ${state.runbook.name} is free for a new run`)
+    if (flags.json) return this.printJson({ runId: args.run, abandoned: true, leftInPlace })
+    this.log(`run ${args.run} abandoned; runbook ${runbook} is free for a new run`)
     this.log(
-      leftApplied.length > 0
-        ? `  left as they are (switchyard will not undo them): ${leftApplied.join(', ')}`
+      leftInPlace.length > 0
+        ? `  left as they are (switchyard will not undo them): ${leftInPlace.join(', ')}`
         : '  it had applied no step that is still in place',
     )
   }

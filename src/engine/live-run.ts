@@ -38,16 +38,27 @@ export function refuseAbandoned(state: RunState, command: string): void {
   )
 }
 
+/** Steps whose effects may still be in the world: applied, cut off mid-apply, mid-undo, or failed after acting. */
+function stepsLeftInPlace(state: RunState): string[] {
+  return Object.entries(state.steps)
+    .filter(
+      ([, s]) =>
+        ['applied', 'running', 'compensating'].includes(s.status) ||
+        (s.status === 'failed' && s.undo.length > 0),
+    )
+    .map(([id]) => id)
+}
+
 /**
  * `switchyard abandon`: journals that the operator releases a live run's runbook, and touches
- * nothing else. Returns the run as it was, so the operator can be told what it left applied.
+ * nothing else. Returns what it left in place, so the operator knows what is theirs now.
  */
 export async function abandonRun(options: {
   stateDir: string
   runId: string
   reason: string
   who: Who
-}): Promise<RunState> {
+}): Promise<{ runbook: string; leftInPlace: string[] }> {
   const { stateDir, runId, who } = options
   const { state } = loadRunState(stateDir, runId)
   refuseAbandoned(state, 'abandon')
@@ -72,5 +83,5 @@ export async function abandonRun(options: {
   } finally {
     release()
   }
-  return state
+  return { runbook: state.runbook.name, leftInPlace: stepsLeftInPlace(state) }
 }
