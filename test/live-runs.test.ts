@@ -158,6 +158,18 @@ describe('abandon', () => {
     assert.equal(fresh.code, 0, output(fresh))
     assert.deepEqual(lines(join(dir, 'undone.log')), [])
   })
+  test('with no live run, commands without a run id take the latest run that was not abandoned', () => {
+    const dir = workspace(cutover())
+    assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
+    const [completed] = runIds(dir)
+    writeRunbook(dir, '', 'fail.flag')
+    assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 1)
+    const abandoned = runIds(dir).find((id) => id !== completed) as string
+    assert.equal(switchyard(dir, ['abandon', abandoned, '--reason', 'started by mistake']).code, 0)
+    const preview = switchyard(dir, ['rollback', '--to', 'start', '--dry-run'])
+    assert.equal(preview.code, 0, output(preview))
+    assert.match(preview.stdout, new RegExp(`rollback of ${completed} to start would`))
+  })
 })
 
 describe('--until on resume', () => {

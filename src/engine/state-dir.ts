@@ -43,10 +43,12 @@ export function loadRunState(stateDir: string, runId: string): { state: RunState
 
 /** Runs that hold their runbook (see isLive), oldest first; of one runbook when named. */
 export function liveRuns(stateDir: string, runbookName?: string): RunState[] {
-  return listRunIds(stateDir)
-    .flatMap((id) => readableState(stateDir, id))
-    .filter((state) => isLive(state) && (runbookName === undefined || state.runbook.name === runbookName))
+  return readableRuns(stateDir).filter(
+    (state) => isLive(state) && (runbookName === undefined || state.runbook.name === runbookName),
+  )
 }
+
+const readableRuns = (stateDir: string) => listRunIds(stateDir).flatMap((id) => readableState(stateDir, id))
 
 /** One run whose journal cannot be read hides no other; `status RUN` names what is wrong with it. */
 function readableState(stateDir: string, runId: string): RunState[] {
@@ -65,16 +67,19 @@ export function whereRunStands(state: RunState): string {
 
 /**
  * The run a command acts on when none is named: the live run, never a newer one; with none live,
- * the latest run (a completed run can still be rolled back). Two live runs are not guessed between.
+ * the latest run not abandoned (a completed run can still be rolled back). Two live runs are not
+ * guessed between.
  */
 export function pickRun(stateDir: string, runId: string | undefined, purpose: string): string {
   if (runId) return runId
-  const live = liveRuns(stateDir)
+  const runs = readableRuns(stateDir)
+  const live = runs.filter(isLive)
   if (live.length > 1)
     throw new InvalidInputError(`${live.length} runs in ${stateDir} are live; name the one to ${purpose}`, {
       hint: live.map((s) => `${s.runId} (${s.runbook.name}): ${whereRunStands(s)}`).join('; '),
     })
-  const chosen = live[0]?.runId ?? listRunIds(stateDir).at(-1)
+  const chosen =
+    live[0]?.runId ?? [...runs].reverse().find((s) => !s.abandoned)?.runId ?? listRunIds(stateDir).at(-1)
   if (chosen) return chosen
   throw new InvalidInputError(`no run in ${stateDir} to ${purpose}`, {
     hint: 'start one with switchyard run <runbook>, or point --state-dir at the folder that holds the runs',
