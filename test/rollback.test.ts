@@ -107,12 +107,15 @@ describe('rollback', () => {
     const paused = switchyard(dir, ['rollback', '--to', 'one'])
     assert.equal(paused.code, 3, paused.stdout + paused.stderr)
     assert.deepEqual(lines(join(dir, 'undone.log')), ['e', 'd'], 'stops before the manual step')
-    const confirmed = switchyard(dir, ['rollback', '--to', 'one', '--approve', 'm'], {
-      SWITCHYARD_OPERATOR: 'dba',
-    })
+    const confirmed = switchyard(
+      dir,
+      ['rollback', '--to', 'one', '--approve', 'm', '--reason', 'deleted the line by hand'],
+      { SWITCHYARD_OPERATOR: 'dba' },
+    )
     assert.equal(confirmed.code, 0, confirmed.stdout + confirmed.stderr)
     assert.deepEqual(lines(join(dir, 'undone.log')), ['e', 'd', 'c', 'b'], 'continues where it stopped, once')
     const manual = journalEvents(dir).find((e) => e.type === 'manual-undo-confirmed')
     assert.equal(manual?.operator, 'dba')
+    assert.equal(manual?.reason, 'deleted the line by hand')
   })
 })

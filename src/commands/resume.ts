@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { approvalTerms } from '../cli/approval-prompt.js'
+import { approvalTerms, checkApproveIds, forwardApprovalIds } from '../cli/approval-prompt.js'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag } from '../cli/flags.js'
@@ -20,7 +20,9 @@ export default class Resume extends SwitchyardCommand {
     '<%= config.bin %> resume --retry-step seed',
     '<%= config.bin %> resume --skip-step failover --reason "failed over by hand at 02:14 (CHG0041234)"',
   ]
-  static override args = { run: Args.string({ description: 'Run id (default: the latest unfinished run)' }) }
+  static override args = {
+    run: Args.string({ description: 'Run id (default: the live run; with none, the latest run)' }),
+  }
   static override flags = {
     'retry-step': Flags.string({
       multiple: true,
@@ -36,7 +38,10 @@ export default class Resume extends SwitchyardCommand {
       dependsOn: ['reason'],
     }),
     until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
-    reason: Flags.string({ description: 'Why the steps are skipped (journaled)', helpValue: 'TEXT' }),
+    reason: Flags.string({
+      description: 'Why the steps are skipped or the gates approved (journaled)',
+      helpValue: 'TEXT',
+    }),
     runbook: Flags.string({
       description: 'Use this runbook file instead of the one the run started from',
       helpValue: 'FILE',
@@ -61,6 +66,7 @@ export default class Resume extends SwitchyardCommand {
       force: flags.force,
     })
     for (const notice of notices) process.stderr.write(`warning: ${notice}\n`)
+    checkApproveIds(flags.approve, forwardApprovalIds(runbook), 'phase or step')
     const steps = new Set(runbook.phases.flatMap((p) => p.steps.map((s) => s.id)))
     for (const id of [...(flags['retry-step'] ?? []), ...(flags['skip-step'] ?? [])])
       if (!steps.has(id))
@@ -75,7 +81,7 @@ export default class Resume extends SwitchyardCommand {
         observer,
         interrupt,
         who,
-        approvals: approvalTerms(flags, who.operator, observer),
+        approvals: approvalTerms(flags, who, observer),
         retrySteps: new Set(flags['retry-step'] ?? []),
         skipSteps: new Map((flags['skip-step'] ?? []).map((id) => [id, flags.reason ?? ''])),
         ...(flags.until ? { until: flags.until } : {}),

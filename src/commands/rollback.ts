@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core'
-import { approvalTerms } from '../cli/approval-prompt.js'
+import { approvalTerms, checkApproveIds } from '../cli/approval-prompt.js'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag } from '../cli/flags.js'
@@ -14,14 +14,17 @@ export default class Rollback extends SwitchyardCommand {
     'Rollback points are `start` and the end of every completed phase. Each compensation is ' +
     'journaled like a step, so a rollback interrupted by a crash continues where it stopped. ' +
     'A step that switchyard cannot undo is shown as a manual action and waits for an operator to ' +
-    'confirm it was undone by hand (--approve STEP, or --yes). Going back past a completed ' +
+    'confirm it was undone by hand, step by step (--approve STEP --reason TEXT, or the prompt); ' +
+    '--yes never confirms manual work. Going back past a completed ' +
     'point-of-no-return phase needs --force.'
   static override examples = [
     '<%= config.bin %> rollback --to verify --dry-run',
     '<%= config.bin %> rollback 20261126T041233Z-giftcard-rehearsal-3fa9 --to start',
-    '<%= config.bin %> rollback --to replicate --approve ad',
+    '<%= config.bin %> rollback --to replicate --approve ad --reason "removed the test user by hand (CHG0041234)"',
   ]
-  static override args = { run: Args.string({ description: 'Run id (default: the latest unfinished run)' }) }
+  static override args = {
+    run: Args.string({ description: 'Run id (default: the live run; with none, the latest run)' }),
+  }
   static override flags = {
     to: Flags.string({
       required: true,
@@ -38,6 +41,14 @@ export default class Rollback extends SwitchyardCommand {
       helpValue: 'FILE',
     }),
     ...approvalFlags,
+    approve: Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'Confirm that this step was undone by hand; repeatable; needs --reason',
+      helpValue: 'STEP',
+      dependsOn: ['reason'],
+    }),
+    reason: Flags.string({ description: 'What was done by hand (journaled)', helpValue: 'TEXT' }),
     ...stateDirFlag,
     ...awsFlags,
     ...jsonFlag,
@@ -53,6 +64,11 @@ export default class Rollback extends SwitchyardCommand {
       force: flags.force,
     })
     for (const notice of notices) process.stderr.write(`warning: ${notice}\n`)
+    checkApproveIds(
+      flags.approve,
+      runbook.phases.flatMap((p) => p.steps.map((s) => s.id)),
+      'step',
+    )
     const who = currentOperator()
     const common = {
       awsSettings: awsSettings(flags),
@@ -84,7 +100,7 @@ export default class Rollback extends SwitchyardCommand {
       return this.exit(ExitCode.ok)
     }
     const outcome = await withEngineSession(flags.json, async (observer, interrupt) => {
-      const approvals = approvalTerms(flags, who.operator, observer)
+      const approvals = approvalTerms(flags, who, observer)
       const result = await rollbackRun({ ...common, dryRun: false, approvals, observer, interrupt })
       return result.outcome
     })

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
-import { approvalTerms } from '../cli/approval-prompt.js'
+import { approvalTerms, checkApproveIds, forwardApprovalIds } from '../cli/approval-prompt.js'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
@@ -52,6 +52,7 @@ export default class Run extends SwitchyardCommand {
     this.printDiagnostics(result.diagnostics)
     if (!result.runbook) return this.exit(ExitCode.invalidInput)
     const runbook = result.runbook
+    checkApproveIds(flags.approve, forwardApprovalIds(runbook), 'phase or step')
     const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
     const sandbox = flags.sandbox ? await startSandboxForRun() : undefined
     const { startRun, currentOperator } = await import('../engine/engine.js')
@@ -66,7 +67,7 @@ export default class Run extends SwitchyardCommand {
           observer,
           interrupt,
           who,
-          approvals: approvalTerms(flags, who.operator, observer),
+          approvals: approvalTerms(flags, who, observer),
           dryRun: flags['dry-run'],
           ...(flags.until ? { until: flags.until } : {}),
           ...(plan ? { plan } : {}),

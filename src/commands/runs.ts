@@ -12,13 +12,18 @@ export default class Runs extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Runs)
-    const { listRunIds, loadRunState } = await import('../engine/state-dir.js')
+    const [{ listRunIds, loadRunState }, { isLive }] = await Promise.all([
+      import('../engine/state-dir.js'),
+      import('../engine/state.js'),
+    ])
     const rows = listRunIds(flags['state-dir']).map((id) => {
       const { state } = loadRunState(flags['state-dir'], id)
       return {
         runId: id,
         runbook: state.runbook.name,
         status: state.status,
+        /** Holds its runbook: a new run of it is refused until it completes, is rolled back to start or abandoned. */
+        live: isLive(state),
         rollbackPoint: state.completedPhases.at(-1) ?? 'start',
         operator: state.operator,
         startedAt: state.startedAt,
@@ -29,7 +34,7 @@ export default class Runs extends SwitchyardCommand {
     if (rows.length === 0) return this.log(`no runs in ${flags['state-dir']}`)
     for (const r of rows)
       this.log(
-        `${r.runId}  ${r.status.padEnd(12)} at ${r.rollbackPoint.padEnd(14)} ${r.operator}  ${r.updatedAt}`,
+        `${r.runId}  ${r.status.padEnd(12)} ${r.live ? 'live' : '    '} at ${r.rollbackPoint.padEnd(14)} ${r.operator}  ${r.updatedAt}`,
       )
   }
 }

@@ -13,7 +13,9 @@ export default class Status extends SwitchyardCommand {
     '<%= config.bin %> status',
     '<%= config.bin %> status 20261126T041233Z-giftcard-rehearsal-3fa9 --watch',
   ]
-  static override args = { run: Args.string({ description: 'Run id (default: the latest run)' }) }
+  static override args = {
+    run: Args.string({ description: 'Run id (default: the live run; with none, the latest run)' }),
+  }
   static override flags = {
     watch: Flags.boolean({
       char: 'w',
@@ -27,14 +29,18 @@ export default class Status extends SwitchyardCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Status)
     const stateDir = flags['state-dir']
-    const [{ listRunIds, loadRunState, runDir }, { formatStatus }, { JOURNAL_FILE }, { loadRunbook }] =
-      await Promise.all([
-        import('../engine/state-dir.js'),
-        import('../engine/status-report.js'),
-        import('../engine/journal.js'),
-        import('../runbook/load.js'),
-      ])
-    const runId = args.run ?? listRunIds(stateDir).at(-1)
+    const [
+      { listRunIds, loadRunState, pickRun, runDir },
+      { formatStatus },
+      { JOURNAL_FILE },
+      { loadRunbook },
+    ] = await Promise.all([
+      import('../engine/state-dir.js'),
+      import('../engine/status-report.js'),
+      import('../engine/journal.js'),
+      import('../runbook/load.js'),
+    ])
+    const runId = listRunIds(stateDir).length > 0 ? pickRun(stateDir, args.run, 'show') : args.run
     if (!runId) {
       this.log(`no runs in ${stateDir}`)
       return

@@ -1,13 +1,16 @@
 import { ExitCode, SwitchyardError } from '../errors.js'
+import type { Who } from './events.js'
 
 /** How approvals are given in this invocation: flags, or a person at a terminal. */
 export interface ApprovalPolicy {
-  /** --yes: every approval is given by the operator who ran the command. */
+  /** --yes: every approval gate and approve step is given by the operator who ran the command. */
   yes: boolean
-  /** --approve ID: phases or steps approved in advance. */
+  /** --approve ID: phases or steps approved in advance, each only for itself. */
   ids: ReadonlySet<string>
+  /** --reason: why, in the operator's words (a manual undo cannot be confirmed without one). */
+  reason?: string
   /** Present only with a terminal: asks a person; undefined means they declined. */
-  prompt?: (question: ApprovalQuestion) => Promise<{ operator: string; reason: string } | undefined>
+  prompt?: (question: ApprovalQuestion) => Promise<{ reason: string } | undefined>
 }
 
 export interface ApprovalQuestion {
@@ -15,52 +18,116 @@ export interface ApprovalQuestion {
   id: string
   kind: 'phase' | 'step'
   message: string
+  /** Who may approve: OS user names or AWS ARNs, checked against what switchyard can prove. */
   approvers?: string[]
+  /** A manual undo: --yes never confirms it, and it needs the operator's reason. */
+  manual?: boolean
 }
 
-export class ApprovalMissingError extends SwitchyardError {
-  constructor(
-    readonly id: string,
-    readonly kind: 'phase' | 'step',
-    declined: boolean,
-  ) {
+/** Which proven identity satisfied an `approvers:` list. */
+export interface ProvenApprover {
+  identity: 'os user' | 'aws identity'
+  name: string
+}
+
+/** An approval as the journal records it: who (named and proven), how, and why. */
+export interface GrantedApproval {
+  operator: string
+  osUser?: string
+  awsIdentity?: string
+  reason: string
+  via: 'prompt' | 'flag'
+  /** The flag exactly as the operator typed it (`--approve traffic`, `--yes`). */
+  flag?: string
+  approver?: ProvenApprover
+}
+
+/** What proves an approval, in words: the identity that satisfied `approvers:`, or the OS user behind a renamed operator. */
+export function approvalProof(approval: GrantedApproval): string {
+  if (approval.approver)
+    return ` [approver proven as ${approval.approver.identity} ${approval.approver.name}]`
+  return approval.osUser && approval.osUser !== approval.operator ? ` [OS user ${approval.osUser}]` : ''
+}
+
+/** Any approval that was not given: the run stops there, exit 3, and nothing is retried. */
+export class ApprovalRefusedError extends SwitchyardError {
+  constructor(message: string, hint: string) {
+    super(message, { exitCode: ExitCode.refused, hint })
+  }
+}
+
+export class ApprovalMissingError extends ApprovalRefusedError {
+  constructor(question: ApprovalQuestion, declined: boolean) {
+    const { kind, id } = question
     super(
       declined
         ? `approval for ${kind} ${id} was declined`
-        : `${kind} ${id} needs an approval and no one was asked`,
-      {
-        exitCode: ExitCode.refused,
-        hint: declined
-          ? 'the run is paused; resume it when the go-ahead is given'
+        : question.manual
+          ? `step ${id} must be undone by hand, and no one confirmed it`
+          : `${kind} ${id} needs an approval and no one was asked`,
+      declined
+        ? 'the run is paused; resume it when the go-ahead is given'
+        : question.manual
+          ? `undo it by hand, then confirm with --approve ${id} --reason "what you did" (--yes never confirms manual work)`
           : `approvals never pass silently without a terminal: add --approve ${id} (or --yes)`,
-      },
     )
   }
 }
 
-/** Gets an approval by flag or by asking; throws ApprovalMissingError when there is none. */
+export class NotAnApproverError extends ApprovalRefusedError {
+  constructor(question: ApprovalQuestion, who: Who) {
+    const proven = [
+      who.osUser ? `OS user ${who.osUser}` : 'no OS user',
+      ...(who.awsIdentity ? [`AWS identity ${who.awsIdentity}`] : []),
+    ].join(' and ')
+    super(
+      `${question.kind} ${question.id} must be approved by ${question.approvers?.join(' or ')}; switchyard can prove only ${proven}`,
+      'ask one of them to resume the run as themselves (SWITCHYARD_OPERATOR names you in the journal but proves nothing)',
+    )
+  }
+}
+
+/** The identity an `approvers:` list accepts: the OS user this process runs as, else the AWS caller. */
+export function proveApprover(approvers: readonly string[], who: Who): ProvenApprover | undefined {
+  if (who.osUser && approvers.includes(who.osUser)) return { identity: 'os user', name: who.osUser }
+  if (who.awsIdentity && approvers.includes(who.awsIdentity))
+    return { identity: 'aws identity', name: who.awsIdentity }
+  return undefined
+}
+
+/** Gets an approval by flag or by asking; throws an ApprovalRefusedError when there is none. */
 export async function obtainApproval(
   policy: ApprovalPolicy,
   question: ApprovalQuestion,
-  operator: string,
-): Promise<{ operator: string; reason: string; via: 'prompt' | 'flag' }> {
-  if (question.approvers && !question.approvers.includes(operator) && !policy.prompt)
-    throw new SwitchyardError(
-      `${question.kind} ${question.id} must be approved by ${question.approvers.join(' or ')}`,
-      {
-        exitCode: ExitCode.refused,
-        hint: `you are ${operator}; ask one of them to resume the run`,
-      },
-    )
-  if (policy.ids.has(question.id)) return { operator, reason: `--approve ${question.id}`, via: 'flag' }
-  if (policy.yes) return { operator, reason: '--yes', via: 'flag' }
-  if (!policy.prompt) throw new ApprovalMissingError(question.id, question.kind, false)
+  who: Who,
+): Promise<GrantedApproval> {
+  const approver = question.approvers ? proveApprover(question.approvers, who) : undefined
+  if (question.approvers && !approver) throw new NotAnApproverError(question, who)
+  const given = await giveApproval(policy, question)
+  return {
+    operator: who.operator,
+    ...(who.osUser ? { osUser: who.osUser } : {}),
+    ...(who.awsIdentity ? { awsIdentity: who.awsIdentity } : {}),
+    ...given,
+    ...(approver ? { approver } : {}),
+  }
+}
+
+async function giveApproval(
+  policy: ApprovalPolicy,
+  question: ApprovalQuestion,
+): Promise<Pick<GrantedApproval, 'reason' | 'via' | 'flag'>> {
+  const flag = policy.ids.has(question.id)
+    ? `--approve ${question.id}`
+    : policy.yes && !question.manual
+      ? '--yes'
+      : undefined
+  if (flag) {
+    if (question.manual && !policy.reason) throw new ApprovalMissingError(question, false)
+    return { reason: policy.reason ?? flag, via: 'flag', flag }
+  }
+  if (!policy.prompt) throw new ApprovalMissingError(question, false)
   const answer = await policy.prompt(question)
-  if (!answer) throw new ApprovalMissingError(question.id, question.kind, true)
-  if (question.approvers && !question.approvers.includes(answer.operator))
-    throw new SwitchyardError(`${answer.operator} may not approve ${question.id}`, {
-      exitCode: ExitCode.refused,
-      hint: `approvers: ${question.approvers.join(', ')}`,
-    })
-  return { ...answer, via: 'prompt' }
+  if (!answer) throw new ApprovalMissingError(question, true)
+  return { reason: answer.reason, via: 'prompt' }
 }

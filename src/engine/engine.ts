@@ -14,6 +14,7 @@ import { type ApprovalPolicy, obtainApproval } from './approvals.js'
 import { type EventSink, journalSink, MemorySink, RunLog } from './event-log.js'
 import type { Who } from './events.js'
 import { JOURNAL_FILE, Journal, readJournal } from './journal.js'
+import { refuseAbandoned, refuseOtherLiveRun } from './live-run.js'
 import { acquireLock } from './lock.js'
 import { withNotifications } from './notify.js'
 import type { Observer, RunOutcome } from './observer.js'
@@ -23,7 +24,7 @@ import { createScope } from './resolve.js'
 import { compensationPlan, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { resolveSecrets } from './secrets.js'
-import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
+import { loadRunState, newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
 import { conditionHolds, errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { hasTagQueries, resolveTagQueries } from './targets.js'
 
@@ -60,27 +61,39 @@ export interface RollbackOptions extends EngineOptions {
   force: boolean
 }
 
+/** Who acts: the OS user is proven by the system; SWITCHYARD_OPERATOR only renames them in the journal. */
 export function currentOperator(): Who {
-  let operator = process.env.SWITCHYARD_OPERATOR ?? ''
-  if (!operator) {
-    try {
-      operator = userInfo().username
-    } catch {
-      operator = process.env.USER ?? 'unknown'
-    }
+  let osUser: string | undefined
+  try {
+    osUser = userInfo().username
+  } catch {
+    osUser = undefined
   }
-  return { operator, host: hostname(), pid: process.pid }
+  const operator = process.env.SWITCHYARD_OPERATOR || osUser || process.env.USER || 'unknown'
+  return { operator, ...(osUser ? { osUser } : {}), host: hostname(), pid: process.pid }
+}
+
+/** --until must name a phase still ahead of the run: a typo or a finished phase would run on past it. */
+function checkUntil(runbook: Runbook, until: string | undefined, completed: readonly string[] = []): void {
+  if (until === undefined) return
+  const ahead = runbook.phases.map((p) => p.id).filter((id) => !completed.includes(id))
+  if (ahead.includes(until)) return
+  throw new SwitchyardError(
+    runbook.phases.some((p) => p.id === until)
+      ? `--until ${until}: phase ${until} has already completed in this run`
+      : `--until ${until}: no such phase`,
+    {
+      exitCode: ExitCode.invalidInput,
+      hint: ahead.length > 0 ? `phases still ahead: ${ahead.join(', ')}` : 'every phase has completed',
+    },
+  )
 }
 
 /** `switchyard run`: a new run (or, with dryRun, a rehearsal that writes nothing at all). */
 export async function startRun(options: RunOptions): Promise<RunOutcome> {
   const { runbook } = options
   // Bad input is refused before anything is asked of AWS or the secret stores.
-  if (options.until && !runbook.phases.some((p) => p.id === options.until))
-    throw new SwitchyardError(`--until ${options.until}: no such phase`, {
-      exitCode: ExitCode.invalidInput,
-      hint: `phases: ${runbook.phases.map((p) => p.id).join(', ')}`,
-    })
+  checkUntil(runbook, options.until)
   if (options.plan) checkPlanMatches(options.plan, runbook)
   const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   const runId = newRunId(runbook.name)
@@ -97,6 +110,8 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       since: new Date().toISOString(),
     })
     try {
+      // Checked under the lock, so two terminals cannot both find the runbook free.
+      refuseOtherLiveRun(options.stateDir, runbook.name, 'run refused')
       const dir = runDir(options.stateDir, runId)
       const journal = Journal.create(dir)
       copyFileSync(runbook.file, join(dir, RUNBOOK_COPY))
@@ -149,9 +164,12 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
 /** `switchyard resume`: continue a paused, failed or crashed run where its journal says it stopped. */
 export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   const { runbook } = options
+  const { state } = loadRunState(options.stateDir, options.runId)
+  refuseAbandoned(state, 'resume')
+  checkUntil(runbook, options.until, state.completedPhases)
   const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   const observer = notifying(options, aws, options.runId, false)
-  const { release, journal, events, warnings } = openLocked(options, who)
+  const { release, journal, events, warnings } = openLocked(options, who, 'resume refused')
   try {
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
@@ -186,6 +204,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
   plan: ReturnType<typeof compensationPlan>
 }> {
   const { runbook } = options
+  refuseAbandoned(loadRunState(options.stateDir, options.runId).state, 'rollback')
   const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   if (options.dryRun) {
     const { events } = readJournal(join(runDir(options.stateDir, options.runId), JOURNAL_FILE))
@@ -205,7 +224,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
       },
     }
   }
-  const { release, journal, events, warnings } = openLocked(options, who)
+  const { release, journal, events, warnings } = openLocked(options, who, 'rollback refused')
   const observer = notifying(options, aws, options.runId, false)
   try {
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
@@ -262,8 +281,11 @@ async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
   return { ...who, awsIdentity: await callerIdentity(aws) }
 }
 
-/** Takes the runbook's lock for an existing run, then opens its journal to append to it. */
-function openLocked(options: EngineOptions & { runId: string }, who: Who) {
+/**
+ * Takes the runbook's lock for an existing run, then opens its journal to append to it; refused
+ * while another run of the runbook is live, unless this one is.
+ */
+function openLocked(options: EngineOptions & { runId: string }, who: Who, blocked: string) {
   const release = acquireLock(options.stateDir, {
     ...who,
     runId: options.runId,
@@ -271,6 +293,8 @@ function openLocked(options: EngineOptions & { runId: string }, who: Who) {
     since: new Date().toISOString(),
   })
   try {
+    const { state } = loadRunState(options.stateDir, options.runId)
+    refuseOtherLiveRun(options.stateDir, options.runbook.name, blocked, state)
     return { release, ...Journal.open(runDir(options.stateDir, options.runId)) }
   } catch (error) {
     release()
@@ -306,7 +330,7 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
             kind: 'phase',
             message: `Start phase ${phase.id}${phase.description ? `: ${phase.description}` : ''}?`,
           },
-          run.who.operator,
+          run.who,
         )
         await log.record({ type: 'approval-granted', phase: phase.id, ...approval })
       } catch (error) {
@@ -411,7 +435,9 @@ function rollbackOutcome(run: RunContext, to: string, result: Awaited<ReturnType
       status: 'paused',
       exitCode: ExitCode.refused,
       message: `rollback paused at ${result.step}: ${result.message}`,
-      next: [`switchyard rollback ${id} --to ${to} --approve ${result.step}`],
+      next: [
+        `switchyard rollback ${id} --to ${to} --approve ${result.step} --reason "what was done by hand"`,
+      ],
     }
   return {
     status: 'failed',
@@ -513,17 +539,16 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
     },
     sleep: (ms) => sleep(ms, undefined, { signal }),
     approve: async (request) => {
+      // --approve PHASE opens the phase's gate only: an approval inside it is asked for by its own id.
       const approval = await obtainApproval(
-        run.approvals.ids.has(step.phase)
-          ? { ...run.approvals, ids: new Set([...run.approvals.ids, step.id]) }
-          : run.approvals,
+        run.approvals,
         {
           id: step.id,
           kind: 'step',
           message: run.redactor.text(request.message),
           ...(request.approvers ? { approvers: request.approvers } : {}),
         },
-        run.who.operator,
+        run.who,
       )
       await run.log.record({ type: 'approval-granted', phase: step.phase, step: step.id, ...approval })
       return { operator: approval.operator, reason: approval.reason }

@@ -1,4 +1,5 @@
 import type { ParamValue } from '../runbook/model.js'
+import type { GrantedApproval } from './approvals.js'
 
 /** A planned change, as a step's `plan` reports it and the operator reads it. */
 export interface Change {
@@ -13,7 +14,10 @@ export interface Change {
 }
 
 export interface Who {
+  /** The name journaled: SWITCHYARD_OPERATOR, else the OS user. A label; it proves nothing. */
   operator: string
+  /** The OS user this process runs as (os.userInfo()): what `approvers:` can trust. */
+  osUser?: string
   host: string
   pid: number
   /** The AWS identity (STS caller ARN) when the runbook uses AWS. */
@@ -40,14 +44,7 @@ export type NewEvent =
   | { type: 'targets-resolved'; targets: Record<string, { instances: string[]; hosts: string[] }> }
   | { type: 'phase-started'; phase: string }
   | { type: 'phase-completed'; phase: string }
-  | {
-      type: 'approval-granted'
-      phase: string
-      step?: string
-      operator: string
-      reason: string
-      via: 'prompt' | 'flag'
-    }
+  | ({ type: 'approval-granted'; phase: string; step?: string } & GrantedApproval)
   | { type: 'step-started'; step: string; attempt: number }
   | { type: 'step-planned'; step: string; changes: Change[] }
   | { type: 'undo-recorded'; step: string; undo: unknown }
@@ -67,11 +64,12 @@ export type NewEvent =
   | { type: 'run-paused'; reason: string }
   | { type: 'run-failed'; error: ErrorInfo }
   | { type: 'run-completed' }
+  | ({ type: 'run-abandoned'; reason: string } & Who)
   | ({ type: 'rollback-started'; to: string; force: boolean } & Who)
   | { type: 'compensation-started'; step: string }
   | { type: 'step-compensated'; step: string }
   | { type: 'compensation-failed'; step: string; error: ErrorInfo }
-  | { type: 'manual-undo-confirmed'; step: string; operator: string }
+  | ({ type: 'manual-undo-confirmed'; step: string } & GrantedApproval)
   | { type: 'rollback-completed'; to: string }
   | { type: 'lock-broken'; by: string; holder: unknown }
   | { type: 'journal-torn-line'; line: number }

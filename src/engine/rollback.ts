@@ -107,10 +107,11 @@ export async function rollBack(
             message: `${item.step} cannot be undone by switchyard. Undo it by hand, then confirm: ${
               item.changes.map((c) => c.summary).join('; ') || 'see the run report'
             }`,
+            manual: true,
           },
-          run.who.operator,
+          run.who,
         )
-        log.note({ type: 'manual-undo-confirmed', step: item.step, operator: approval.operator })
+        log.note({ type: 'manual-undo-confirmed', step: item.step, ...approval })
         undone++
       } catch (error) {
         const info = errorInfo(run, error)

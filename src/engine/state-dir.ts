@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
 import { JOURNAL_FILE, readJournal } from './journal.js'
-import { foldJournal, type RunState } from './state.js'
+import { foldJournal, isLive, type RunState } from './state.js'
 
 export const DEFAULT_STATE_DIR = '.switchyard'
 export const RUNBOOK_COPY = 'runbook.yaml'
@@ -41,18 +41,46 @@ export function loadRunState(stateDir: string, runId: string): { state: RunState
   return { state: foldJournal(events), warnings }
 }
 
-/** The run to act on: the one named, or else the latest that has not completed. */
+/** Runs that hold their runbook (see isLive), oldest first; of one runbook when named. */
+export function liveRuns(stateDir: string, runbookName?: string): RunState[] {
+  return readableRuns(stateDir).filter(
+    (state) => isLive(state) && (runbookName === undefined || state.runbook.name === runbookName),
+  )
+}
+
+const readableRuns = (stateDir: string) => listRunIds(stateDir).flatMap((id) => readableState(stateDir, id))
+
+/** One run whose journal cannot be read hides no other; `status RUN` names what is wrong with it. */
+function readableState(stateDir: string, runId: string): RunState[] {
+  try {
+    return [loadRunState(stateDir, runId).state]
+  } catch {
+    return []
+  }
+}
+
+/** Where a run stands, in one line: its status, why it stopped, and the rollback point it reached. */
+export function whereRunStands(state: RunState): string {
+  const why = state.pauseReason ?? state.lastError?.message
+  return `${state.status}${why ? ` (${why})` : ''}, at rollback point ${state.completedPhases.at(-1) ?? 'start'}`
+}
+
+/**
+ * The run a command acts on when none is named: the live run, never a newer one; with none live,
+ * the latest run not abandoned (a completed run can still be rolled back). Two live runs are not
+ * guessed between.
+ */
 export function pickRun(stateDir: string, runId: string | undefined, purpose: string): string {
   if (runId) return runId
-  const ids = listRunIds(stateDir).reverse()
-  // A completed run can still be rolled back; only resume needs an unfinished one.
-  if (purpose === 'rollback' && ids[0]) return ids[0]
-  for (const id of ids) {
-    const { state } = loadRunState(stateDir, id)
-    if (state.status !== 'completed') return id
-  }
-  // Every run has finished: resume names the latest, and says there is nothing left to do.
-  if (ids[0]) return ids[0]
+  const runs = readableRuns(stateDir)
+  const live = runs.filter(isLive)
+  if (live.length > 1)
+    throw new InvalidInputError(`${live.length} runs in ${stateDir} are live; name the one to ${purpose}`, {
+      hint: live.map((s) => `${s.runId} (${s.runbook.name}): ${whereRunStands(s)}`).join('; '),
+    })
+  const chosen =
+    live[0]?.runId ?? [...runs].reverse().find((s) => !s.abandoned)?.runId ?? listRunIds(stateDir).at(-1)
+  if (chosen) return chosen
   throw new InvalidInputError(`no run in ${stateDir} to ${purpose}`, {
     hint: 'start one with switchyard run <runbook>, or point --state-dir at the folder that holds the runs',
   })

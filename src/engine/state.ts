@@ -1,4 +1,5 @@
 import type { ParamValue } from '../runbook/model.js'
+import type { GrantedApproval } from './approvals.js'
 import type { Change, ErrorInfo, JournalEvent } from './events.js'
 
 export type StepStatus =
@@ -35,16 +36,16 @@ export interface StepState {
 }
 
 export type PhaseStatus = 'pending' | 'running' | 'completed'
-export type RunStatus = 'running' | 'paused' | 'failed' | 'completed' | 'rolling-back' | 'rolled-back'
+export type RunStatus =
+  | 'running'
+  | 'paused'
+  | 'failed'
+  | 'completed'
+  | 'rolling-back'
+  | 'rolled-back'
+  | 'abandoned'
 
-export interface Approval {
-  phase: string
-  step?: string
-  operator: string
-  reason: string
-  via: string
-  at: string
-}
+export type Approval = { phase: string; step?: string; at: string } & GrantedApproval
 
 /** The whole truth about a run, computed by folding its journal; nothing else is stored. */
 export interface RunState {
@@ -67,9 +68,28 @@ export interface RunState {
   targets: Record<string, { instances: string[]; hosts: string[] }>
   approvals: Approval[]
   rollback?: { to: string; status: 'running' | 'completed'; startedAt: string }
+  /** `switchyard abandon`: released without touching the world. */
+  abandoned?: { by: string; reason: string; at: string }
   lastError?: ErrorInfo
   pauseReason?: string
   warnings: string[]
+}
+
+/**
+ * A live run holds its runbook: it may have changed the world and is not finished with it. Only
+ * completing, a rollback to start, or `abandon` lets it go; a run that failed before any step
+ * started never touched the world.
+ */
+export function isLive(state: RunState): boolean {
+  if (state.dryRun || state.status === 'completed' || state.status === 'abandoned') return false
+  if (state.status === 'rolled-back' && state.rollback?.to === 'start') return false
+  return !(state.status === 'failed' && !Object.values(state.steps).some((s) => s.started))
+}
+
+/** Going back past a phase withdraws the approvals given for it: going forward again asks again. */
+function revokeApprovalsPast(state: RunState, to: string): void {
+  const kept = to === 'start' ? [] : state.completedPhases.slice(0, state.completedPhases.indexOf(to) + 1)
+  state.approvals = state.approvals.filter((a) => kept.includes(a.phase))
 }
 
 export function foldJournal(events: readonly JournalEvent[]): RunState {
@@ -123,16 +143,11 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       if (!state.completedPhases.includes(event.phase)) state.completedPhases.push(event.phase)
       return
     }
-    case 'approval-granted':
-      state.approvals.push({
-        phase: event.phase,
-        ...(event.step ? { step: event.step } : {}),
-        operator: event.operator,
-        reason: event.reason,
-        via: event.via,
-        at: event.at,
-      })
+    case 'approval-granted': {
+      const { type: _type, seq: _seq, ...approval } = event
+      state.approvals.push(approval)
       return
+    }
     case 'step-started': {
       const s = step(state, event.step)
       s.status = 'running'
@@ -202,9 +217,15 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'run-completed':
       state.status = 'completed'
       return
+    case 'run-abandoned':
+      state.status = 'abandoned'
+      state.pauseReason = undefined
+      state.abandoned = { by: event.operator, reason: event.reason, at: event.at }
+      return
     case 'rollback-started':
       state.status = 'rolling-back'
       state.rollback = { to: event.to, status: 'running', startedAt: event.at }
+      revokeApprovalsPast(state, event.to)
       return
     case 'compensation-started':
       step(state, event.step).status = 'compensating'

@@ -1,4 +1,5 @@
 import type { Runbook } from '../runbook/model.js'
+import { approvalProof } from './approvals.js'
 import type { RunState, StepState } from './state.js'
 
 const SYMBOL: Record<StepState['status'], string> = {
@@ -28,6 +29,10 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
     `runbook ${state.runbook.name} (${state.runbook.file}), started ${state.startedAt} by ${state.operator}${state.awsIdentity ? ` as ${state.awsIdentity}` : ''}`,
     `rollback point reached: ${point}`,
   ]
+  if (state.abandoned)
+    lines.push(
+      `abandoned by ${state.abandoned.by} at ${state.abandoned.at}: ${state.abandoned.reason} (steps it applied were left as they are)`,
+    )
   if (state.lastError) lines.push(`last error: ${state.lastError.message}`)
   for (const [name, found] of Object.entries(state.targets))
     lines.push(`target ${name}: ${found.instances.join(', ')} (found by tags when the run started)`)
@@ -60,7 +65,9 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
   if (state.approvals.length > 0) {
     lines.push('', 'approvals:')
     for (const a of state.approvals)
-      lines.push(`  ${a.step ?? a.phase} by ${a.operator} at ${a.at} via ${a.via}: ${a.reason}`)
+      lines.push(
+        `  ${a.step ?? a.phase} by ${a.operator} at ${a.at} via ${a.via}: ${a.reason}${approvalProof(a)}`,
+      )
   }
   for (const w of state.warnings) lines.push(`warning: ${w}`)
   return `${lines.join('\n')}\n`

@@ -4,6 +4,7 @@ import { ExitCode, SwitchyardError } from '../errors.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Step } from '../runbook/model.js'
 import type { Plan, StepDefinition, StepImplementation } from '../steps/contract.js'
+import { ApprovalRefusedError } from './approvals.js'
 import type { Change, ErrorInfo, EventOf } from './events.js'
 import { evaluateCondition, resolveValue } from './resolve.js'
 import type { RunContext } from './run-context.js'
@@ -184,13 +185,10 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
         maxTimeout: step.retry.maxBackoffMs,
         randomize: false,
         signal: run.interrupt.signal,
-        shouldRetry: ({ error }) =>
-          !(error instanceof DecisionNeeded || error instanceof StalePlanError) &&
-          !run.interrupt.stopRequested,
+        shouldRetry: ({ error }) => !endsTheAttempts(error) && !run.interrupt.stopRequested,
         onFailedAttempt: async ({ error, retriesLeft }) => {
           if (error instanceof DecisionNeeded) return
-          const willRetry =
-            retriesLeft > 0 && !(error instanceof StalePlanError) && !run.interrupt.stopRequested
+          const willRetry = retriesLeft > 0 && !endsTheAttempts(error) && !run.interrupt.stopRequested
           log.note({
             type: 'step-failed',
             step: step.id,
@@ -212,6 +210,9 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
     const info = errorInfo(run, error)
     if (log.state.steps[step.id]?.status !== 'failed')
       log.note({ type: 'step-failed', step: step.id, attempt, error: info, willRetry: false })
+    // A missing approval is the operator's decision to make, not a failure to retry or roll back.
+    if (error instanceof ApprovalRefusedError)
+      return { kind: 'blocked', reason: info.message, hint: info.hint ?? '' }
     if (step.continueOnError) {
       log.note({ type: 'step-continued', step: step.id })
       return { kind: 'done' }
@@ -246,6 +247,10 @@ export async function loadImplementation(definition: StepDefinition): Promise<St
   }
   return implementation
 }
+
+/** Errors another attempt cannot cure: an operator must decide, or re-plan. */
+const endsTheAttempts = (error: unknown) =>
+  error instanceof DecisionNeeded || error instanceof StalePlanError || error instanceof ApprovalRefusedError
 
 class DecisionNeeded extends Error {
   constructor(readonly step: string) {

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream'
+import { approvalProof } from '../engine/approvals.js'
 import type { JournalEvent } from '../engine/events.js'
 import type { EngineEvent, Observer, RunOutcome, TransientEvent } from '../engine/observer.js'
 import type { RunState } from '../engine/state.js'
@@ -67,7 +68,7 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
         return [paint.green(`phase ${event.phase} completed`)]
       case 'approval-granted':
         return [
-          `${event.step ? `step ${label(event.step)}` : `phase ${event.phase}`} approved by ${event.operator} (${event.via}): ${event.reason}`,
+          `${event.step ? `step ${label(event.step)}` : `phase ${event.phase}`} approved by ${event.operator} (${event.via}): ${event.reason}${approvalProof(event)}`,
         ]
       case 'step-started':
         started.set(event.step, started.get(event.step) ?? event.at)

@@ -92,8 +92,9 @@ export interface StepContext {
   /** Waits, or rejects when the signal aborts; the engine's clock, so tests can replace it. */
   sleep(ms: number): Promise<void>
   /**
-   * Asks an operator to confirm (a prompt on a terminal, else --yes/--approve). Resolves with who
-   * approved; rejects with an ApprovalMissingError when no one can be asked.
+   * Asks an operator to confirm (a prompt on a terminal, else --yes or --approve STEP). Resolves with
+   * who approved; rejects with an ApprovalRefusedError (the run pauses, exit 3, no retry) when no one
+   * approves or `approvers` names no identity switchyard can prove.
    */
   approve(request: { message: string; approvers?: string[] }): Promise<{ operator: string; reason: string }>
   /** Runs another step's `check` (else its `verify`), for `wait until:` and gates; rejects if it fails. */

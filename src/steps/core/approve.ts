@@ -6,7 +6,12 @@ export const approveParams = z.strictObject({
   approvers: z.optional(
     z
       .array(z.string().check(z.minLength(1)))
-      .check(z.minLength(1), z.describe('OS users allowed to approve')),
+      .check(
+        z.minLength(1),
+        z.describe(
+          'Who may approve: OS user names, or AWS ARNs as STS reports the caller (never SWITCHYARD_OPERATOR)',
+        ),
+      ),
   ),
 })
 

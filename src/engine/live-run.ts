@@ -1,0 +1,87 @@
+import { ExitCode, SwitchyardError } from '../errors.js'
+import type { Who } from './events.js'
+import { Journal } from './journal.js'
+import { acquireLock } from './lock.js'
+import { isLive, type RunState } from './state.js'
+import { liveRuns, loadRunState, runDir, whereRunStands } from './state-dir.js'
+
+/** A runbook already has a run that may have changed the world: a second one would lose track of it. */
+export class LiveRunError extends SwitchyardError {
+  constructor(live: RunState, blocked: string) {
+    const id = live.runId
+    super(`${blocked}: runbook ${live.runbook.name} has a live run, ${id}: ${whereRunStands(live)}`, {
+      exitCode: ExitCode.refused,
+      hint: `continue it (switchyard resume ${id}), undo it (switchyard rollback ${id} --to start), or release the runbook without touching the world (switchyard abandon ${id} --reason TEXT)`,
+    })
+  }
+}
+
+/**
+ * Refuses to act while another run of the same runbook is live. `self` is the run being resumed or
+ * rolled back (a live run may go on; one that let go may not take the runbook back from another).
+ */
+export function refuseOtherLiveRun(stateDir: string, runbook: string, blocked: string, self?: RunState) {
+  if (self && isLive(self)) return
+  const other = liveRuns(stateDir, runbook).find((s) => s.runId !== self?.runId)
+  if (other) throw new LiveRunError(other, blocked)
+}
+
+/** An abandoned run is over: neither resume nor rollback may take it up again. */
+export function refuseAbandoned(state: RunState, command: string): void {
+  if (!state.abandoned) return
+  throw new SwitchyardError(
+    `run ${state.runId} was abandoned by ${state.abandoned.by} at ${state.abandoned.at} (${state.abandoned.reason}); ${command} refused`,
+    {
+      exitCode: ExitCode.refused,
+      hint: `start a new run of ${state.runbook.name}; steps the abandoned run applied were left as they are`,
+    },
+  )
+}
+
+/** Steps whose effects may still be in the world: applied, cut off mid-apply, mid-undo, or failed after acting. */
+function stepsLeftInPlace(state: RunState): string[] {
+  return Object.entries(state.steps)
+    .filter(
+      ([, s]) =>
+        ['applied', 'running', 'compensating'].includes(s.status) ||
+        (s.status === 'failed' && s.undo.length > 0),
+    )
+    .map(([id]) => id)
+}
+
+/**
+ * `switchyard abandon`: journals that the operator releases a live run's runbook, and touches
+ * nothing else. Returns what it left in place, so the operator knows what is theirs now.
+ */
+export async function abandonRun(options: {
+  stateDir: string
+  runId: string
+  reason: string
+  who: Who
+}): Promise<{ runbook: string; leftInPlace: string[] }> {
+  const { stateDir, runId, who } = options
+  const { state } = loadRunState(stateDir, runId)
+  refuseAbandoned(state, 'abandon')
+  if (!isLive(state))
+    throw new SwitchyardError(`run ${runId} is ${state.status}: it does not hold its runbook`, {
+      exitCode: ExitCode.invalidInput,
+      hint: `nothing to abandon; switchyard run can start ${state.runbook.name} again`,
+    })
+  const release = acquireLock(stateDir, {
+    ...who,
+    runId,
+    runbook: state.runbook.name,
+    since: new Date().toISOString(),
+  })
+  try {
+    const { journal } = Journal.open(runDir(stateDir, runId))
+    try {
+      await journal.append({ type: 'run-abandoned', reason: options.reason, ...who }).durable
+    } finally {
+      await journal.close()
+    }
+  } finally {
+    release()
+  }
+  return { runbook: state.runbook.name, leftInPlace: stepsLeftInPlace(state) }
+}
