@@ -14,6 +14,8 @@ export interface CompensationItem {
   /** compensate: switchyard undoes it; manual: an operator must; nothing: it changed nothing. */
   how: 'compensate' | 'manual' | 'nothing'
   changes: Change[]
+  /** Why a step that did not apply is in the plan: skipped by an operator, or cut off mid-apply. */
+  why?: string
 }
 
 export type RollbackResult =
@@ -53,30 +55,49 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
     if (i <= cut) return
     for (const step of phase.steps) {
       const s = state.steps[step.id]
-      if (!s) continue
-      const acted =
-        s.status === 'applied' || s.status === 'compensating' || (s.status === 'failed' && s.undo.length > 0)
-      const interrupted = s.status === 'running' && s.undo.length > 0
-      if (acted || interrupted) steps.push({ step, s, order: s.appliedSeq ?? s.undoSeq ?? 0 })
+      if (s && mayHaveActed(s))
+        steps.push({ step, s, order: s.appliedSeq ?? s.skippedSeq ?? s.undoSeq ?? s.plannedSeq ?? 0 })
     }
   })
   steps.sort((a, b) => b.order - a.order)
-  return steps.map(({ step, s }) => {
-    const definition = run.stepTypes.get(step.uses)
-    const changes = s.changes ?? []
-    let how: CompensationItem['how'] = 'manual'
-    if (changes.length === 0 && s.undo.length === 0) how = 'nothing'
-    else if (definition) {
-      try {
-        // A reversible step records undo data before it changes anything: none recorded, nothing changed.
-        if (definition.reversible(resolveParams(run, step).params))
-          how = s.undo.length > 0 ? 'compensate' : 'nothing'
-      } catch {
-        how = 'manual'
-      }
-    }
-    return { step: step.id, phase: step.phase, how, changes }
+  return steps.flatMap(({ step, s }) => {
+    const how = howToUndo(run, step, s)
+    // A reversible step cut off before recording undo data changed nothing: not worth a line.
+    if (how === 'nothing' && s.status === 'running') return []
+    return [{ step: step.id, phase: step.phase, how, changes: s.changes ?? [], ...whyListed(s) }]
   })
+}
+
+/**
+ * Applied, being undone, or possibly part-way: undo data recorded before a failure, a plan with
+ * changes recorded before a crash cut the apply off, or an operator's skip ("it did act").
+ */
+function mayHaveActed(s: StepState): boolean {
+  if (s.status === 'applied' || s.status === 'compensating') return true
+  if (s.status === 'skipped') return s.skippedFor === 'operator'
+  if (s.status === 'failed') return s.undo.length > 0
+  return s.status === 'running' && (s.undo.length > 0 || (s.changes?.length ?? 0) > 0)
+}
+
+function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem['how'] {
+  // The operator said it acted, perhaps by hand: without undo data only a person can take it back.
+  if (s.status === 'skipped') return s.undo.length > 0 ? 'compensate' : 'manual'
+  if ((s.changes ?? []).length === 0 && s.undo.length === 0) return 'nothing'
+  const definition = run.stepTypes.get(step.uses)
+  try {
+    // A reversible step records undo data before it changes anything: none recorded, nothing changed.
+    if (definition?.reversible(resolveParams(run, step).params))
+      return s.undo.length > 0 ? 'compensate' : 'nothing'
+  } catch {
+    return 'manual'
+  }
+  return 'manual'
+}
+
+function whyListed(s: StepState): { why?: string } {
+  if (s.status === 'skipped') return { why: `${s.skipReason ?? 'skipped by an operator'}; it may have acted` }
+  if (s.status === 'running') return { why: 'cut off mid-apply: it may have acted in part' }
+  return {}
 }
 
 /** Returns the world to the rollback point: every step applied after it, undone newest first. */
@@ -104,7 +125,7 @@ export async function rollBack(
           {
             id: item.step,
             kind: 'step',
-            message: `${item.step} cannot be undone by switchyard. Undo it by hand, then confirm: ${
+            message: `${item.step} cannot be undone by switchyard${item.why ? ` (${item.why})` : ''}. Undo it by hand, then confirm: ${
               item.changes.map((c) => c.summary).join('; ') || 'see the run report'
             }`,
           },
@@ -143,4 +164,21 @@ export async function rollBack(
   }
   log.note({ type: 'rollback-completed', to })
   return { kind: 'completed', undone }
+}
+
+/**
+ * What `resume` does after a rollback that failed, paused or was killed: undo the rest, to the same
+ * point. Going forward would report a run complete while some of its steps stay undone.
+ */
+export async function finishRollback(
+  run: RunContext,
+  unfinished: { to: string; force: boolean },
+): Promise<RollbackResult> {
+  run.log.show({
+    type: 'notice',
+    level: 'info',
+    message: `the rollback to ${unfinished.to} did not finish: resume finishes it (afterwards, resume applies the undone steps again)`,
+  })
+  const plan = compensationPlan(run, unfinished.to, unfinished.force)
+  return rollBack(run, unfinished.to, plan, unfinished.force)
 }

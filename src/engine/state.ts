@@ -26,8 +26,14 @@ export interface StepState {
   appliedSeq?: number
   /** Journal seq of the last undo data recorded: orders a step that failed after acting. */
   undoSeq?: number
+  /** Journal seq of the latest plan: orders a step cut off mid-apply that records no undo data. */
+  plannedSeq?: number
   error?: ErrorInfo
   skipReason?: string
+  /** Who decided the skip: an operator's skip says the step did act (or was done by hand). */
+  skippedFor?: 'condition' | 'upstream' | 'operator'
+  /** Journal seq of an operator's skip: rollback orders that step as if it applied then. */
+  skippedSeq?: number
   /** A failure the runbook allowed (continue_on_error): downstream steps still run. */
   continued?: boolean
   startedAt?: string
@@ -66,7 +72,8 @@ export interface RunState {
   /** Instances behind `ec2:` targets, found when the run started and pinned for its whole life. */
   targets: Record<string, { instances: string[]; hosts: string[] }>
   approvals: Approval[]
-  rollback?: { to: string; status: 'running' | 'completed'; startedAt: string }
+  /** The latest rollback: while `running`, steps after `to` may be half undone and `resume` finishes it. */
+  rollback?: { to: string; force: boolean; status: 'running' | 'completed'; startedAt: string }
   lastError?: ErrorInfo
   pauseReason?: string
   warnings: string[]
@@ -145,9 +152,12 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'step-checkpoint':
       step(state, event.step).checkpoints.push(event.data)
       return
-    case 'step-planned':
-      step(state, event.step).changes = event.changes
+    case 'step-planned': {
+      const s = step(state, event.step)
+      s.changes = event.changes
+      s.plannedSeq = event.seq
       return
+    }
     case 'undo-recorded': {
       const s = step(state, event.step)
       s.undo.push(event.undo)
@@ -188,6 +198,8 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
           : event.reason === 'operator'
             ? `skipped by ${event.operator}${event.note ? `: ${event.note}` : ''}`
             : `condition was false${event.note ? ` (${event.note})` : ''}`
+      s.skippedFor = event.reason
+      if (event.reason === 'operator') s.skippedSeq = event.seq
       s.endedAt = event.at
       return
     }
@@ -204,7 +216,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       return
     case 'rollback-started':
       state.status = 'rolling-back'
-      state.rollback = { to: event.to, status: 'running', startedAt: event.at }
+      state.rollback = { to: event.to, force: event.force, status: 'running', startedAt: event.at }
       return
     case 'compensation-started':
       step(state, event.step).status = 'compensating'
@@ -217,6 +229,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       const s = step(state, event.step)
       s.status = 'applied'
       s.error = event.error
+      state.status = 'failed'
       state.lastError = event.error
       return
     }

@@ -20,6 +20,22 @@ function duration(from?: string, to?: string): string {
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
 }
 
+/** Whether the last rollback finished, how far it got, and what `resume` will do about it. */
+function rollbackLine(state: RunState, runbook: Runbook | undefined): string | undefined {
+  const { rollback } = state
+  if (!rollback) return undefined
+  const cut = rollback.to === 'start' ? -1 : (runbook?.phases.findIndex((p) => p.id === rollback.to) ?? -1)
+  const after =
+    runbook?.phases.slice(cut + 1).flatMap((p) => p.steps.map((s) => s.id)) ?? Object.keys(state.steps)
+  const undone = after.filter((id) => state.steps[id]?.status === 'compensated').length
+  if (rollback.status === 'completed')
+    return `rolled back to ${rollback.to}: ${undone} step(s) undone; \`switchyard resume\` applies them again`
+  const left = after.filter((id) =>
+    ['applied', 'compensating'].includes(state.steps[id]?.status ?? ''),
+  ).length
+  return `rollback to ${rollback.to} unfinished: ${undone} step(s) undone, ${left} still applied; \`switchyard resume\` finishes the rollback`
+}
+
 /** `switchyard status`: where a run stands, from its journal alone. */
 export function formatStatus(state: RunState, runbook: Runbook | undefined): string {
   const point = state.completedPhases.at(-1) ?? 'start'
@@ -28,6 +44,8 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
     `runbook ${state.runbook.name} (${state.runbook.file}), started ${state.startedAt} by ${state.operator}${state.awsIdentity ? ` as ${state.awsIdentity}` : ''}`,
     `rollback point reached: ${point}`,
   ]
+  const rollback = rollbackLine(state, runbook)
+  if (rollback) lines.push(rollback)
   if (state.lastError) lines.push(`last error: ${state.lastError.message}`)
   for (const [name, found] of Object.entries(state.targets))
     lines.push(`target ${name}: ${found.instances.join(', ')} (found by tags when the run started)`)
