@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { journalEvents, lines, startSwitchyard, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
@@ -226,5 +226,39 @@ describe('resume after a rollback that did not finish', () => {
     const forward = switchyard(dir, ['resume'])
     assert.equal(forward.code, 0, forward.stdout + forward.stderr)
     assert.deepEqual(lines(join(dir, 'applied.log')), ['a', 'b', 'c', 'a', 'b', 'c'])
+  })
+
+  test('after a rollback killed mid-compensation, resume never reports the run completed', async () => {
+    const dir = workspace()
+    const holdingUndo = `      - id: b
+        uses: exec
+        with:
+          command: sh
+          args: [-c, 'echo b >> applied.log']
+          rollback:
+            command: sh
+            args: [-c, 'echo b >> undone.log; while [ -f hold ] && kill -0 $PPID 2>/dev/null; do sleep 0.05; done']
+`
+    writeRunbook(
+      dir,
+      `version: 1\nname: killed\nphases:\n  - id: one\n    steps:\n${undoable('a')}  - id: two\n    steps:\n${holdingUndo}${undoable('c', '        needs: b\n')}`,
+    )
+    assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
+    writeFileSync(join(dir, 'hold'), '')
+    const rollback = startSwitchyard(dir, ['rollback', '--to', 'start'])
+    while (!lines(join(dir, 'undone.log')).includes('b')) {
+      if (rollback.child.exitCode !== null) throw new Error(rollback.output())
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    rollback.child.kill('SIGKILL')
+    await rollback.done
+    rmSync(join(dir, 'hold'))
+    assert.equal(switchyard(dir, ['unlock', 'killed', '--force']).code, 0)
+    assert.match(switchyard(dir, ['status']).stdout, /rollback to start unfinished: 1 step\(s\) undone/)
+
+    const resumed = switchyard(dir, ['resume'])
+    assert.notEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+    assert.doesNotMatch(resumed.stdout + resumed.stderr, /run \S+ completed/)
+    assert.deepEqual(lines(join(dir, 'applied.log')), ['a', 'b', 'c'], 'no undone step was applied again')
   })
 })
