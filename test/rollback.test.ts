@@ -125,13 +125,19 @@ ${extra}        with:
           args: [-c, 'echo ${id} >> applied.log; while kill -0 $PPID 2>/dev/null; do sleep 0.05; done']
 ${undo ? `          rollback: { command: sh, args: [-c, 'echo ${id} >> undone.log'] }\n` : ''}`
 
+/** Waits until the file holds the line, the sign that the CLI got that far (no fixed sleep). */
+async function untilLogged(file: string, line: string, cli: ReturnType<typeof startSwitchyard>) {
+  while (!lines(file).includes(line)) {
+    if (cli.child.exitCode !== null)
+      throw new Error(`the CLI exited before ${file} held ${line}: ${cli.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 /** SIGKILLs the CLI once step `id` has started acting (it wrote applied.log: no fixed sleep). */
 async function killWhenActing(dir: string, args: string[], id: string) {
   const cli = startSwitchyard(dir, args)
-  while (!lines(join(dir, 'applied.log')).includes(id)) {
-    if (cli.child.exitCode !== null) throw new Error(`the CLI exited before ${id} started: ${cli.output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
+  await untilLogged(join(dir, 'applied.log'), id, cli)
   cli.child.kill('SIGKILL')
   await cli.done
   const name = /^name: (\S+)/m.exec(readFileSync(join(dir, 'runbook.yaml'), 'utf8'))?.[1] ?? ''
@@ -246,10 +252,7 @@ describe('resume after a rollback that did not finish', () => {
     assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
     writeFileSync(join(dir, 'hold'), '')
     const rollback = startSwitchyard(dir, ['rollback', '--to', 'start'])
-    while (!lines(join(dir, 'undone.log')).includes('b')) {
-      if (rollback.child.exitCode !== null) throw new Error(rollback.output())
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    await untilLogged(join(dir, 'undone.log'), 'b', rollback)
     rollback.child.kill('SIGKILL')
     await rollback.done
     rmSync(join(dir, 'hold'))
