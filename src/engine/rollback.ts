@@ -64,7 +64,7 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
     const how = howToUndo(run, step, s)
     // A reversible step cut off before recording undo data changed nothing: not worth a line.
     if (how === 'nothing' && s.status === 'running') return []
-    return [{ step: step.id, phase: step.phase, how, changes: s.changes ?? [], ...whyListed(s) }]
+    return [{ step: step.id, phase: step.phase, how, changes: s.plannedChanges ?? [], ...whyListed(s, how) }]
   })
 }
 
@@ -82,7 +82,7 @@ function mayHaveActed(s: StepState): boolean {
 function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem['how'] {
   // The operator said it acted, perhaps by hand: without undo data only a person can take it back.
   if (s.status === 'skipped') return s.undo.length > 0 ? 'compensate' : 'manual'
-  if ((s.changes ?? []).length === 0 && s.undo.length === 0) return 'nothing'
+  if (!s.plannedChanges && s.undo.length === 0) return 'nothing'
   const definition = run.stepTypes.get(step.uses)
   try {
     // A reversible step records undo data before it changes anything: none recorded, nothing changed.
@@ -94,9 +94,12 @@ function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem[
   return 'manual'
 }
 
-function whyListed(s: StepState): { why?: string } {
+function whyListed(s: StepState, how: CompensationItem['how']): { why?: string } {
   if (s.status === 'skipped') return { why: `${s.skipReason ?? 'skipped by an operator'}; it may have acted` }
   if (s.status === 'running') return { why: 'cut off mid-apply: it may have acted in part' }
+  // Undone, but not all of it: the plan said which changes an operator must take back.
+  const manual = (s.plannedChanges ?? []).filter((c) => c.manualUndo).map((c) => c.target)
+  if (how === 'compensate' && manual.length > 0) return { why: `left for an operator: ${manual.join(', ')}` }
   return {}
 }
 

@@ -17,6 +17,8 @@ export interface StepState {
   /** The step has started at least once in this run (an apply may have begun). */
   started: boolean
   changes?: Change[]
+  /** The latest plan that had changes: what the step set out to do (a re-plan after a crash may find it done). */
+  plannedChanges?: Change[]
   outputs?: Record<string, unknown>
   /** Undo data recorded before the step's side effects, in the order recorded. */
   undo: unknown[]
@@ -155,6 +157,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'step-planned': {
       const s = step(state, event.step)
       s.changes = event.changes
+      if (event.changes.length > 0) s.plannedChanges = event.changes
       s.plannedSeq = event.seq
       return
     }
