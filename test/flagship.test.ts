@@ -134,6 +134,11 @@ describe('the flagship runbook against the demo platform', () => {
     const kept = diff.kept.map((k) => k.path)
     for (const path of ['/sql/backupFiles', '/aws/sns/messages'])
       assert.ok(kept.includes(path), `kept: ${kept.join(', ')}`)
+    if (platform.ldap)
+      assert.ok(
+        kept.some((path) => path.includes('cn=switchyard-canary')),
+        'the canary value ad.sync wrote is kept, and said so',
+      )
   })
 
   test('the rehearsal can be repeated: the flagship runs again after the rollback, and rolls back again', async () => {
