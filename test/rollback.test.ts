@@ -208,7 +208,7 @@ describe('resume after a rollback that did not finish', () => {
     const status = switchyard(dir, ['status'])
     assert.match(
       status.stdout,
-      /rollback to start unfinished: 1 step\(s\) undone, 2 still applied; `switchyard resume` finishes the rollback/,
+      /rollback to start unfinished: 1 step\(s\) undone, 2 still to undo; `switchyard resume` finishes the rollback/,
     )
     const state = JSON.parse(switchyard(dir, ['status', '--json']).stdout)
     assert.equal(state.rollback.status, 'running')

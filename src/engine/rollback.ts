@@ -4,7 +4,7 @@ import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
 import { obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
 import type { RunContext } from './run-context.js'
-import type { StepState } from './state.js'
+import { mayHaveActed, type StepState, undoOrder } from './state.js'
 import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { stepSignal } from './step-signal.js'
 
@@ -55,28 +55,14 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
     if (i <= cut) return
     for (const step of phase.steps) {
       const s = state.steps[step.id]
-      if (s && mayHaveActed(s))
-        steps.push({ step, s, order: s.appliedSeq ?? s.skippedSeq ?? s.undoSeq ?? s.plannedSeq ?? 0 })
+      if (s && mayHaveActed(s)) steps.push({ step, s, order: undoOrder(s) })
     }
   })
   steps.sort((a, b) => b.order - a.order)
-  return steps.flatMap(({ step, s }) => {
+  return steps.map(({ step, s }) => {
     const how = howToUndo(run, step, s)
-    // A reversible step cut off before recording undo data changed nothing: not worth a line.
-    if (how === 'nothing' && s.status === 'running') return []
-    return [{ step: step.id, phase: step.phase, how, changes: s.plannedChanges ?? [], ...whyListed(s, how) }]
+    return { step: step.id, phase: step.phase, how, changes: s.plannedChanges ?? [], ...whyListed(s, how) }
   })
-}
-
-/**
- * Applied, being undone, or possibly part-way: undo data recorded before a failure, a plan with
- * changes recorded before a crash cut the apply off, or an operator's skip ("it did act").
- */
-function mayHaveActed(s: StepState): boolean {
-  if (s.status === 'applied' || s.status === 'compensating') return true
-  if (s.status === 'skipped') return s.skippedFor === 'operator'
-  if (s.status === 'failed') return s.undo.length > 0
-  return s.status === 'running' && (s.undo.length > 0 || (s.changes?.length ?? 0) > 0)
 }
 
 function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem['how'] {
@@ -96,7 +82,10 @@ function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem[
 
 function whyListed(s: StepState, how: CompensationItem['how']): { why?: string } {
   if (s.status === 'skipped') return { why: `${s.skipReason ?? 'skipped by an operator'}; it may have acted` }
-  if (s.status === 'running') return { why: 'cut off mid-apply: it may have acted in part' }
+  if (s.status === 'running')
+    return {
+      why: how === 'nothing' ? 'cut off before it acted' : 'cut off mid-apply: it may have acted in part',
+    }
   // Undone, but not all of it: the plan said which changes an operator must take back.
   const manual = (s.plannedChanges ?? []).filter((c) => c.manualUndo).map((c) => c.target)
   if (how === 'compensate' && manual.length > 0) return { why: `left for an operator: ${manual.join(', ')}` }

@@ -225,9 +225,14 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       step(state, event.step).status = 'compensating'
       return
     case 'step-compensated':
-    case 'manual-undo-confirmed':
-      step(state, event.step).status = 'compensated'
+    case 'manual-undo-confirmed': {
+      // Undone: its undo data is spent, and applying it again records afresh what to undo next time.
+      const s = step(state, event.step)
+      s.status = 'compensated'
+      s.undo = []
+      s.plannedChanges = undefined
       return
+    }
     case 'compensation-failed': {
       const s = step(state, event.step)
       s.status = 'applied'
@@ -256,3 +261,19 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       return
   }
 }
+
+/**
+ * Whether rollback must consider a step: applied, being undone, or possibly part-way — undo data
+ * recorded before a failure, a plan with changes recorded before a crash cut the apply off, or an
+ * operator's skip ("it did act").
+ */
+export function mayHaveActed(s: StepState): boolean {
+  if (s.status === 'applied' || s.status === 'compensating') return true
+  if (s.status === 'skipped') return s.skippedFor === 'operator'
+  if (s.status === 'failed') return s.undo.length > 0
+  return s.status === 'running' && (s.undo.length > 0 || (s.changes?.length ?? 0) > 0)
+}
+
+/** Rollback undoes newest first: by when the step applied, was skipped, recorded undo data, or planned. */
+export const undoOrder = (s: StepState): number =>
+  s.appliedSeq ?? s.skippedSeq ?? s.undoSeq ?? s.plannedSeq ?? 0

@@ -1,5 +1,5 @@
 import type { Runbook } from '../runbook/model.js'
-import type { RunState, StepState } from './state.js'
+import { mayHaveActed, type RunState, type StepState } from './state.js'
 
 const SYMBOL: Record<StepState['status'], string> = {
   pending: ' ',
@@ -23,17 +23,19 @@ function duration(from?: string, to?: string): string {
 /** Whether the last rollback finished, how far it got, and what `resume` will do about it. */
 function rollbackLine(state: RunState, runbook: Runbook | undefined): string | undefined {
   const { rollback } = state
-  if (!rollback) return undefined
+  // A finished rollback matters until the run goes forward again.
+  if (!rollback || (rollback.status === 'completed' && state.status !== 'rolled-back')) return undefined
   const cut = rollback.to === 'start' ? -1 : (runbook?.phases.findIndex((p) => p.id === rollback.to) ?? -1)
   const after =
     runbook?.phases.slice(cut + 1).flatMap((p) => p.steps.map((s) => s.id)) ?? Object.keys(state.steps)
   const undone = after.filter((id) => state.steps[id]?.status === 'compensated').length
   if (rollback.status === 'completed')
     return `rolled back to ${rollback.to}: ${undone} step(s) undone; \`switchyard resume\` applies them again`
-  const left = after.filter((id) =>
-    ['applied', 'compensating'].includes(state.steps[id]?.status ?? ''),
-  ).length
-  return `rollback to ${rollback.to} unfinished: ${undone} step(s) undone, ${left} still applied; \`switchyard resume\` finishes the rollback`
+  const left = after.filter((id) => {
+    const s = state.steps[id]
+    return s !== undefined && mayHaveActed(s)
+  }).length
+  return `rollback to ${rollback.to} unfinished: ${undone} step(s) undone, ${left} still to undo; \`switchyard resume\` finishes the rollback`
 }
 
 /** `switchyard status`: where a run stands, from its journal alone. */
