@@ -5,13 +5,22 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { DEMO_PLATFORM, type DemoPlatform, startDemoPlatform } from '../src/sandbox/demo-platform.ts'
+import {
+  describeDifferences,
+  diffWorlds,
+  snapshotWorld,
+  type WorldSnapshot,
+} from '../src/sandbox/world-snapshot.ts'
 import { root, startSwitchyard, tempDir } from './helpers/cli.ts'
 
 const scratch = tempDir('flagship')
 let platform: DemoPlatform
+/** The whole world before the first run: every rollback to start must return to exactly this. */
+let pristine: WorldSnapshot
 
 before(async () => {
   platform = await startDemoPlatform({ fixedPorts: false, seedingBytesPerSecond: 2 * 1024 ** 3 })
+  pristine = await snapshotWorld(platform)
 })
 after(async () => {
   await platform?.close()
@@ -35,6 +44,12 @@ const overrides = (on: DemoPlatform = platform) => {
     ...(dcs['dc-aws-1']?.url ? [['dc_aws_url', dcs['dc-aws-1'].url]] : []),
   ].flatMap(([name, value]) => ['-p', `${name}=${value}`])
 }
+
+const eventsOf = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
 
 // Not spawnSync: the platform answers from this process's event loop, which must keep turning.
 const cli = (args: string[]) => startSwitchyard(scratch.dir, args, { ...platform.env, AWS_PROFILE: '' }).done
@@ -65,10 +80,7 @@ describe('the flagship runbook against the demo platform', () => {
       '--json',
     ])
     assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
-    const events = result.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const events = eventsOf(result.stdout)
     const rehearsed = events.filter((e) => e.type === 'step-rehearsed').map((e) => e.step)
     assert.equal(rehearsed.length + (platform.ldap ? 0 : 2), 13, `rehearsed: ${rehearsed.join(', ')}`)
     assert.equal(primary(), 'SQL-ONPREM-1')
@@ -80,10 +92,7 @@ describe('the flagship runbook against the demo platform', () => {
   test('runs every phase: SQL-AWS-1 becomes primary and customers are all on AWS', async () => {
     const result = await cli(['run', runbook, '--params', sandboxParams, ...overrides(), '--yes', '--json'])
     assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
-    const events = result.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const events = eventsOf(result.stdout)
     const completed = events.filter((e) => e.type === 'phase-completed').map((e) => e.phase)
     assert.deepEqual(completed, ['preflight', 'replicate', 'verify', 'traffic', 'finalize'])
     const skipped = events.filter((e) => e.type === 'step-skipped').map((e) => e.step)
@@ -117,6 +126,33 @@ describe('the flagship runbook against the demo platform', () => {
       ['10.10.1.50'],
       'the listener IP in the AWS subnet is removed through the cluster',
     )
+  })
+
+  test('after rollback --to start the whole world is as it was before the run, but for what rollback keeps', async () => {
+    const diff = diffWorlds(pristine, await snapshotWorld(platform))
+    assert.deepEqual(describeDifferences(diff.differences), [])
+    const kept = diff.kept.map((k) => k.path)
+    for (const path of ['/sql/backupFiles', '/aws/sns/messages'])
+      assert.ok(kept.includes(path), `kept: ${kept.join(', ')}`)
+    if (platform.ldap)
+      assert.ok(
+        kept.some((path) => path.includes('cn=switchyard-canary')),
+        'the canary value ad.sync wrote is kept, and said so',
+      )
+  })
+
+  test('the rehearsal can be repeated: the flagship runs again after the rollback, and rolls back again', async () => {
+    const again = await cli(['run', runbook, '--params', sandboxParams, ...overrides(), '--yes', '--json'])
+    assert.equal(again.code, 0, again.stdout.slice(-3000) + again.stderr)
+    const events = eventsOf(again.stdout)
+    const second = events.find((e) => e.type === 'run-started')?.runId
+    assert.ok(second && second !== runId)
+    assert.equal(primary(), 'SQL-AWS-1')
+    assert.deepEqual(weights(), { onprem: 0, aws: 100 })
+
+    const back = await cli(['rollback', second, '--to', 'start', '--force', '--yes'])
+    assert.equal(back.code, 0, back.stdout.slice(-3000) + back.stderr)
+    assert.deepEqual(describeDifferences(diffWorlds(pristine, await snapshotWorld(platform)).differences), [])
   })
 })
 

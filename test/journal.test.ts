@@ -91,6 +91,45 @@ describe('the fold', () => {
     assert.equal(state.steps.b?.status, 'compensated')
   })
 
+  test('a step undone and applied again keeps only the undo data of its new application', () => {
+    const state = foldJournal(
+      events([
+        started,
+        { type: 'step-started', step: 'b', attempt: 1 },
+        { type: 'undo-recorded', step: 'b', undo: { cycle: 1 } },
+        { type: 'step-applied', step: 'b', outputs: {} },
+        { type: 'rollback-started', to: 'start', force: false, operator: 'ana', host: 'h', pid: 2 },
+        { type: 'step-compensated', step: 'b' },
+        { type: 'rollback-completed', to: 'start' },
+        { type: 'run-resumed', operator: 'ana', host: 'h', pid: 3 },
+        { type: 'step-started', step: 'b', attempt: 2 },
+        { type: 'undo-recorded', step: 'b', undo: { cycle: 2 } },
+        { type: 'step-applied', step: 'b', outputs: {} },
+      ]),
+    )
+    assert.deepEqual(state.steps.b?.undo, [{ cycle: 2 }])
+  })
+
+  test('a failed rollback leaves the run failed with the rollback unfinished, for resume to finish', () => {
+    const state = foldJournal(
+      events([
+        started,
+        { type: 'step-applied', step: 'b', outputs: {} },
+        { type: 'rollback-started', to: 'start', force: true, operator: 'ana', host: 'h', pid: 2 },
+        { type: 'compensation-started', step: 'b' },
+        { type: 'compensation-failed', step: 'b', error: { message: 'denied' } },
+      ]),
+    )
+    assert.equal(state.status, 'failed')
+    assert.deepEqual(state.rollback && { ...state.rollback, startedAt: '' }, {
+      to: 'start',
+      force: true,
+      status: 'running',
+      startedAt: '',
+    })
+    assert.equal(state.steps.b?.status, 'applied')
+  })
+
   test('checkpoints a step made survive in its state, in order, for the next attempt', () => {
     const state = foldJournal(
       events([

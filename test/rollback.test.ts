@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { journalEvents, lines, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import { journalEvents, lines, startSwitchyard, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
 
 const scratch = tempDir('rollback')
 after(scratch.cleanup)
@@ -117,5 +117,154 @@ describe('rollback', () => {
     const manual = journalEvents(dir).find((e) => e.type === 'manual-undo-confirmed')
     assert.equal(manual?.operator, 'dba')
     assert.equal(manual?.reason, 'deleted the line by hand')
+  })
+})
+
+/** A step that marks it started, then holds while switchyard lives (so it never outlives the test). */
+const holding = (id: string, extra = '', undo = false) => `      - id: ${id}
+        uses: exec
+${extra}        with:
+          command: sh
+          args: [-c, 'echo ${id} >> applied.log; while kill -0 $PPID 2>/dev/null; do sleep 0.05; done']
+${undo ? `          rollback: { command: sh, args: [-c, 'echo ${id} >> undone.log'] }\n` : ''}`
+
+/** Waits until the file holds the line, the sign that the CLI got that far (no fixed sleep). */
+async function untilLogged(file: string, line: string, cli: ReturnType<typeof startSwitchyard>) {
+  while (!lines(file).includes(line)) {
+    if (cli.child.exitCode !== null)
+      throw new Error(`the CLI exited before ${file} held ${line}: ${cli.output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** SIGKILLs the CLI once step `id` has started acting (it wrote applied.log: no fixed sleep). */
+async function killWhenActing(dir: string, args: string[], id: string) {
+  const cli = startSwitchyard(dir, args)
+  await untilLogged(join(dir, 'applied.log'), id, cli)
+  cli.child.kill('SIGKILL')
+  await cli.done
+  const name = /^name: (\S+)/m.exec(readFileSync(join(dir, 'runbook.yaml'), 'utf8'))?.[1] ?? ''
+  assert.equal(switchyard(dir, ['unlock', name, '--force']).code, 0, "the dead holder's lock is broken")
+}
+
+describe('rollback lists every step that may have acted', () => {
+  test('a step switchyard cannot undo, cut off mid-apply, is MANUAL in the rollback plan', async () => {
+    const dir = workspace()
+    writeRunbook(
+      dir,
+      `version: 1\nname: cutoff\nphases:\n  - id: one\n    steps:\n${undoable('a')}${holding('m', '        needs: a\n')}`,
+    )
+    await killWhenActing(dir, ['run', 'runbook.yaml'], 'm')
+    const preview = switchyard(dir, ['rollback', '--to', 'start', '--dry-run'])
+    assert.equal(preview.code, 0, preview.stderr)
+    assert.match(
+      preview.stdout,
+      /MANUAL\s+one\.m: run sh -c .*\(cut off mid-apply: it may have acted in part\)/,
+    )
+    assert.match(preview.stdout, /undo\s+one\.a/)
+    assert.ok(preview.stdout.indexOf('one.m') < preview.stdout.indexOf('one.a'), 'newest first')
+  })
+
+  test('steps skipped with --skip-step because they did act are undone on rollback, or listed as manual', async () => {
+    const dir = workspace()
+    writeRunbook(
+      dir,
+      `version: 1\nname: skipped\nphases:\n  - id: one\n    steps:\n${holding('u', '', true)}${holding('m', '        needs: u\n')}`,
+    )
+    await killWhenActing(dir, ['run', 'runbook.yaml'], 'u')
+    const blocked = switchyard(dir, ['resume'])
+    assert.equal(blocked.code, 3, blocked.stdout + blocked.stderr)
+    assert.match(blocked.stdout + blocked.stderr, /--skip-step u/)
+    await killWhenActing(dir, ['resume', '--skip-step', 'u', '--reason', 'it did act'], 'm')
+    const done = switchyard(dir, ['resume', '--skip-step', 'm', '--reason', 'finished by hand'])
+    assert.equal(done.code, 0, done.stdout + done.stderr)
+
+    const preview = switchyard(dir, ['rollback', '--to', 'start', '--dry-run'])
+    assert.equal(preview.code, 0, preview.stderr)
+    assert.match(preview.stdout, /MANUAL\s+one\.m: .*skipped by .*: finished by hand; it may have acted/)
+    assert.match(preview.stdout, /undo\s+one\.u: .*skipped by .*: it did act/)
+    const back = switchyard(dir, ['rollback', '--to', 'start', '--approve', 'm'])
+    assert.equal(back.code, 0, back.stdout + back.stderr)
+    assert.deepEqual(lines(join(dir, 'undone.log')), ['u'])
+  })
+})
+
+describe('resume after a rollback that did not finish', () => {
+  test('finishes the rollback instead of reporting the run completed, and status says which', () => {
+    const dir = workspace()
+    const failingUndo = `      - id: b
+        uses: exec
+        with:
+          command: sh
+          args: [-c, 'echo b >> applied.log']
+          rollback: { command: sh, args: [-c, 'test -f fixed && echo b >> undone.log'] }
+`
+    writeRunbook(
+      dir,
+      `version: 1\nname: halfway\nphases:\n  - id: one\n    steps:\n${undoable('a')}  - id: two\n    steps:\n${failingUndo}${undoable('c', '        needs: b\n')}`,
+    )
+    assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
+    const failed = switchyard(dir, ['rollback', '--to', 'start'])
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr)
+    assert.deepEqual(lines(join(dir, 'undone.log')), ['c'])
+
+    const status = switchyard(dir, ['status'])
+    assert.match(
+      status.stdout,
+      /rollback to start unfinished: 1 step\(s\) undone, 2 still to undo; `switchyard resume` finishes the rollback/,
+    )
+    const state = JSON.parse(switchyard(dir, ['status', '--json']).stdout)
+    assert.equal(state.rollback.status, 'running')
+
+    const still = switchyard(dir, ['resume'])
+    assert.equal(still.code, 1, still.stdout + still.stderr)
+    assert.doesNotMatch(still.stdout + still.stderr, /completed/)
+    assert.match(still.stdout + still.stderr, /rollback failed at b/)
+    assert.deepEqual(lines(join(dir, 'applied.log')), ['a', 'b', 'c'], 'nothing was applied again')
+
+    writeFileSync(join(dir, 'fixed'), '')
+    const finished = switchyard(dir, ['resume'])
+    assert.equal(finished.code, 1, finished.stdout + finished.stderr)
+    assert.match(finished.stdout + finished.stderr, /rolled back to start: 2 step\(s\) undone/)
+    assert.deepEqual(lines(join(dir, 'undone.log')), ['c', 'b', 'a'])
+    assert.match(
+      switchyard(dir, ['status']).stdout,
+      /rolled back to start: 3 step\(s\) undone; `switchyard resume` applies them again/,
+    )
+
+    const forward = switchyard(dir, ['resume'])
+    assert.equal(forward.code, 0, forward.stdout + forward.stderr)
+    assert.deepEqual(lines(join(dir, 'applied.log')), ['a', 'b', 'c', 'a', 'b', 'c'])
+  })
+
+  test('after a rollback killed mid-compensation, resume never reports the run completed', async () => {
+    const dir = workspace()
+    const holdingUndo = `      - id: b
+        uses: exec
+        with:
+          command: sh
+          args: [-c, 'echo b >> applied.log']
+          rollback:
+            command: sh
+            args: [-c, 'echo b >> undone.log; while [ -f hold ] && kill -0 $PPID 2>/dev/null; do sleep 0.05; done']
+`
+    writeRunbook(
+      dir,
+      `version: 1\nname: killed\nphases:\n  - id: one\n    steps:\n${undoable('a')}  - id: two\n    steps:\n${holdingUndo}${undoable('c', '        needs: b\n')}`,
+    )
+    assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
+    writeFileSync(join(dir, 'hold'), '')
+    const rollback = startSwitchyard(dir, ['rollback', '--to', 'start'])
+    await untilLogged(join(dir, 'undone.log'), 'b', rollback)
+    rollback.child.kill('SIGKILL')
+    await rollback.done
+    rmSync(join(dir, 'hold'))
+    assert.equal(switchyard(dir, ['unlock', 'killed', '--force']).code, 0)
+    assert.match(switchyard(dir, ['status']).stdout, /rollback to start unfinished: 1 step\(s\) undone/)
+
+    const resumed = switchyard(dir, ['resume'])
+    assert.notEqual(resumed.code, 0, resumed.stdout + resumed.stderr)
+    assert.doesNotMatch(resumed.stdout + resumed.stderr, /run \S+ completed/)
+    assert.deepEqual(lines(join(dir, 'applied.log')), ['a', 'b', 'c'], 'no undone step was applied again')
   })
 })

@@ -159,6 +159,7 @@ const EXPECTED_COLUMNS: [string, string, Record<string, unknown>][] = [
   ],
   [q.LISTENER, 'dns_name port ip_address ip_subnet_mask state_desc', { ag: AG }],
   [q.DATABASE_STATE, 'name state_desc group_database_id', { db: 'GiftCard' }],
+  [q.DATABASES, 'name state_desc group_database_id', {}],
 ]
 
 describe('SQL Server sandbox', () => {
@@ -448,6 +449,42 @@ describe('SQL Server sandbox', () => {
       assert.ok(!(await h.rows(P, q.REPLICAS, { ag: AG })).some((r) => r.replica_server_name === T))
     }))
 
+  test('a joined copy cannot be dropped (3752); SET HADR OFF leaves it RESTORING, and then it drops', () =>
+    withSandbox(async (h) => {
+      await joinAws(h)
+      h.advance(30_000)
+      assert.equal((await h.fails(T, q.dropDatabase('GiftCard'))).number, 3752)
+      assert.equal((await h.fails(P, q.leaveGroup('GiftCard'))).number, 35240, 'not on the primary')
+      await h.run(T, q.leaveGroup('GiftCard'))
+      assert.deepEqual(await h.rows(T, q.DATABASE_STATE, { db: 'GiftCard' }), [
+        { name: 'GiftCard', state_desc: 'RESTORING', group_database_id: null },
+      ])
+      await h.run(T, q.dropDatabase('GiftCard'))
+      assert.deepEqual(await h.rows(T, q.DATABASE_STATE, { db: 'GiftCard' }), [])
+      assert.equal((await h.fails(T, q.dropDatabase('GiftCard'))).number, 3701)
+    }))
+
+  test('REMOVE DATABASE on the primary takes it out of the AG everywhere; the secondaries keep RESTORING copies', () =>
+    withSandbox(async (h) => {
+      await joinAws(h)
+      h.advance(30_000)
+      assert.equal(
+        (await h.fails(S, q.removeDatabase(AG, 'GiftCardAudit'))).number,
+        41190,
+        'only on the primary',
+      )
+      await h.run(P, q.removeDatabase(AG, 'GiftCardAudit'))
+      const [primary] = await h.rows(P, q.DATABASE, { db: 'GiftCardAudit' })
+      assert.equal(primary?.state_desc, 'ONLINE')
+      assert.equal(primary?.ag_name, null)
+      for (const secondary of [S, T])
+        assert.equal(
+          (await h.rows(secondary, q.DATABASE_STATE, { db: 'GiftCardAudit' }))[0]?.state_desc,
+          'RESTORING',
+        )
+      assert.ok((await h.fails(P, q.removeDatabase(AG, 'GiftCardAudit'))).number > 0)
+    }))
+
   test('at most five seeds run toward one replica; the rest wait in LIMIT_CONCURRENT_BACKUPS', () =>
     withSandbox(async (h) => {
       const primary = h.world.instance(P)
@@ -521,9 +558,9 @@ describe('SQL Server sandbox', () => {
 
   test('unknown statements and reads fail loudly with SQL Server error numbers', () =>
     withSandbox(async (h) => {
-      const unknown = await h.fails(P, 'DROP DATABASE GiftCard;')
+      const unknown = await h.fails(P, 'TRUNCATE TABLE dbo.GiftCards;')
       assert.equal(unknown.number, 102)
-      assert.match(unknown.message, /Incorrect syntax near 'DROP'/)
+      assert.match(unknown.message, /Incorrect syntax near 'TRUNCATE'/)
       const tag = await h.fails(P, '-- switchyard:no-such-read\nSELECT x FROM sys.no_such_view;')
       assert.equal(tag.number, 208)
       assert.match(tag.message, /sys\.no_such_view/)

@@ -94,6 +94,8 @@ test('killed in the middle of a seed, the resumed run re-attaches to it instead 
 
 test('rollback refuses a fail-back that would lose data, and fails back once it would not', async () => {
   assert.ok(dir, 'runs after the crash test')
+  const preview = await switchyard(dir, ['rollback', '--to', 'start', '--dry-run'], env)
+  assert.match(preview.stdout, /undo\s+replicate\.add: .*\(left for an operator: listener giftcard-lsn\)/)
   world.neverSynchronize('SQL-ONPREM-1')
   const refused = await switchyard(dir, ['rollback', '--to', 'start'], env)
   assert.notEqual(refused.code, 0)
@@ -111,5 +113,10 @@ test('rollback refuses a fail-back that would lose data, and fails back once it 
   assert.ok(
     !world.group('AG-GIFTCARD')?.replicas.some((r) => r.server === 'SQL-AWS-1'),
     'the AWS replica is removed',
+  )
+  assert.deepEqual(
+    world.instance('SQL-AWS-1').databases.map((d) => d.name),
+    [],
+    'no RESTORING copy is left behind on SQL-AWS-1',
   )
 })

@@ -247,6 +247,7 @@ describe('sql.add-replica', () => {
       {
         replica: 'SQL-AWS-1',
         addedReplica: true,
+        databasesBefore: [],
         listenerIp: { listener: 'giftcard-lsn', ip: '10.20.1.50' },
       },
     ])
@@ -313,6 +314,48 @@ describe('sql.seed-replica', () => {
     )
     assert.equal(p.world.seedCount('SQL-AWS-1', 'GiftCardReports'), 0, 'no automatic seed raced the restore')
     assert.ok(p.world.group(AG)?.databases.some((d) => d.name === 'GiftCardReports'))
+  })
+
+  test('rollback takes the database it added out of the AG and drops the copy it restored on the replica', async () => {
+    const p = await platform()
+    await withReplica(p)
+    const t = p.context()
+    const params = seedParams(['GiftCardReports'], { seeding: 'manual', backup_share: '\\\\fs01\\sqlbackup' })
+    await run(sqlSeedReplica, params, t)
+    assert.deepEqual(t.undo, [
+      {
+        replica: 'SQL-AWS-1',
+        seedingMode: 'AUTOMATIC',
+        databases: [{ db: 'GiftCardReports', copyBefore: false, inGroupBefore: false }],
+      },
+    ])
+    const seeding = await step(sqlSeedReplica, params)
+    await seeding.implementation.compensate?.(p.context().ctx, seeding.params, t.undo)
+    assert.ok(!p.world.group(AG)?.databases.some((d) => d.name === 'GiftCardReports'))
+    const primaryCopy = p.world.database(p.world.instance('SQL-ONPREM-1'), 'GiftCardReports')
+    assert.equal(primaryCopy?.state, 'ONLINE', 'the primary keeps its database, out of the AG')
+    assert.equal(primaryCopy?.ag, null)
+    assert.equal(p.world.database(p.world.instance('SQL-AWS-1'), 'GiftCardReports'), undefined)
+  })
+
+  test('removing the replica drops the copies automatic seeding brought, which SQL Server leaves RESTORING', async () => {
+    const p = await platform({ seedingBytesPerSecond: 1500 * MB })
+    const added = p.context()
+    await run(sqlAddReplica, ADD, added)
+    await run(sqlSeedReplica, seedParams(['GiftCard', 'GiftCardAudit']), p.context())
+    const aws = p.world.instance('SQL-AWS-1')
+    const freeBefore = aws.volumes.map((v) => v.availableBytes)
+    assert.equal(p.world.database(aws, 'GiftCard')?.state, 'ONLINE')
+    const replica = await step(sqlAddReplica, ADD)
+    await replica.implementation.compensate?.(p.context().ctx, replica.params, added.undo)
+    assert.deepEqual(
+      aws.databases.map((d) => d.name),
+      [],
+    )
+    assert.ok(
+      aws.volumes.every((v, i) => v.availableBytes >= (freeBefore[i] ?? 0)),
+      'the dropped copies gave their disk back',
+    )
   })
 
   test("a failed seed is reported with SQL Server's reason and tried again", async () => {

@@ -93,7 +93,8 @@ export default class Rollback extends SwitchyardCommand {
         for (const item of plan) {
           const what = item.changes.map((c) => c.summary).join('; ')
           const how = { compensate: 'undo', manual: 'MANUAL', nothing: 'nothing to undo' }[item.how]
-          this.log(`  ${how.padEnd(15)} ${item.phase}.${item.step}${what ? `: ${what}` : ''}`)
+          const why = item.why ? ` (${item.why})` : ''
+          this.log(`  ${how.padEnd(15)} ${item.phase}.${item.step}${what ? `: ${what}` : ''}${why}`)
         }
         if (plan.length === 0) this.log('  (nothing: no step was applied after that point)')
       }

@@ -21,7 +21,7 @@ import type { Observer, RunOutcome } from './observer.js'
 import { runPhase } from './phase.js'
 import { Redactor } from './redaction.js'
 import { createScope } from './resolve.js'
-import { compensationPlan, rollBack } from './rollback.js'
+import { compensationPlan, finishRollback, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { resolveSecrets } from './secrets.js'
 import { loadRunState, newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
@@ -182,12 +182,19 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
         next: [],
       })
     }
-    log.note({ type: 'run-resumed', ...who })
     const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, {
       dryRun: false,
       retrySteps: options.retrySteps,
       skipSteps: options.skipSteps,
     })
+    const unfinished = log.state.rollback?.status === 'running' ? log.state.rollback : undefined
+    if (unfinished)
+      return await finish(
+        observer,
+        log,
+        rollbackOutcome(run, unfinished.to, await finishRollback(run, unfinished)),
+      )
+    log.note({ type: 'run-resumed', ...who })
     return await finish(observer, log, await drive(run, options.until ?? log.state.until))
   } catch (error) {
     throw redactor.thrown(error)

@@ -4,7 +4,7 @@ import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
 import { obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
 import type { RunContext } from './run-context.js'
-import type { StepState } from './state.js'
+import { mayHaveActed, type StepState, undoOrder } from './state.js'
 import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { stepSignal } from './step-signal.js'
 
@@ -14,6 +14,8 @@ export interface CompensationItem {
   /** compensate: switchyard undoes it; manual: an operator must; nothing: it changed nothing. */
   how: 'compensate' | 'manual' | 'nothing'
   changes: Change[]
+  /** Why a step that did not apply is in the plan: skipped by an operator, or cut off mid-apply. */
+  why?: string
 }
 
 export type RollbackResult =
@@ -53,30 +55,41 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
     if (i <= cut) return
     for (const step of phase.steps) {
       const s = state.steps[step.id]
-      if (!s) continue
-      const acted =
-        s.status === 'applied' || s.status === 'compensating' || (s.status === 'failed' && s.undo.length > 0)
-      const interrupted = s.status === 'running' && s.undo.length > 0
-      if (acted || interrupted) steps.push({ step, s, order: s.appliedSeq ?? s.undoSeq ?? 0 })
+      if (s && mayHaveActed(s)) steps.push({ step, s, order: undoOrder(s) })
     }
   })
   steps.sort((a, b) => b.order - a.order)
   return steps.map(({ step, s }) => {
-    const definition = run.stepTypes.get(step.uses)
-    const changes = s.changes ?? []
-    let how: CompensationItem['how'] = 'manual'
-    if (changes.length === 0 && s.undo.length === 0) how = 'nothing'
-    else if (definition) {
-      try {
-        // A reversible step records undo data before it changes anything: none recorded, nothing changed.
-        if (definition.reversible(resolveParams(run, step).params))
-          how = s.undo.length > 0 ? 'compensate' : 'nothing'
-      } catch {
-        how = 'manual'
-      }
-    }
-    return { step: step.id, phase: step.phase, how, changes }
+    const how = howToUndo(run, step, s)
+    return { step: step.id, phase: step.phase, how, changes: s.plannedChanges ?? [], ...whyListed(s, how) }
   })
+}
+
+function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem['how'] {
+  // The operator said it acted, perhaps by hand: without undo data only a person can take it back.
+  if (s.status === 'skipped') return s.undo.length > 0 ? 'compensate' : 'manual'
+  if (!s.plannedChanges && s.undo.length === 0) return 'nothing'
+  const definition = run.stepTypes.get(step.uses)
+  try {
+    // A reversible step records undo data before it changes anything: none recorded, nothing changed.
+    if (definition?.reversible(resolveParams(run, step).params))
+      return s.undo.length > 0 ? 'compensate' : 'nothing'
+  } catch {
+    return 'manual'
+  }
+  return 'manual'
+}
+
+function whyListed(s: StepState, how: CompensationItem['how']): { why?: string } {
+  if (s.status === 'skipped') return { why: `${s.skipReason ?? 'skipped by an operator'}; it may have acted` }
+  if (s.status === 'running')
+    return {
+      why: how === 'nothing' ? 'cut off before it acted' : 'cut off mid-apply: it may have acted in part',
+    }
+  // Undone, but not all of it: the plan said which changes an operator must take back.
+  const manual = (s.plannedChanges ?? []).filter((c) => c.manualUndo).map((c) => c.target)
+  if (how === 'compensate' && manual.length > 0) return { why: `left for an operator: ${manual.join(', ')}` }
+  return {}
 }
 
 /** Returns the world to the rollback point: every step applied after it, undone newest first. */
@@ -104,7 +117,7 @@ export async function rollBack(
           {
             id: item.step,
             kind: 'step',
-            message: `${item.step} cannot be undone by switchyard. Undo it by hand, then confirm: ${
+            message: `${item.step} cannot be undone by switchyard${item.why ? ` (${item.why})` : ''}. Undo it by hand, then confirm: ${
               item.changes.map((c) => c.summary).join('; ') || 'see the run report'
             }`,
             manual: true,
@@ -144,4 +157,21 @@ export async function rollBack(
   }
   log.note({ type: 'rollback-completed', to })
   return { kind: 'completed', undone }
+}
+
+/**
+ * What `resume` does after a rollback that failed, paused or was killed: undo the rest, to the same
+ * point. Going forward would report a run complete while some of its steps stay undone.
+ */
+export async function finishRollback(
+  run: RunContext,
+  unfinished: { to: string; force: boolean },
+): Promise<RollbackResult> {
+  run.log.show({
+    type: 'notice',
+    level: 'info',
+    message: `the rollback to ${unfinished.to} did not finish: resume finishes it (afterwards, resume applies the undone steps again)`,
+  })
+  const plan = compensationPlan(run, unfinished.to, unfinished.force)
+  return rollBack(run, unfinished.to, plan, unfinished.force)
 }

@@ -18,6 +18,8 @@ export interface StepState {
   /** The step has started at least once in this run (an apply may have begun). */
   started: boolean
   changes?: Change[]
+  /** The latest plan that had changes: what the step set out to do (a re-plan after a crash may find it done). */
+  plannedChanges?: Change[]
   outputs?: Record<string, unknown>
   /** Undo data recorded before the step's side effects, in the order recorded. */
   undo: unknown[]
@@ -27,8 +29,14 @@ export interface StepState {
   appliedSeq?: number
   /** Journal seq of the last undo data recorded: orders a step that failed after acting. */
   undoSeq?: number
+  /** Journal seq of the latest plan: orders a step cut off mid-apply that records no undo data. */
+  plannedSeq?: number
   error?: ErrorInfo
   skipReason?: string
+  /** Who decided the skip: an operator's skip says the step did act (or was done by hand). */
+  skippedFor?: 'condition' | 'upstream' | 'operator'
+  /** Journal seq of an operator's skip: rollback orders that step as if it applied then. */
+  skippedSeq?: number
   /** A failure the runbook allowed (continue_on_error): downstream steps still run. */
   continued?: boolean
   startedAt?: string
@@ -67,7 +75,8 @@ export interface RunState {
   /** Instances behind `ec2:` targets, found when the run started and pinned for its whole life. */
   targets: Record<string, { instances: string[]; hosts: string[] }>
   approvals: Approval[]
-  rollback?: { to: string; status: 'running' | 'completed'; startedAt: string }
+  /** The latest rollback: while `running`, steps after `to` may be half undone and `resume` finishes it. */
+  rollback?: { to: string; force: boolean; status: 'running' | 'completed'; startedAt: string }
   /** `switchyard abandon`: released without touching the world. */
   abandoned?: { by: string; reason: string; at: string }
   lastError?: ErrorInfo
@@ -160,9 +169,13 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'step-checkpoint':
       step(state, event.step).checkpoints.push(event.data)
       return
-    case 'step-planned':
-      step(state, event.step).changes = event.changes
+    case 'step-planned': {
+      const s = step(state, event.step)
+      s.changes = event.changes
+      if (event.changes.length > 0) s.plannedChanges = event.changes
+      s.plannedSeq = event.seq
       return
+    }
     case 'undo-recorded': {
       const s = step(state, event.step)
       s.undo.push(event.undo)
@@ -203,6 +216,8 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
           : event.reason === 'operator'
             ? `skipped by ${event.operator}${event.note ? `: ${event.note}` : ''}`
             : `condition was false${event.note ? ` (${event.note})` : ''}`
+      s.skippedFor = event.reason
+      if (event.reason === 'operator') s.skippedSeq = event.seq
       s.endedAt = event.at
       return
     }
@@ -224,20 +239,26 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       return
     case 'rollback-started':
       state.status = 'rolling-back'
-      state.rollback = { to: event.to, status: 'running', startedAt: event.at }
+      state.rollback = { to: event.to, force: event.force, status: 'running', startedAt: event.at }
       revokeApprovalsPast(state, event.to)
       return
     case 'compensation-started':
       step(state, event.step).status = 'compensating'
       return
     case 'step-compensated':
-    case 'manual-undo-confirmed':
-      step(state, event.step).status = 'compensated'
+    case 'manual-undo-confirmed': {
+      // Undone: its undo data is spent, and applying it again records afresh what to undo next time.
+      const s = step(state, event.step)
+      s.status = 'compensated'
+      s.undo = []
+      s.plannedChanges = undefined
       return
+    }
     case 'compensation-failed': {
       const s = step(state, event.step)
       s.status = 'applied'
       s.error = event.error
+      state.status = 'failed'
       state.lastError = event.error
       return
     }
@@ -261,3 +282,19 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       return
   }
 }
+
+/**
+ * Whether rollback must consider a step: applied, being undone, or possibly part-way — undo data
+ * recorded before a failure, a plan with changes recorded before a crash cut the apply off, or an
+ * operator's skip ("it did act").
+ */
+export function mayHaveActed(s: StepState): boolean {
+  if (s.status === 'applied' || s.status === 'compensating') return true
+  if (s.status === 'skipped') return s.skippedFor === 'operator'
+  if (s.status === 'failed') return s.undo.length > 0
+  return s.status === 'running' && (s.undo.length > 0 || (s.changes?.length ?? 0) > 0)
+}
+
+/** Rollback undoes newest first: by when the step applied, was skipped, recorded undo data, or planned. */
+export const undoOrder = (s: StepState): number =>
+  s.appliedSeq ?? s.skippedSeq ?? s.undoSeq ?? s.plannedSeq ?? 0

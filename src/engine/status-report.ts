@@ -1,6 +1,6 @@
 import type { Runbook } from '../runbook/model.js'
 import { approvalProof } from './approvals.js'
-import type { RunState, StepState } from './state.js'
+import { mayHaveActed, type RunState, type StepState } from './state.js'
 
 const SYMBOL: Record<StepState['status'], string> = {
   pending: ' ',
@@ -21,6 +21,24 @@ function duration(from?: string, to?: string): string {
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`
 }
 
+/** Whether the last rollback finished, how far it got, and what `resume` will do about it. */
+function rollbackLine(state: RunState, runbook: Runbook | undefined): string | undefined {
+  const { rollback } = state
+  // A finished rollback matters until the run goes forward again.
+  if (!rollback || (rollback.status === 'completed' && state.status !== 'rolled-back')) return undefined
+  const cut = rollback.to === 'start' ? -1 : (runbook?.phases.findIndex((p) => p.id === rollback.to) ?? -1)
+  const after =
+    runbook?.phases.slice(cut + 1).flatMap((p) => p.steps.map((s) => s.id)) ?? Object.keys(state.steps)
+  const undone = after.filter((id) => state.steps[id]?.status === 'compensated').length
+  if (rollback.status === 'completed')
+    return `rolled back to ${rollback.to}: ${undone} step(s) undone; \`switchyard resume\` applies them again`
+  const left = after.filter((id) => {
+    const s = state.steps[id]
+    return s !== undefined && mayHaveActed(s)
+  }).length
+  return `rollback to ${rollback.to} unfinished: ${undone} step(s) undone, ${left} still to undo; \`switchyard resume\` finishes the rollback`
+}
+
 /** `switchyard status`: where a run stands, from its journal alone. */
 export function formatStatus(state: RunState, runbook: Runbook | undefined): string {
   const point = state.completedPhases.at(-1) ?? 'start'
@@ -33,6 +51,8 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
     lines.push(
       `abandoned by ${state.abandoned.by} at ${state.abandoned.at}: ${state.abandoned.reason} (steps it applied were left as they are)`,
     )
+  const rollback = rollbackLine(state, runbook)
+  if (rollback) lines.push(rollback)
   if (state.lastError) lines.push(`last error: ${state.lastError.message}`)
   for (const [name, found] of Object.entries(state.targets))
     lines.push(`target ${name}: ${found.instances.join(', ')} (found by tags when the run started)`)

@@ -1,4 +1,4 @@
-import type { RunState } from '../engine/state.js'
+import { mayHaveActed, type RunState, undoOrder } from '../engine/state.js'
 import { START_POINT } from '../runbook/model.js'
 import type { RunbookIndex } from './runbook-index.js'
 
@@ -11,10 +11,7 @@ export function compensationOrder(index: RunbookIndex, state: RunState, to: stri
   for (const [step, s] of Object.entries(state.steps)) {
     const phase = index.place(step)?.phase.id
     if (phase === undefined || !after(index, phase, to)) continue
-    const acted =
-      s.status === 'applied' || s.status === 'compensating' || (s.status === 'failed' && s.undo.length > 0)
-    const interrupted = s.status === 'running' && s.undo.length > 0
-    if (acted || interrupted) found.push({ step, order: s.appliedSeq ?? s.undoSeq ?? 0 })
+    if (mayHaveActed(s)) found.push({ step, order: undoOrder(s) })
   }
   return found.sort((a, b) => b.order - a.order).map(({ step }) => step)
 }

@@ -14,14 +14,23 @@ export function createAwsWorld(options: { clock: Clock; account: string; region:
   const sts = createStsWorld(options.account)
   const identity = () => ({ account: sts.identity.Account, region })
   const ec2 = createEc2World(clock)
-  return {
-    region,
-    identity,
+  const services = {
     sts,
     route53: createRoute53World(clock),
     ec2,
     ssm: createSsmWorld(clock, ec2),
     cloudwatch: createCloudWatchWorld(clock),
     sns: createSnsWorld(identity),
+  }
+  return {
+    region,
+    identity,
+    ...services,
+    /** Every service's state as plain data, for a world diff. */
+    snapshotState() {
+      return Object.fromEntries(
+        Object.entries(services).map(([name, service]) => [name, service.snapshotState()]),
+      )
+    },
   }
 }

@@ -6,6 +6,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Client } from 'ldapts'
+import { type DirectoryState, readDirectory } from './directory-state.js'
 
 export const SLAPD = '/usr/sbin/slapd'
 const SCHEMAS = ['core', 'cosine', 'inetorgperson'].map((s) => `/etc/ldap/schema/${s}.schema`)
@@ -79,6 +80,8 @@ export interface SlapdPair {
   waitConverged(timeoutMs?: number): Promise<void>
   /** A client bound as the admin to the provider (the only writable one); the caller unbinds it. */
   providerClient(): Promise<Client>
+  /** Both directories' entries, as each server holds them now. */
+  snapshotState(): Promise<{ provider: DirectoryState | 'stopped'; consumer: DirectoryState | 'stopped' }>
   close(): Promise<void>
 }
 
@@ -274,6 +277,13 @@ export async function startSlapdPair(options: SlapdPairOptions): Promise<SlapdPa
       }
     },
     providerClient,
+    async snapshotState() {
+      const bind = { dn: adminDn, password }
+      const read = (server: SlapdServer) =>
+        server.running() ? readDirectory(server.url, bind, suffix) : Promise.resolve('stopped' as const)
+      const [onProvider, onConsumer] = await Promise.all([read(provider), read(consumer)])
+      return { provider: onProvider, consumer: onConsumer }
+    },
     async close() {
       await consumer.stop()
       await provider.stop()

@@ -16,6 +16,7 @@ import {
   noFullBackup,
   notAddedOnPrimary,
   notFullRecovery,
+  notInGroup,
   notJoined,
   notPrimary,
   notRestoring,
@@ -26,6 +27,7 @@ import {
 import type {
   AvailabilityGroup,
   AvailabilityMode,
+  Database,
   FailoverMode,
   Instance,
   Replica,
@@ -97,6 +99,15 @@ export function addReplica(
   })
 }
 
+/** A copy leaving its AG: unjoined, not suspended, and (on a secondary) RESTORING until someone drops or recovers it. */
+function detachCopy(db: Database, state: Database['state']): void {
+  db.ag = null
+  db.groupDatabaseId = null
+  db.state = state
+  db.suspended = false
+  db.suspendReason = null
+}
+
 /** The removed replica's copies fall back to RESTORING on its instance; seeds toward it fail. */
 export function removeReplica(world: SqlWorld, instance: Instance, ag: string, server: string): void {
   const group = onPrimary(world, instance, ag, 'REMOVE REPLICA')
@@ -104,13 +115,7 @@ export function removeReplica(world: SqlWorld, instance: Instance, ag: string, s
   if (replica.role === 'PRIMARY') throw cannotRemovePrimary(group.name, replica.server)
   const target = world.findInstance(replica.server)
   for (const db of target?.databases ?? [])
-    if (db.ag && sameName(db.ag, group.name)) {
-      db.ag = null
-      db.groupDatabaseId = null
-      db.state = 'RESTORING'
-      db.suspended = false
-      db.suspendReason = null
-    }
+    if (db.ag && sameName(db.ag, group.name)) detachCopy(db, 'RESTORING')
   abandonSeeds(world, (s) => sameName(s.ag, group.name) && sameName(s.target, replica.server), 1)
   group.replicas.splice(group.replicas.indexOf(replica), 1)
 }
@@ -224,6 +229,30 @@ export function joinDatabase(world: SqlWorld, instance: Instance, name: string, 
   db.groupDatabaseId = entry.groupDatabaseId
   db.state = 'ONLINE'
   db.syncSince = world.now()
+}
+
+/** REMOVE DATABASE on the primary: it leaves the AG; every secondary copy stays behind, RESTORING and unjoined. */
+export function removeDatabase(world: SqlWorld, instance: Instance, ag: string, name: string): void {
+  const group = onPrimary(world, instance, ag, 'REMOVE DATABASE')
+  const entry = group.databases.find((d) => sameName(d.name, name))
+  if (!entry) throw notInGroup(name, group.name)
+  for (const replica of group.replicas) {
+    const copy = world.copyOf(group, replica, entry.name)
+    if (copy) detachCopy(copy, replica.role === 'PRIMARY' ? copy.state : 'RESTORING')
+  }
+  abandonSeeds(world, (s) => sameName(s.ag, group.name) && sameName(s.database, entry.name), 1)
+  group.databases.splice(group.databases.indexOf(entry), 1)
+}
+
+/** SET HADR OFF on a secondary: only the local copy leaves the AG, RESTORING (35240 on the primary). */
+export function leaveGroup(world: SqlWorld, instance: Instance, name: string): void {
+  if (!instance.hadrEnabled) throw hadrDisabled()
+  const db = world.database(instance, name)
+  if (!db) throw databaseMissing(name)
+  const group = db.ag ? world.group(db.ag) : undefined
+  if (!group) throw notJoined(db.name)
+  if (world.replicaOn(group, instance)?.role === 'PRIMARY') throw joinOnPrimary(db.name, group.name)
+  detachCopy(db, 'RESTORING')
 }
 
 /** SET HADR RESUME on the instance holding the suspended copy. */

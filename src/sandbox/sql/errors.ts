@@ -305,3 +305,30 @@ export const backupOfOtherDatabase = (db: string) =>
     1,
     16,
   )
+
+export const cannotDropMissing = (db: string) =>
+  new SqlServerError(
+    3701,
+    `Cannot drop the database '${db}', because it does not exist or you do not have permission.`,
+    1,
+    11,
+  )
+
+export const dropJoinedDatabase = (db: string) =>
+  new SqlServerError(
+    3752,
+    `The database '${db}' is currently joined to an availability group.  Before you can drop the database, you ` +
+      'need to remove it from the availability group.',
+    1,
+    16,
+  )
+
+/** Stand-in number: REMOVE DATABASE names a database the availability group does not hold. */
+export const notInGroup = (db: string, ag: string) =>
+  new SqlServerError(
+    35284,
+    `Database '${db}' cannot be removed from availability group '${ag}'. The database is not part of the ` +
+      'availability group. Verify the database name, then retry the command.',
+    1,
+    16,
+  )

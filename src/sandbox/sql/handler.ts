@@ -7,7 +7,9 @@ import {
   grantCreateAnyDatabase,
   joinDatabase,
   joinGroup,
+  leaveGroup,
   modifyReplica,
+  removeDatabase,
   removeReplica,
   resumeDatabase,
 } from './ag-commands.js'
@@ -116,6 +118,12 @@ const alterGroup: Run = (world, instance, reader) => {
     modifyReplica(world, instance, ag, server, setting, value)
     return {}
   }
+  if (reader.accept('REMOVE', 'DATABASE')) {
+    const db = reader.name()
+    reader.end()
+    removeDatabase(world, instance, ag, db)
+    return {}
+  }
   if (reader.accept('ADD', 'DATABASE')) {
     const db = reader.name()
     reader.end()
@@ -145,13 +153,18 @@ const alterGroup: Run = (world, instance, reader) => {
   throw reader.unexpected()
 }
 
-/** ALTER DATABASE [db] SET HADR AVAILABILITY GROUP = [ag] | SET HADR RESUME. */
+/** ALTER DATABASE [db] SET HADR AVAILABILITY GROUP = [ag] | SET HADR RESUME | SET HADR OFF. */
 const alterDatabase: Run = (world, instance, reader) => {
   const db = reader.name()
   reader.expect('SET', 'HADR')
   if (reader.accept('RESUME')) {
     reader.end()
     resumeDatabase(world, instance, db)
+    return {}
+  }
+  if (reader.accept('OFF')) {
+    reader.end()
+    leaveGroup(world, instance, db)
     return {}
   }
   reader.expect('AVAILABILITY', 'GROUP', '=')
@@ -206,6 +219,12 @@ function runStatement(
   const reader = new TokenReader(tokenize(sql))
   if (reader.accept('ALTER', 'AVAILABILITY', 'GROUP')) return alterGroup(world, instance, reader, params)
   if (reader.accept('ALTER', 'DATABASE')) return alterDatabase(world, instance, reader, params)
+  if (reader.accept('DROP', 'DATABASE')) {
+    const db = reader.name()
+    reader.end()
+    world.dropDatabase(instance, db)
+    return {}
+  }
   if (reader.accept('BACKUP')) return backupOrRestore('BACKUP')(world, instance, reader, params)
   if (reader.accept('RESTORE')) return backupOrRestore('RESTORE')(world, instance, reader, params)
   if (reader.accept('SELECT') && reader.peek()?.kind === 'number')

@@ -485,6 +485,22 @@ function databaseStateView(context: ReadContext): ResultSet {
   )
 }
 
+/** sys.databases' user databases (database_id > 4) of the instance asked. */
+function databasesView({ instance }: ReadContext): ResultSet {
+  return table(
+    [
+      ['name', 'nvarchar'],
+      ['state_desc', 'nvarchar'],
+      ['group_database_id', 'nvarchar'],
+    ],
+    instance.databases.map((db) => ({
+      name: db.name,
+      state_desc: db.state,
+      group_database_id: db.groupDatabaseId,
+    })),
+  )
+}
+
 /** Each read tag, with the parameters its statement binds (a missing one is SQL Server's 137). */
 const VIEWS: Record<string, { params: string[]; view: (context: ReadContext) => ResultSet }> = {
   instance: { params: [], view: instanceView },
@@ -502,6 +518,7 @@ const VIEWS: Record<string, { params: string[]; view: (context: ReadContext) => 
   'database-replica-states': { params: ['ag'], view: databaseReplicaStatesView },
   listener: { params: ['ag'], view: listenerView },
   'database-state': { params: ['db'], view: databaseStateView },
+  databases: { params: [], view: databasesView },
 }
 
 export const READ_TAGS = Object.keys(VIEWS)

@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { type Clock, systemClock } from '../aws/clock.js'
+import { cannotDropMissing, dropJoinedDatabase } from './errors.js'
 import type {
   AvailabilityGroup,
   AvailabilityMode,
@@ -393,6 +394,22 @@ export class SqlWorld {
     return db
   }
 
+  /** DROP DATABASE: never one joined to an AG (3752); its files are deleted, so their space comes back. */
+  dropDatabase(instance: Instance, name: string): void {
+    const db = this.database(instance, name)
+    if (!db) throw cannotDropMissing(name)
+    if (db.ag) throw dropJoinedDatabase(db.name)
+    for (const file of db.files) {
+      const volume = this.volumeOf(instance, file.physicalName)
+      if (volume) volume.availableBytes = Math.min(volume.totalBytes, volume.availableBytes + file.sizeBytes)
+    }
+    instance.databases.splice(instance.databases.indexOf(db), 1)
+  }
+
+  private volumeOf(instance: Instance, path: string): Volume | undefined {
+    return instance.volumes.find((v) => path.toLowerCase().startsWith(v.mountPoint.toLowerCase()))
+  }
+
   /** A copy of `source` on `target`, its files moved to the target's default folders (2017+ seeding behaviour). */
   copyDatabase(source: Database, target: Instance, state: Database['state']): Database {
     const moved = (path: string, folder: string) => `${folder}${path.split(/[\\/]/).pop()}`
@@ -414,9 +431,7 @@ export class SqlWorld {
       syncSince: this.now(),
     }
     for (const file of copy.files) {
-      const volume = target.volumes.find((v) =>
-        file.physicalName.toLowerCase().startsWith(v.mountPoint.toLowerCase()),
-      )
+      const volume = this.volumeOf(target, file.physicalName)
       if (volume) volume.availableBytes = Math.max(0, volume.availableBytes - file.sizeBytes)
     }
     target.databases.push(copy)
@@ -518,6 +533,51 @@ export class SqlWorld {
       }
     }
     return group
+  }
+
+  /** Instances, availability groups and the shared backup disk as plain data (login passwords as hashes). */
+  snapshotState() {
+    this.tick()
+    const hash = (text: string) => createHash('sha256').update(text).digest('hex')
+    return {
+      instances: Object.fromEntries(
+        this.instances.map(({ logins, volumes, databases, backups, ...instance }) => [
+          instance.name,
+          {
+            ...structuredClone(instance),
+            logins: Object.fromEntries(
+              [...logins].map(([user, { password, ...login }]) => [
+                user,
+                { ...login, permissions: [...login.permissions], passwordSha256: hash(password) },
+              ]),
+            ),
+            volumes: Object.fromEntries(volumes.map((v) => [v.mountPoint, { ...v }])),
+            databases: Object.fromEntries(databases.map((db) => [db.name, structuredClone(db)])),
+            backups: backups.map((b) => ({ database: b.database, type: b.type, path: b.path })),
+          },
+        ]),
+      ),
+      availabilityGroups: Object.fromEntries(
+        this.groups.map(({ replicas, databases, ...group }) => [
+          group.name,
+          {
+            ...structuredClone(group),
+            replicas: Object.fromEntries(replicas.map((r) => [r.server, { ...r }])),
+            databases: Object.fromEntries(databases.map((d) => [d.name, { ...d }])),
+          },
+        ]),
+      ),
+      seeds: this.seeds.map((s) => ({
+        operationId: s.operationId,
+        database: s.database,
+        target: s.target,
+        state: s.state,
+      })),
+      backupFiles: Object.fromEntries(
+        [...this.backupFiles].map(([path, f]) => [path, { database: f.database, type: f.type }]),
+      ),
+      statementCounts: Object.fromEntries(this.statementCounts),
+    }
   }
 
   /** Test helper: the running (or waiting) seed of db toward replica. */

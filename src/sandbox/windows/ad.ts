@@ -199,6 +199,13 @@ export function createAdWorld(domain = 'DC=corp,DC=example') {
     entraConnect: (instanceId: string) => entra.get(instanceId),
     /** Register with `world.ssm.respond(ad.responder)`. */
     responder,
+    /** The DCs' replication links and the Entra Connect servers, as plain data. */
+    snapshotState() {
+      return {
+        domainControllers: Object.fromEntries([...dcs].map(([id, dc]) => [id, structuredClone(dc)])),
+        entraConnect: Object.fromEntries([...entra].map(([id, server]) => [id, { ...server }])),
+      }
+    },
   }
 }
 

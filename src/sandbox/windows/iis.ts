@@ -127,6 +127,24 @@ export function createIisFleet() {
       else delete server.scriptFailure
     },
 
+    /** Each server's pools, sites and services as plain data. */
+    snapshotState() {
+      return Object.fromEntries(
+        [...servers].map(([id, s]) => [
+          id,
+          {
+            computerName: s.computerName,
+            appPools: Object.fromEntries(s.appPools),
+            sites: Object.fromEntries(s.sites),
+            services: Object.fromEntries(s.services),
+            moduleMissing: s.moduleMissing,
+            scriptFailure: s.scriptFailure ?? null,
+            durationMs: s.durationMs,
+          },
+        ]),
+      )
+    },
+
     /** Whether the server would serve its site: a stopped pool or W3SVC makes http.sys answer 503. */
     serving(instanceId: string): boolean {
       const server = servers.get(instanceId)
@@ -263,6 +281,15 @@ export async function startIisSandbox(options: IisSandboxOptions) {
     /** Every answer waits this long first. */
     setDelay(instanceId: string, delayMs: number): void {
       stateOf(instanceId).delayMs = delayMs
+    },
+    /** How each /health answers, and the requests it has served. */
+    snapshotState() {
+      return Object.fromEntries(
+        [...states].map(([id, s]) => [
+          id,
+          { mode: s.mode, delayMs: s.delayMs, requests: { served: s.served, hosts: s.hosts.length } },
+        ]),
+      )
     },
     /** The Host headers the instance's endpoint has seen. */
     hostsSeen(instanceId: string): string[] {

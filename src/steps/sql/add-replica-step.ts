@@ -28,12 +28,15 @@ import {
   type ReplicaOptions,
   removeReplica,
 } from './queries.js'
+import { databaseNamesOn, dropBroughtCopies, includesName } from './replica-copies.js'
 
 /** What apply did, journaled before it acts: compensate removes exactly this. */
 export interface AddReplicaUndo {
   replica: string
   addedReplica: boolean
   listenerIp?: { listener: string; ip: string }
+  /** The databases on the replica before it joined: after removing it, rollback drops the copies that came since. */
+  databasesBefore?: string[]
 }
 
 interface Situation {
@@ -151,6 +154,19 @@ async function waitConnected(ctx: StepContext, s: Situation, p: AddReplicaParams
   }
 }
 
+/** The removed replica's copies stay RESTORING (§7): those that were not there before the join are dropped. */
+async function dropCopiesSinceJoin(ctx: StepContext, p: AddReplicaParams, u: AddReplicaUndo) {
+  const before = u.databasesBefore
+  if (!before) {
+    ctx.progress({
+      message: `the copies left RESTORING on ${u.replica} stay: this run's journal predates recording what was there before`,
+    })
+    return
+  }
+  const replica = await ctx.sql(p.replica)
+  await dropBroughtCopies(ctx, replica, u.replica, (db) => !includesName(before, db))
+}
+
 export const addReplicaStep: StepImplementation<AddReplicaParams> = {
   async plan(ctx, p) {
     const s = await situation(ctx, p)
@@ -165,6 +181,7 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
     const undo: AddReplicaUndo = {
       replica: s.name,
       addedReplica: !s.exists,
+      ...(s.exists ? {} : { databasesBefore: await databaseNamesOn(s.replica) }),
       ...(s.listenerIpMissing && p.listener_ip
         ? { listenerIp: { listener: p.listener_ip.listener, ip: p.listener_ip.ip } }
         : {}),
@@ -217,6 +234,7 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
             primary.change('remove a replica', removeReplica(p.ag, u.replica), {}, DDL_TIMEOUT_MS),
           )
         }
+        await dropCopiesSinceJoin(ctx, p, u)
       }
       if (u.listenerIp && p.cluster_node) {
         const { listener, ip } = u.listenerIp

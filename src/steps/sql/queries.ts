@@ -295,6 +295,11 @@ export interface DatabaseStateRow {
   group_database_id: string | null
 }
 
+/** Every user database of the instance, as DATABASE_STATE reads one. */
+export const DATABASES = `-- switchyard:databases
+SELECT name, state_desc, CAST(group_database_id AS nvarchar(36)) AS group_database_id
+FROM sys.databases WHERE database_id > 4;`
+
 // ---- changes: availability group DDL cannot take parameters; names are quoted here ----
 
 export type AvailabilityMode = 'SYNCHRONOUS_COMMIT' | 'ASYNCHRONOUS_COMMIT'
@@ -337,6 +342,14 @@ export const modifyReplica = (
 
 export const addDatabase = (group: string, database: string) =>
   `${ag(group)} ADD DATABASE ${quoteName(database)};`
+
+export const removeDatabase = (group: string, database: string) =>
+  `${ag(group)} REMOVE DATABASE ${quoteName(database)};`
+
+/** On a secondary: only its local copy leaves the AG, and stays RESTORING. */
+export const leaveGroup = (database: string) => `ALTER DATABASE ${quoteName(database)} SET HADR OFF;`
+
+export const dropDatabase = (database: string) => `DROP DATABASE ${quoteName(database)};`
 
 export const joinDatabase = (group: string, database: string) =>
   `ALTER DATABASE ${quoteName(database)} SET HADR AVAILABILITY GROUP = ${quoteName(group)};`

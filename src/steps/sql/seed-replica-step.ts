@@ -2,12 +2,28 @@ import pLimit from 'p-limit'
 import type { Change } from '../../engine/events.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
-import { DDL_TIMEOUT_MS } from './common.js'
-import { grantCreateAnyDatabase, modifyReplica } from './queries.js'
+import { DDL_TIMEOUT_MS, replicasOf, requirePrimary, sameName } from './common.js'
+import {
+  DATABASE,
+  type DatabaseRow,
+  grantCreateAnyDatabase,
+  modifyReplica,
+  removeDatabase,
+  type SeedingMode,
+} from './queries.js'
+import { databaseNamesOn, dropBroughtCopies, includesName } from './replica-copies.js'
 import { seedAutomatically } from './seed-automatic.js'
 import { seedManually } from './seed-manual.js'
 import type { SeedReplicaParams } from './seed-replica.js'
-import { Board, healthy, NotAReplica, running, seedingContext, survey } from './seeding-survey.js'
+import {
+  Board,
+  healthy,
+  NotAReplica,
+  running,
+  type Seeding,
+  seedingContext,
+  survey,
+} from './seeding-survey.js'
 
 async function changesFor(
   ctx: StepContext,
@@ -55,6 +71,24 @@ async function changesFor(
   return { changes, states }
 }
 
+/** Journaled before the step acts: what rollback takes away is exactly what was not there. */
+export interface SeedReplicaUndo {
+  replica: string
+  seedingMode: string
+  databases: { db: string; copyBefore: boolean; inGroupBefore: boolean }[]
+}
+
+async function recordSeedingUndo(ctx: StepContext, s: Seeding, p: SeedReplicaParams) {
+  const copies = await databaseNamesOn(s.replica)
+  const databases = await Promise.all(
+    p.databases.map(async (db) => {
+      const [row] = await s.primary.read<DatabaseRow>(DATABASE, { db })
+      return { db, copyBefore: includesName(copies, db), inGroupBefore: row?.ag_name != null }
+    }),
+  )
+  await ctx.recordUndo({ replica: s.name, seedingMode: s.seedingMode, databases } satisfies SeedReplicaUndo)
+}
+
 export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
   async plan(ctx, p) {
     const { changes, states } = await changesFor(ctx, p)
@@ -63,6 +97,7 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
 
   async apply(ctx, p) {
     const s = await seedingContext(ctx, p)
+    await recordSeedingUndo(ctx, s, p)
     if (p.seeding === 'automatic') {
       await s.replica.change('grant CREATE ANY DATABASE', grantCreateAnyDatabase(p.ag))
       if (s.seedingMode !== 'AUTOMATIC') {
@@ -97,6 +132,35 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
         }),
       ),
     }
+  },
+
+  async compensate(ctx, p, undoList) {
+    const undo = (undoList as SeedReplicaUndo[])[0]
+    if (!undo) return
+    const [primary, replica] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.replica)])
+    await requirePrimary(primary, p.ag)
+    const row = (await replicasOf(primary, p.ag)).find((r) => sameName(r.replica_server_name, undo.replica))
+    if (row && row.seeding_mode_desc !== undo.seedingMode)
+      await primary.change(
+        'restore the seeding mode',
+        modifyReplica(p.ag, undo.replica, 'SEEDING_MODE', undo.seedingMode as SeedingMode),
+        {},
+        DDL_TIMEOUT_MS,
+      )
+    for (const { db, inGroupBefore } of undo.databases) {
+      if (inGroupBefore) continue
+      const [now] = await primary.read<DatabaseRow>(DATABASE, { db })
+      if (!now?.ag_name || !sameName(now.ag_name, p.ag)) continue
+      ctx.progress({ message: `removing ${db} from ${p.ag} (this step added it)` })
+      await primary.change(
+        'remove the database from the availability group',
+        removeDatabase(p.ag, db),
+        {},
+        DDL_TIMEOUT_MS,
+      )
+    }
+    const brought = undo.databases.filter((d) => !d.copyBefore).map((d) => d.db)
+    await dropBroughtCopies(ctx, replica, undo.replica, (db) => includesName(brought, db))
   },
 
   async check(ctx, p) {

@@ -54,7 +54,7 @@ export const sqlSeedReplica = defineStep({
     'Bring databases onto a replica (automatic seeding or backup/restore) and wait until they synchronize',
   params: seedReplicaParams,
   idempotent: () => true,
-  // Nothing of its own to undo: removing the replica (sql.add-replica's compensate) returns its copies to RESTORING.
+  // Rollback takes out of the AG the databases it added, and drops the copies it brought onto the replica.
   reversible: () => true,
   targets: primaryAndReplica,
   load: () => import('./seed-replica-step.js').then((m) => m.seedReplicaStep),

@@ -101,6 +101,20 @@ export function createCloudWatchWorld(clock: Clock) {
       catchUp()
       return [...alarms.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     },
+
+    /** Alarms as they stand now, and the transitions still scheduled. */
+    snapshotState() {
+      catchUp()
+      return {
+        alarms: Object.fromEntries(
+          [...alarms.values()].map((a) => [
+            a.name,
+            { ...a, dimensions: a.dimensions.map((d) => ({ ...d })) },
+          ]),
+        ),
+        scheduled: scheduled.map((t) => ({ ...t })),
+      }
+    },
   }
   return world
 }

@@ -185,6 +185,25 @@ export function createEc2World(clock: Clock) {
       return { state: 'pending', progress: `${Math.floor((elapsed / snapshot.completeAfterMs) * 100)}%` }
     },
 
+    /** Instances with their volumes, and EBS snapshots, as plain data. */
+    snapshotState() {
+      return {
+        instances: Object.fromEntries(
+          [...instances.values()].map(({ volumes, ...instance }) => [
+            instance.id,
+            {
+              ...instance,
+              tags: { ...instance.tags },
+              volumes: Object.fromEntries(volumes.map((v) => [v.id, { ...v, tags: { ...v.tags } }])),
+            },
+          ]),
+        ),
+        snapshots: Object.fromEntries(
+          [...snapshots.values()].map((s) => [s.id, { ...s, tags: { ...s.tags } }]),
+        ),
+      }
+    },
+
     /** Finds a volume by id across instances. */
     volume(id: string): Volume | undefined {
       for (const instance of instances.values()) {

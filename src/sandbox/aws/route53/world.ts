@@ -153,6 +153,31 @@ export function createRoute53World(clock: Clock) {
     changeStatus(change: Change): 'PENDING' | 'INSYNC' {
       return clock() - change.submittedAt >= world.insyncAfterMs ? 'INSYNC' : 'PENDING'
     },
+
+    /** Zones, their records and health checks as plain data; changes and batches are the request history. */
+    snapshotState() {
+      return {
+        zones: Object.fromEntries(
+          [...zones.values()].map((z) => [
+            z.id,
+            {
+              name: z.name,
+              private: z.private,
+              nameServers: [...z.nameServers],
+              records: Object.fromEntries(
+                [...z.records.values()].map((r) => [
+                  [r.Name, r.Type, r.SetIdentifier].filter((part) => part !== undefined).join(' '),
+                  cloneRecord(r),
+                ]),
+              ),
+            },
+          ]),
+        ),
+        healthChecks: Object.fromEntries([...healthChecks].map(([id, check]) => [id, { ...check }])),
+        changes: [...changes.values()].map((c) => ({ ...c })),
+        history: world.history.map((b) => ({ changeId: b.changeId, zoneId: b.zoneId, at: b.at })),
+      }
+    },
   }
   return world
 }

@@ -26,5 +26,13 @@ export function createSnsWorld(identity: () => { account: string; region: string
     hasTopic(arn: string): boolean {
       return topics.has(arn)
     },
+
+    /** Topics, and what was published to them (which no one can take back). */
+    snapshotState() {
+      return {
+        topics: Object.fromEntries([...topics].map((arn) => [arn, true])),
+        messages: this.messages.map((m) => ({ messageId: m.messageId, topicArn: m.topicArn, at: m.at })),
+      }
+    },
   }
 }

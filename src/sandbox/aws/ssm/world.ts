@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Ec2World } from '../ec2/world.js'
 import { uuid } from '../ids.js'
@@ -149,6 +150,24 @@ export function createSsmWorld(clock: Clock, ec2: Ec2World) {
 
     command(id: string): SentCommand | undefined {
       return commands.find((c) => c.id === id)
+    },
+
+    /** Parameters (values as hashes: some are secrets), managed instances, and the commands sent. */
+    snapshotState() {
+      return {
+        parameters: Object.fromEntries(
+          [...parameters.values()].map(({ value, ...p }) => [
+            p.name,
+            { ...p, valueSha256: createHash('sha256').update(value).digest('hex') },
+          ]),
+        ),
+        managedInstances: Object.fromEntries(managedInstances),
+        commands: commands.map((c) => ({
+          id: c.id,
+          documentName: c.documentName,
+          instances: c.invocations.map((i) => i.instanceId),
+        })),
+      }
     },
 
     visible(command: SentCommand): boolean {

@@ -19,5 +19,9 @@ export function createStsWorld(account: string) {
     setIdentity(change: Partial<CallerIdentity>): void {
       Object.assign(identity, change)
     },
+
+    snapshotState() {
+      return { identity: { ...identity } }
+    },
   }
 }
