@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import type { JournalEvent, NewEvent } from '../src/engine/events.ts'
 import { JOURNAL_FILE, Journal, readJournal } from '../src/engine/journal.ts'
+import { acquireLock } from '../src/engine/lock.ts'
 import { foldJournal } from '../src/engine/state.ts'
 import { tempDir } from './helpers/cli.ts'
 
@@ -11,6 +12,17 @@ const scratch = tempDir('journal')
 after(scratch.cleanup)
 let n = 0
 const runDir = () => join(scratch.dir, `run${++n}`)
+
+/** A real lease on a runbook of its own in the scratch state dir. */
+const lease = (runbook = `rb${n}`) =>
+  acquireLock(scratch.dir, {
+    operator: 'ana',
+    host: 'h1',
+    pid: process.pid,
+    runId: 'r1',
+    runbook,
+    since: new Date().toISOString(),
+  })
 
 const started: NewEvent = {
   type: 'run-started',
@@ -112,7 +124,7 @@ describe('the fold', () => {
 describe('the journal file', () => {
   test('events are durable in order, one JSON object per line, with unbroken seq', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     const concurrent = ['a', 'b', 'c'].map((step) =>
       journal.append({ type: 'step-started', step, attempt: 1 }),
@@ -130,7 +142,7 @@ describe('the journal file', () => {
 
   test('a torn last line (power lost mid-write) is ignored with a warning, and acknowledged on reopen', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     await journal.append({ type: 'phase-started', phase: 'one' }).durable
     await journal.close()
@@ -139,7 +151,7 @@ describe('the journal file', () => {
     assert.equal(first.events.length, 2)
     assert.match(first.warnings[0] ?? '', /last line \(3\) is incomplete/)
 
-    const reopened = Journal.open(dir)
+    const reopened = Journal.open(dir, lease(`reopen${n}`))
     assert.equal(reopened.events.at(-1)?.type, 'journal-torn-line')
     await reopened.journal.append({ type: 'step-started', step: 'a', attempt: 1 }).durable
     await reopened.journal.close()
@@ -155,7 +167,7 @@ describe('the journal file', () => {
 
   test('corruption before the last line stops with an error naming the line', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     await journal.append({ type: 'phase-started', phase: 'one' }).durable
     await journal.append({ type: 'phase-completed', phase: 'one' }).durable
@@ -169,7 +181,7 @@ describe('the journal file', () => {
 
   test('a line whose seq does not follow is corruption too (a spliced or duplicated line)', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     await journal.append({ type: 'phase-started', phase: 'one' }).durable
     await journal.close()

@@ -27,14 +27,21 @@ export default class Status extends SwitchyardCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Status)
     const stateDir = flags['state-dir']
-    const [{ listRunIds, loadRunState, runDir }, { formatStatus }, { JOURNAL_FILE }, { loadRunbook }] =
+    const [{ readRuns, loadRunState, runDir }, { formatStatus }, { JOURNAL_FILE }, { loadRunbook }] =
       await Promise.all([
         import('../engine/state-dir.js'),
         import('../engine/status-report.js'),
         import('../engine/journal.js'),
         import('../runbook/load.js'),
       ])
-    const runId = args.run ?? listRunIds(stateDir).at(-1)
+    let runId = args.run
+    if (!runId) {
+      // The latest run that can be read; any that cannot are named, never hide the others.
+      const { runs, unreadable } = readRuns(stateDir)
+      for (const { id, error } of unreadable)
+        process.stderr.write(`warning: run ${id} is unreadable: ${error.message}\n`)
+      runId = runs.at(-1)?.id
+    }
     if (!runId) {
       this.log(`no runs in ${stateDir}`)
       return

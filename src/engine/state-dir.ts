@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
-import { JOURNAL_FILE, readJournal } from './journal.js'
+import { JOURNAL_FILE, readJournal, UnreadableJournalError } from './journal-read.js'
 import { foldJournal, type RunState } from './state.js'
 
 export const DEFAULT_STATE_DIR = '.switchyard'
@@ -30,29 +30,56 @@ export function listRunIds(stateDir: string): string[] {
 
 export function loadRunState(stateDir: string, runId: string): { state: RunState; warnings: string[] } {
   const dir = runDir(stateDir, runId)
-  if (!existsSync(join(dir, JOURNAL_FILE))) {
+  const path = join(dir, JOURNAL_FILE)
+  if (!existsSync(path)) {
     const known = listRunIds(stateDir)
     throw new InvalidInputError(`no run ${runId} in ${stateDir}`, {
       hint:
         known.length > 0 ? `runs here: ${known.slice(-5).join(', ')}` : 'no runs yet in this state directory',
     })
   }
-  const { events, warnings } = readJournal(join(dir, JOURNAL_FILE))
-  return { state: foldJournal(events), warnings }
+  const { events, warnings } = readJournal(path)
+  if (events[0]?.type !== 'run-started')
+    throw new UnreadableJournalError(
+      events.length === 0
+        ? `the journal ${path} holds no whole event: the run was cut off as it started (its first line is empty or torn)`
+        : `the journal ${path} does not start with run-started: it was damaged from outside`,
+      events.length === 0
+        ? `nothing of run ${runId} ran; move its folder ${dir} aside, and the other runs are unaffected`
+        : 'switchyard never rewrites a journal line; restore the file from a backup',
+    )
+  const state = foldJournal(events)
+  state.warnings.push(...warnings)
+  return { state, warnings }
+}
+
+/** Every run that can be read, and the ones that cannot with why: one bad run never hides the others. */
+export function readRuns(stateDir: string): {
+  runs: Array<{ id: string; state: RunState }>
+  unreadable: Array<{ id: string; error: Error }>
+} {
+  const runs: Array<{ id: string; state: RunState }> = []
+  const unreadable: Array<{ id: string; error: Error }> = []
+  for (const id of listRunIds(stateDir)) {
+    try {
+      runs.push({ id, state: loadRunState(stateDir, id).state })
+    } catch (error) {
+      unreadable.push({ id, error: error as Error })
+    }
+  }
+  return { runs, unreadable }
 }
 
 /** The run to act on: the one named, or else the latest that has not completed. */
 export function pickRun(stateDir: string, runId: string | undefined, purpose: string): string {
   if (runId) return runId
-  const ids = listRunIds(stateDir).reverse()
+  const runs = readRuns(stateDir).runs.reverse()
   // A completed run can still be rolled back; only resume needs an unfinished one.
-  if (purpose === 'rollback' && ids[0]) return ids[0]
-  for (const id of ids) {
-    const { state } = loadRunState(stateDir, id)
-    if (state.status !== 'completed') return id
-  }
+  if (purpose === 'rollback' && runs[0]) return runs[0].id
+  const unfinished = runs.find((r) => r.state.status !== 'completed')
+  if (unfinished) return unfinished.id
   // Every run has finished: resume names the latest, and says there is nothing left to do.
-  if (ids[0]) return ids[0]
+  if (runs[0]) return runs[0].id
   throw new InvalidInputError(`no run in ${stateDir} to ${purpose}`, {
     hint: 'start one with switchyard run <runbook>, or point --state-dir at the folder that holds the runs',
   })
