@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { readJournal } from '../src/engine/journal.ts'
+import {
+  journalEvents,
+  lines,
+  startSwitchyard,
+  switchyard,
+  switchyardAsync,
+  tempDir,
+  waitUntil,
+  writeRunbook,
+} from './helpers/cli.ts'
+
+const scratch = tempDir('fencing')
+after(scratch.cleanup)
+let n = 0
+
+/** Three steps; undoing b appends to undo-b, then holds until the test creates the file gate-b. */
+const RUNBOOK = `version: 1
+name: fenced
+concurrency: 1
+phases:
+  - id: one
+    steps:
+${['a', 'b', 'c']
+  .map(
+    (id, i) => `      - id: ${id}
+        uses: exec
+${i > 0 ? `        needs: ${['a', 'b'][i - 1]}\n` : ''}        with:
+          command: sh
+          args: [-c, 'echo once >> count-${id}']
+          rollback:
+            command: sh
+            args: [-c, 'echo undo >> undo-${id}${id === 'b' ? '; while [ ! -e gate-b ]; do sleep 0.02; done' : ''}']
+`,
+  )
+  .join('')}`
+
+/** A completed run, and a rollback of it held inside the undo of b. */
+async function rollbackHeldInB() {
+  const dir = join(scratch.dir, `w${++n}`)
+  const { mkdirSync } = await import('node:fs')
+  mkdirSync(dir)
+  writeRunbook(dir, RUNBOOK)
+  const run = switchyard(dir, ['run', 'runbook.yaml'])
+  assert.equal(run.code, 0, run.stdout + run.stderr)
+  const holder = startSwitchyard(dir, ['rollback', '--to', 'start'])
+  await waitUntil(() => existsSync(join(dir, 'undo-b')), 'the undo of b to start')
+  after(() => writeFileSync(join(dir, 'gate-b'), ''))
+  return { dir, holder, openGate: () => writeFileSync(join(dir, 'gate-b'), '') }
+}
+
+/** The journal reads whole: no conflict, no torn line, one unbroken sequence. */
+function assertJournalClean(dir: string) {
+  const runId = journalEvents(dir)[0]?.runId as string
+  const { events, warnings, setAside } = readJournal(
+    join(dir, '.switchyard', 'runs', runId, 'journal.ndjson'),
+  )
+  assert.deepEqual(warnings, [])
+  assert.deepEqual(setAside, [])
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i + 1),
+  )
+  return events
+}
+
+const count = (dir: string, file: string) => lines(join(dir, file)).length
+
+describe('unlock --force and a live holder', () => {
+  test('unlock --force refuses a holder alive on this host, naming its pid, what it is doing and how to stop it', async () => {
+    const { dir, holder, openGate } = await rollbackHeldInB()
+    const refused = await switchyardAsync(dir, ['unlock', 'fenced', '--force'])
+    assert.equal(refused.code, 3, refused.stderr)
+    assert.match(refused.stderr, new RegExp(`pid ${holder.child.pid}`))
+    assert.match(refused.stderr, /rollback of run \S+/)
+    assert.match(refused.stderr, /rolling back to start, undoing b/)
+    assert.match(refused.stderr, /--kill/)
+    assert.equal(switchyard(dir, ['unlock', 'fenced']).code, 3, 'still locked')
+    openGate()
+    const done = await holder.done
+    assert.equal(done.code, 0, done.stdout + done.stderr)
+    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+    assertJournalClean(dir)
+  })
+
+  test('unlock --force --kill pauses the holder with SIGTERM and journals it; a second rollback undoes each step once', async () => {
+    const { dir, holder, openGate } = await rollbackHeldInB()
+    const unlock = startSwitchyard(dir, ['unlock', 'fenced', '--force', '--kill'])
+    await waitUntil(() => unlock.output().includes('sent SIGTERM'), 'unlock to send SIGTERM')
+    openGate()
+    const stopped = await holder.done
+    assert.match(stopped.stdout, /rollback interrupted by the operator before undoing a/)
+    const unlocked = await unlock.done
+    assert.equal(unlocked.code, 0, unlocked.stdout + unlocked.stderr)
+    assert.match(unlocked.stdout, /stopped with SIGTERM/)
+
+    const again = await switchyardAsync(dir, ['rollback', '--to', 'start'])
+    assert.equal(again.code, 0, again.stdout + again.stderr)
+    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1, `undo of ${id} ran once`)
+    const events = assertJournalClean(dir)
+    assert.ok(events.some((e) => e.type === 'lock-broken' && e.stopped === 'SIGTERM'))
+    assert.equal(events.at(-1)?.type, 'rollback-completed')
+  })
+
+  test('a holder still busy after the grace period gets SIGKILL; its cut-off undo waits for the operator', async () => {
+    const { dir, holder, openGate } = await rollbackHeldInB()
+    const unlocked = await switchyardAsync(dir, ['unlock', 'fenced', '--force', '--kill', '--grace', '200ms'])
+    assert.equal(unlocked.code, 0, unlocked.stdout + unlocked.stderr)
+    assert.match(unlocked.stdout, /sending SIGKILL/)
+    assert.equal((await holder.done).signal, 'SIGKILL')
+
+    const asks = await switchyardAsync(dir, ['rollback', '--to', 'start'])
+    assert.equal(asks.code, 3, asks.stdout + asks.stderr)
+    assert.match(asks.stdout, /undo of b was cut off/)
+    assert.match(asks.stdout, /--retry-step b/)
+    assert.equal(count(dir, 'undo-b'), 1, 'not undone again without a decision')
+    // The operator looks: undo-b holds its line, so b is undone.
+    const decided = await switchyardAsync(dir, ['rollback', '--to', 'start', '--approve', 'b'])
+    assert.equal(decided.code, 0, decided.stdout + decided.stderr)
+    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+    const events = assertJournalClean(dir)
+    assert.ok(events.some((e) => e.type === 'lock-broken' && e.stopped === 'SIGKILL'))
+    openGate() // lets the orphaned undo command of the killed holder end
+  })
+})
+
+describe('fencing', () => {
+  test('a holder whose lock is broken stops before its next side effect and writes nothing more', async () => {
+    const { dir, holder, openGate } = await rollbackHeldInB()
+    // The holder as seen from another machine that shares the state folder.
+    const lockFile = join(dir, '.switchyard', 'locks', 'fenced.lock')
+    writeFileSync(
+      lockFile,
+      JSON.stringify({ ...JSON.parse(readFileSync(lockFile, 'utf8')), host: 'cutover-02' }),
+    )
+    const refused = await switchyardAsync(dir, ['unlock', 'fenced', '--force'])
+    assert.equal(refused.code, 3, refused.stderr)
+    assert.match(refused.stderr, /cannot tell from here whether pid \d+ on cutover-02 still runs/)
+    assert.match(refused.stderr, /--force --yes/)
+    const broken = await switchyardAsync(dir, ['unlock', 'fenced', '--force', '--yes'])
+    assert.equal(broken.code, 0, broken.stderr)
+
+    openGate()
+    const fenced = await holder.done
+    assert.equal(fenced.code, 3, fenced.stdout + fenced.stderr)
+    assert.match(fenced.stderr, /lock on runbook fenced was broken/)
+    assert.match(fenced.stderr, /wrote nothing more to the journal/)
+    assert.equal(count(dir, 'undo-a'), 0, 'the next undo never started')
+    const events = assertJournalClean(dir)
+    assert.equal(events.at(-1)?.type, 'lock-broken', 'nothing after the break')
+
+    const asks = await switchyardAsync(dir, ['rollback', '--to', 'start'])
+    assert.equal(asks.code, 3, asks.stdout + asks.stderr)
+    const decided = await switchyardAsync(dir, ['rollback', '--to', 'start', '--approve', 'b'])
+    assert.equal(decided.code, 0, decided.stdout + decided.stderr)
+    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+    assertJournalClean(dir)
+  })
+})
+
+describe('the state folder', () => {
+  test('runs, journals, runbook copies and locks are private to the operator, whatever the umask', async () => {
+    // Children inherit the umask: with 000, only switchyard's own modes keep the files private.
+    const umask = process.umask(0o000)
+    const { dir, holder, openGate } = await rollbackHeldInB().finally(() => process.umask(umask))
+    const state = join(dir, '.switchyard')
+    const runId = journalEvents(dir)[0]?.runId as string
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8)
+    for (const folder of ['', 'runs', `runs/${runId}`, 'locks', 'locks/fenced.epochs'])
+      assert.equal(mode(join(state, folder)), '700', `${folder || 'the state folder'} is 0700`)
+    for (const file of [`runs/${runId}/journal.ndjson`, `runs/${runId}/runbook.yaml`, 'locks/fenced.lock'])
+      assert.equal(mode(join(state, file)), '600', `${file} is 0600`)
+    openGate()
+    await holder.done
+  })
+})
