@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { readJournal } from '../src/engine/journal.ts'
@@ -42,7 +42,6 @@ ${i > 0 ? `        needs: ${['a', 'b'][i - 1]}\n` : ''}        with:
 /** A completed run, and a rollback of it held inside the undo of b. */
 async function rollbackHeldInB() {
   const dir = join(scratch.dir, `w${++n}`)
-  const { mkdirSync } = await import('node:fs')
   mkdirSync(dir)
   writeRunbook(dir, RUNBOOK)
   const run = switchyard(dir, ['run', 'runbook.yaml'])
@@ -176,5 +175,84 @@ describe('the state folder', () => {
       assert.equal(mode(join(state, file)), '600', `${file} is 0600`)
     openGate()
     await holder.done
+  })
+})
+
+describe('a journal two writers touched', () => {
+  test('status names the fenced writer and its lines; rollback goes on from the consistent prefix', async () => {
+    const { dir, holder, openGate } = await rollbackHeldInB()
+    const lockFile = join(dir, '.switchyard', 'locks', 'fenced.lock')
+    const held = JSON.parse(readFileSync(lockFile, 'utf8'))
+    writeFileSync(lockFile, JSON.stringify({ ...held, host: 'cutover-02' }))
+    assert.equal((await switchyardAsync(dir, ['unlock', 'fenced', '--force', '--yes'])).code, 0)
+    // What the local folder cannot rule out: the holder checked its lease just before the break, and
+    // its line lands after the breaker's.
+    const runId = journalEvents(dir)[0]?.runId as string
+    const journal = join(dir, '.switchyard', 'runs', runId, 'journal.ndjson')
+    const last = journalEvents(dir).at(-1) as { seq: number }
+    appendFileSync(
+      journal,
+      `${JSON.stringify({ seq: last.seq, at: new Date().toISOString(), epoch: held.epoch, type: 'step-compensated', step: 'b' })}\n`,
+    )
+    openGate()
+    assert.equal((await holder.done).code, 3)
+
+    const status = await switchyardAsync(dir, ['status'])
+    assert.equal(status.code, 0, status.stderr)
+    const lineNo = lines(journal).length
+    assert.match(
+      status.stdout,
+      new RegExp(
+        `line\\(s\\) ${lineNo} were written by pid ${holder.child.pid} on \\S+ \\(epoch ${held.epoch}\\) after its lock had been broken`,
+      ),
+    )
+    assert.match(status.stdout, /step-compensated b/)
+    assert.doesNotMatch(status.stdout + status.stderr, /damaged from outside/)
+
+    const rollback = await switchyardAsync(dir, ['rollback', '--to', 'start', '--approve', 'b'])
+    assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr)
+    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+    const { events, setAside } = readJournal(journal)
+    assert.equal(events.at(-1)?.type, 'rollback-completed')
+    assert.deepEqual(
+      setAside.map((s) => s.lines),
+      [[lineNo]],
+      'the stray line stays set aside, never rewritten',
+    )
+  })
+})
+
+describe('a run whose journal cannot be read', () => {
+  test('runs and status list every other run and name the bad one; status of it exits 2 naming the file', async () => {
+    const dir = join(scratch.dir, `w${++n}`)
+    mkdirSync(dir)
+    writeRunbook(dir, RUNBOOK)
+    assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
+    const runs = join(dir, '.switchyard', 'runs')
+    for (const [id, text] of [
+      ['20991231T000000Z-fenced-empty', ''],
+      ['20991231T000001Z-fenced-torn', '{"seq":1,"at":"2099-12-31T00:00:01.000Z","type":"run-sta'],
+    ]) {
+      mkdirSync(join(runs, id as string))
+      writeFileSync(join(runs, id as string, 'journal.ndjson'), text as string)
+    }
+    const listed = await switchyardAsync(dir, ['runs'])
+    assert.equal(listed.code, 0, listed.stderr)
+    assert.match(listed.stdout, /-fenced-\w{4}\s+completed/)
+    assert.match(
+      listed.stdout,
+      /fenced-empty\s+unreadable\s+the journal \S+journal.ndjson holds no whole event/,
+    )
+    assert.match(listed.stdout, /fenced-torn\s+unreadable/)
+
+    const latest = await switchyardAsync(dir, ['status'])
+    assert.equal(latest.code, 0, latest.stderr)
+    assert.match(latest.stdout, /: completed/)
+    assert.match(latest.stderr, /run 20991231T000001Z-fenced-torn is unreadable/)
+
+    const bad = await switchyardAsync(dir, ['status', '20991231T000000Z-fenced-empty'])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /fenced-empty\/journal.ndjson holds no whole event/)
+    assert.match(bad.stderr, /hint: nothing of run \S+ ran/)
   })
 })
