@@ -117,6 +117,8 @@ describe('unlock --force and a live holder', () => {
     assert.match(asks.stdout, /undo of b was cut off/)
     assert.match(asks.stdout, /--retry-step b/)
     assert.equal(count(dir, 'undo-b'), 1, 'not undone again without a decision')
+    const dryRun = await switchyardAsync(dir, ['rollback', '--to', 'start', '--dry-run'])
+    assert.match(dryRun.stdout, /UNDO CUT OFF\s+one\.b/)
     // The operator looks: undo-b holds its line, so b is undone.
     const decided = await switchyardAsync(dir, ['rollback', '--to', 'start', '--approve', 'b'])
     assert.equal(decided.code, 0, decided.stdout + decided.stderr)
