@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { readJournal } from '../src/engine/journal.ts'
@@ -256,5 +257,28 @@ describe('a run whose journal cannot be read', () => {
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /fenced-empty\/journal.ndjson holds no whole event/)
     assert.match(bad.stderr, /hint: nothing of run \S+ ran/)
+  })
+})
+
+describe('a lock whose pid now belongs to another process', () => {
+  test('is stale: unlock --force breaks it without stopping that process', async () => {
+    const dir = join(scratch.dir, `w${++n}`)
+    mkdirSync(join(dir, '.switchyard', 'locks'), { recursive: true })
+    // This test's own pid is alive, but it started long after the (made-up) holder did.
+    const holder = {
+      operator: 'ana',
+      host: hostname(),
+      pid: process.pid,
+      pidStart: '1',
+      runId: 'r0',
+      runbook: 'fenced',
+      since: '2026-12-04T01:00:00Z',
+      epoch: 1,
+    }
+    writeFileSync(join(dir, '.switchyard', 'locks', 'fenced.lock'), JSON.stringify(holder))
+    const unlocked = await switchyardAsync(dir, ['unlock', 'fenced', '--force'])
+    assert.equal(unlocked.code, 0, unlocked.stderr)
+    assert.match(unlocked.stdout, /lock on fenced broken/)
+    assert.equal(existsSync(join(dir, '.switchyard', 'locks', 'fenced.lock')), false)
   })
 })

@@ -45,7 +45,7 @@ export default class Unlock extends SwitchyardCommand {
     if (!DURATION_PATTERN.test(flags.grace))
       throw new InvalidInputError(`--grace ${flags.grace}: not a duration`, { hint: 'e.g. 30s, 2m' })
     const stateDir = flags['state-dir']
-    const [{ describeHolder, isStale, processAlive, readLock }, lockBreak, { currentOperator }] =
+    const [{ describeHolder, holderAlive, isStale, readLock }, lockBreak, { currentOperator }] =
       await Promise.all([
         import('../engine/lock.js'),
         import('../engine/break-lock.js'),
@@ -65,7 +65,7 @@ export default class Unlock extends SwitchyardCommand {
       )
     let stopped: 'SIGTERM' | 'SIGKILL' | undefined
     if (holder.host === hostname()) {
-      if (processAlive(holder.pid)) {
+      if (holderAlive(holder)) {
         if (!flags.kill)
           throw new lockBreak.HolderAliveError(holder, lockBreak.holderActivity(stateDir, holder))
         stopped = await lockBreak.stopProcess(holder.pid, parseDuration(flags.grace), (line) =>

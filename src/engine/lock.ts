@@ -18,6 +18,8 @@ export interface LockHolder {
   command?: string
   /** The holder's lease epoch: its journal lines carry it. */
   epoch?: number
+  /** When the holder's process started (Linux), so a pid reused by another process is not taken for it. */
+  pidStart?: string
 }
 
 export class LockHeldError extends SwitchyardError {
@@ -69,7 +71,8 @@ export function acquireLock(stateDir: string, holder: LockHolder): Lease {
     rmSync(draft, { force: true })
   }
   const epoch = bumpEpoch(stateDir, holder.runbook)
-  const mine = { ...holder, epoch }
+  const pidStart = processStartTime(holder.pid)
+  const mine = { ...holder, epoch, ...(pidStart ? { pidStart } : {}) }
   // The lock is ours: replacing it whole (rename) adds the epoch without a moment of no lock.
   writePrivateFile(draft, `${JSON.stringify(mine, null, 2)}\n`)
   renameSync(draft, path)
@@ -145,7 +148,13 @@ export function readLock(stateDir: string, runbook: string): LockHolder | undefi
 /** Stale: held by a process on this host that no longer exists. Other hosts cannot be checked. */
 export function isStale(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return false
-  return !processAlive(holder.pid)
+  return !holderAlive(holder)
+}
+
+/** The holder's process still runs: its pid is alive and, where it can be told, is the same process. */
+export function holderAlive(holder: LockHolder): boolean {
+  if (!processAlive(holder.pid)) return false
+  return holder.pidStart === undefined || processStartTime(holder.pid) === holder.pidStart
 }
 
 /** Whether a process of this host is alive; a zombie (exited, not yet reaped by its parent) is not. */
@@ -156,11 +165,21 @@ export function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code !== 'ESRCH'
   }
+  return procStat(pid)?.[0] !== 'Z'
+}
+
+/** A process's start time in clock ticks since boot (field 22 of /proc/PID/stat); undefined off Linux. */
+function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.[19]
+}
+
+/** The fields of /proc/PID/stat after the command name (state first). */
+function procStat(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   } catch {
-    return true
+    return undefined
   }
 }
 

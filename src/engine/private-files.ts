@@ -19,9 +19,9 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /** Opens a new file (flags `wx`: it must not exist) readable by the operator only. */
-export function openPrivateFile(path: string, flags: 'wx' = 'wx'): number {
+export function openPrivateFile(path: string): number {
   ensurePrivateDir(dirname(path))
-  const fd = openSync(path, flags, PRIVATE_FILE_MODE)
+  const fd = openSync(path, 'wx', PRIVATE_FILE_MODE)
   fchmodSync(fd, PRIVATE_FILE_MODE)
   return fd
 }
