@@ -79,7 +79,9 @@ describe('unlock --force and a live holder', () => {
     assert.match(refused.stderr, /rollback of run \S+/)
     assert.match(refused.stderr, /rolling back to start, undoing b/)
     assert.match(refused.stderr, /--kill/)
-    assert.equal(switchyard(dir, ['unlock', 'fenced']).code, 3, 'still locked')
+    const plain = await switchyardAsync(dir, ['unlock', 'fenced'])
+    assert.equal(plain.code, 3, 'without --force too')
+    assert.match(plain.stderr, /that process is alive: rolling back to start, undoing b/)
     openGate()
     const done = await holder.done
     assert.equal(done.code, 0, done.stdout + done.stderr)

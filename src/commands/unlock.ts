@@ -45,16 +45,19 @@ export default class Unlock extends SwitchyardCommand {
     if (!DURATION_PATTERN.test(flags.grace))
       throw new InvalidInputError(`--grace ${flags.grace}: not a duration`, { hint: 'e.g. 30s, 2m' })
     const stateDir = flags['state-dir']
-    const [{ describeHolder, holderAlive, isStale, readLock }, lockBreak, { currentOperator }] =
-      await Promise.all([
-        import('../engine/lock.js'),
-        import('../engine/break-lock.js'),
-        import('../engine/engine.js'),
-      ])
+    const [{ describeHolder, isStale, readLock }, lockBreak, { currentOperator }] = await Promise.all([
+      import('../engine/lock.js'),
+      import('../engine/break-lock.js'),
+      import('../engine/engine.js'),
+    ])
     const holder = readLock(stateDir, args.runbook)
     if (!holder) return this.log(`${args.runbook} is not locked`)
     const who = describeHolder(holder)
     const stale = isStale(holder)
+    const local = holder.host === hostname()
+    // A live holder here is named with what it is doing, with or without --force.
+    if (local && !stale && !flags.kill)
+      throw new lockBreak.HolderAliveError(holder, lockBreak.holderActivity(stateDir, holder))
     if (!flags.force)
       throw new SwitchyardError(
         `${args.runbook} is locked by ${who}${stale ? '; that process is gone: the lock is stale' : ''}`,
@@ -64,14 +67,11 @@ export default class Unlock extends SwitchyardCommand {
         },
       )
     let stopped: 'SIGTERM' | 'SIGKILL' | undefined
-    if (holder.host === hostname()) {
-      if (holderAlive(holder)) {
-        if (!flags.kill)
-          throw new lockBreak.HolderAliveError(holder, lockBreak.holderActivity(stateDir, holder))
+    if (local) {
+      if (!stale)
         stopped = await lockBreak.stopProcess(holder.pid, parseDuration(flags.grace), (line) =>
           this.log(line),
         )
-      }
     } else {
       if (flags.kill)
         throw new InvalidInputError(`--kill: the holder runs on ${holder.host}, not on this host`, {
