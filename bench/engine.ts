@@ -190,6 +190,7 @@ async function child(mode: string, n: number): Promise<Result> {
   const counter = await instrumentSyncs()
   const { startRun } = await import('../src/engine/engine.js')
   const { Journal } = await import('../src/engine/journal.js')
+  const { acquireLock } = await import('../src/engine/lock.js')
   const { loadRunbook } = await import('../src/runbook/load.js')
   const { noop } = await import('../src/steps/core/noop.js')
   type Runbook = NonNullable<ReturnType<typeof loadRunbook>['runbook']>
@@ -317,10 +318,20 @@ async function child(mode: string, n: number): Promise<Result> {
       }
       let journals = 0
       const measure = async (label: string, work: (journal: JournalType) => Promise<unknown>) => {
-        const journal = Journal.create(join(dir, 'runs', `fsync-${++journals}`))
+        // A real lease, so each batch pays its fencing check as a run's journal does.
+        const lease = acquireLock(dir, {
+          operator: 'bench',
+          host: os.hostname(),
+          pid: process.pid,
+          runId: `fsync-${journals + 1}`,
+          runbook: 'bench',
+          since: new Date().toISOString(),
+        })
+        const journal = Journal.create(join(dir, 'runs', `fsync-${++journals}`), lease)
         const before = counter.syncs
         const { ms } = await timed(() => work(journal))
         await journal.close()
+        lease.release()
         return { label, events: n, ms, syncs: counter.syncs - before }
       }
       const writers = (count: number) => async (journal: JournalType) => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import type { JournalEvent, NewEvent } from '../src/engine/events.ts'
 import { JOURNAL_FILE, Journal, readJournal } from '../src/engine/journal.ts'
+import { acquireLock } from '../src/engine/lock.ts'
 import { foldJournal } from '../src/engine/state.ts'
 import { tempDir } from './helpers/cli.ts'
 
@@ -11,6 +12,17 @@ const scratch = tempDir('journal')
 after(scratch.cleanup)
 let n = 0
 const runDir = () => join(scratch.dir, `run${++n}`)
+
+/** A real lease on a runbook of its own in the scratch state dir. */
+const lease = (runbook = `rb${n}`) =>
+  acquireLock(scratch.dir, {
+    operator: 'ana',
+    host: 'h1',
+    pid: process.pid,
+    runId: 'r1',
+    runbook,
+    since: new Date().toISOString(),
+  })
 
 const started: NewEvent = {
   type: 'run-started',
@@ -151,7 +163,7 @@ describe('the fold', () => {
 describe('the journal file', () => {
   test('events are durable in order, one JSON object per line, with unbroken seq', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     const concurrent = ['a', 'b', 'c'].map((step) =>
       journal.append({ type: 'step-started', step, attempt: 1 }),
@@ -169,7 +181,7 @@ describe('the journal file', () => {
 
   test('a torn last line (power lost mid-write) is ignored with a warning, and acknowledged on reopen', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     await journal.append({ type: 'phase-started', phase: 'one' }).durable
     await journal.close()
@@ -178,7 +190,7 @@ describe('the journal file', () => {
     assert.equal(first.events.length, 2)
     assert.match(first.warnings[0] ?? '', /last line \(3\) is incomplete/)
 
-    const reopened = Journal.open(dir)
+    const reopened = Journal.open(dir, lease(`reopen${n}`))
     assert.equal(reopened.events.at(-1)?.type, 'journal-torn-line')
     await reopened.journal.append({ type: 'step-started', step: 'a', attempt: 1 }).durable
     await reopened.journal.close()
@@ -194,7 +206,7 @@ describe('the journal file', () => {
 
   test('corruption before the last line stops with an error naming the line', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     await journal.append({ type: 'phase-started', phase: 'one' }).durable
     await journal.append({ type: 'phase-completed', phase: 'one' }).durable
@@ -208,7 +220,7 @@ describe('the journal file', () => {
 
   test('a line whose seq does not follow is corruption too (a spliced or duplicated line)', async () => {
     const dir = runDir()
-    const journal = Journal.create(dir)
+    const journal = Journal.create(dir, lease())
     await journal.append(started).durable
     await journal.append({ type: 'phase-started', phase: 'one' }).durable
     await journal.close()
@@ -216,5 +228,81 @@ describe('the journal file', () => {
     const [first, second] = readFileSync(path, 'utf8').split('\n')
     writeFileSync(path, `${first}\n${second}\n${second}\n${second}\n`)
     assert.throws(() => readJournal(path), /corrupt at line 3/)
+  })
+})
+
+describe('a journal two writers touched', () => {
+  const line = (seq: number, epoch: number, event: Record<string, unknown>) =>
+    `${JSON.stringify({ seq, at: '2026-11-26T02:00:00.000Z', epoch, ...event })}\n`
+  const head = [
+    line(1, 1, { ...started, pid: 41 }),
+    line(2, 1, { type: 'rollback-started', to: 'start', force: false, operator: 'ana', host: 'h1', pid: 41 }),
+    line(3, 1, { type: 'compensation-started', step: 'b' }),
+  ].join('')
+  const broken = (seq: number) =>
+    line(seq, 2, { type: 'lock-broken', by: 'bo@h2', holder: { pid: 41, host: 'h1', epoch: 1 } })
+  const stray = (seq: number) => line(seq, 1, { type: 'step-compensated', step: 'b' })
+
+  test('lines the fenced writer wrote after the break are set aside and named; the run reads on', () => {
+    const path = join(runDir(), JOURNAL_FILE)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(
+      path,
+      head + broken(4) + stray(4) + line(5, 3, { type: 'run-resumed', operator: 'bo', host: 'h2', pid: 7 }),
+    )
+    const read = readJournal(path)
+    assert.deepEqual(
+      read.events.map((e) => `${e.seq}:${e.type}`),
+      ['1:run-started', '2:rollback-started', '3:compensation-started', '4:lock-broken', '5:run-resumed'],
+    )
+    assert.deepEqual(
+      read.setAside.map((s) => [s.epoch, s.writer, s.lines]),
+      [[1, 'pid 41 on h1', [5]]],
+    )
+    assert.match(
+      read.warnings[0] ?? '',
+      /line\(s\) 5 were written by pid 41 on h1 \(epoch 1\) after its lock had been broken/,
+    )
+    assert.match(read.warnings[0] ?? '', /step-compensated b/)
+    assert.equal(foldJournal(read.events).steps.b?.status, 'compensating', 'the undo stays undecided')
+  })
+
+  test('when the fenced writer got its line in first, the newer epoch still wins from where it went on', () => {
+    const path = join(runDir(), JOURNAL_FILE)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, head + stray(4) + broken(4))
+    const read = readJournal(path)
+    assert.deepEqual(read.events.at(-1)?.type, 'lock-broken')
+    assert.deepEqual(
+      read.setAside.map((s) => s.lines),
+      [[4]],
+    )
+  })
+
+  test('the same writer going back in seq is damage from outside, and says so', () => {
+    const path = join(runDir(), JOURNAL_FILE)
+    mkdirSync(dirname(path), { recursive: true })
+    writeFileSync(path, head + line(2, 1, { type: 'phase-started', phase: 'one' }))
+    assert.throws(() => readJournal(path), /corrupt at line 4: its seq 2 does not follow 3/)
+  })
+})
+
+describe('the lease', () => {
+  test('a journal whose lease is superseded refuses the batch and every later event', async () => {
+    const dir = runDir()
+    const first = lease('superseded')
+    const journal = Journal.create(dir, first)
+    await journal.append(started).durable
+    first.release()
+    const second = lease('superseded')
+    assert.ok(second.epoch > first.epoch, 'epochs only grow')
+    await assert.rejects(journal.append({ type: 'phase-started', phase: 'one' }).durable, /was broken/)
+    await assert.rejects(journal.append({ type: 'phase-started', phase: 'two' }).durable, /was broken/)
+    await journal.close()
+    second.release()
+    assert.deepEqual(
+      readJournal(join(dir, JOURNAL_FILE)).events.map((e) => e.type),
+      ['run-started'],
+    )
   })
 })

@@ -36,6 +36,12 @@ export default class Rollback extends SwitchyardCommand {
       description: 'Allow going back past the point of no return, or with an edited runbook',
       default: false,
     }),
+    'retry-step': Flags.string({
+      multiple: true,
+      multipleNonGreedy: true,
+      description: 'Undo this step again although its last undo was cut off (a crash or a kill)',
+      helpValue: 'STEP',
+    }),
     runbook: Flags.string({
       description: 'Use this runbook file instead of the one the run started from',
       helpValue: 'FILE',
@@ -78,6 +84,7 @@ export default class Rollback extends SwitchyardCommand {
       who,
       to: flags.to,
       force: flags.force,
+      retrySteps: new Set(flags['retry-step'] ?? []),
     }
     if (flags['dry-run']) {
       const { plan, outcome } = await rollbackRun({
@@ -92,7 +99,9 @@ export default class Rollback extends SwitchyardCommand {
         this.log(`rollback of ${runId} to ${flags.to} would, newest first:`)
         for (const item of plan) {
           const what = item.changes.map((c) => c.summary).join('; ')
-          const how = { compensate: 'undo', manual: 'MANUAL', nothing: 'nothing to undo' }[item.how]
+          const how = item.interrupted
+            ? 'UNDO CUT OFF'
+            : { compensate: 'undo', manual: 'MANUAL', nothing: 'nothing to undo' }[item.how]
           const why = item.why ? ` (${item.why})` : ''
           this.log(`  ${how.padEnd(15)} ${item.phase}.${item.step}${what ? `: ${what}` : ''}${why}`)
         }

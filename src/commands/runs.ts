@@ -12,29 +12,33 @@ export default class Runs extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Runs)
-    const [{ listRunIds, loadRunState }, { isLive }] = await Promise.all([
+    const [{ readRuns }, { isLive }] = await Promise.all([
       import('../engine/state-dir.js'),
       import('../engine/state.js'),
     ])
-    const rows = listRunIds(flags['state-dir']).map((id) => {
-      const { state } = loadRunState(flags['state-dir'], id)
-      return {
-        runId: id,
-        runbook: state.runbook.name,
-        status: state.status,
-        /** Holds its runbook: a new run of it is refused until it completes, is rolled back to start or abandoned. */
-        live: isLive(state),
-        rollbackPoint: state.completedPhases.at(-1) ?? 'start',
-        operator: state.operator,
-        startedAt: state.startedAt,
-        updatedAt: state.updatedAt,
-      }
-    })
-    if (flags.json) return this.printJson(rows)
-    if (rows.length === 0) return this.log(`no runs in ${flags['state-dir']}`)
+    const { runs, unreadable } = readRuns(flags['state-dir'])
+    const rows = runs.map(({ id, state }) => ({
+      runId: id,
+      runbook: state.runbook.name,
+      status: state.status,
+      /** Holds its runbook: a new run of it is refused until it completes, is rolled back to start or abandoned. */
+      live: isLive(state),
+      rollbackPoint: state.completedPhases.at(-1) ?? 'start',
+      operator: state.operator,
+      startedAt: state.startedAt,
+      updatedAt: state.updatedAt,
+    }))
+    const bad = unreadable.map(({ id, error }) => ({
+      runId: id,
+      status: 'unreadable',
+      problem: error.message,
+    }))
+    if (flags.json) return this.printJson([...rows, ...bad].sort((a, b) => a.runId.localeCompare(b.runId)))
+    if (rows.length === 0 && bad.length === 0) return this.log(`no runs in ${flags['state-dir']}`)
     for (const r of rows)
       this.log(
         `${r.runId}  ${r.status.padEnd(12)} ${r.live ? 'live' : '    '} at ${r.rollbackPoint.padEnd(14)} ${r.operator}  ${r.updatedAt}`,
       )
+    for (const r of bad) this.log(`${r.runId}  unreadable   ${r.problem}`)
   }
 }

@@ -29,18 +29,21 @@ export default class Status extends SwitchyardCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Status)
     const stateDir = flags['state-dir']
-    const [
-      { listRunIds, loadRunState, pickRun, runDir },
-      { formatStatus },
-      { JOURNAL_FILE },
-      { loadRunbook },
-    ] = await Promise.all([
-      import('../engine/state-dir.js'),
-      import('../engine/status-report.js'),
-      import('../engine/journal.js'),
-      import('../runbook/load.js'),
-    ])
-    const runId = listRunIds(stateDir).length > 0 ? pickRun(stateDir, args.run, 'show') : args.run
+    const [{ readRuns, loadRunState, pickRun, runDir }, { formatStatus }, { JOURNAL_FILE }, { loadRunbook }] =
+      await Promise.all([
+        import('../engine/state-dir.js'),
+        import('../engine/status-report.js'),
+        import('../engine/journal.js'),
+        import('../runbook/load.js'),
+      ])
+    let runId = args.run
+    if (!runId) {
+      // The live run (or else the latest); runs that cannot be read are named, never hide the others.
+      const { runs, unreadable } = readRuns(stateDir)
+      for (const { id, error } of unreadable)
+        process.stderr.write(`warning: run ${id} is unreadable: ${error.message}\n`)
+      if (runs.length > 0) runId = pickRun(stateDir, undefined, 'show')
+    }
     if (!runId) {
       this.log(`no runs in ${stateDir}`)
       return

@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs'
+import { chmodSync, copyFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -19,6 +19,7 @@ import { acquireLock } from './lock.js'
 import { withNotifications } from './notify.js'
 import type { Observer, RunOutcome } from './observer.js'
 import { runPhase } from './phase.js'
+import { PRIVATE_FILE_MODE } from './private-files.js'
 import { Redactor } from './redaction.js'
 import { createScope } from './resolve.js'
 import { compensationPlan, finishRollback, rollBack } from './rollback.js'
@@ -59,6 +60,8 @@ export interface RollbackOptions extends EngineOptions {
   runId: string
   to: string
   force: boolean
+  /** rollback --retry-step: undo these again although their last undo was cut off. */
+  retrySteps?: ReadonlySet<string>
 }
 
 /** Who acts: the OS user is proven by the system; SWITCHYARD_OPERATOR only renames them in the journal. */
@@ -103,18 +106,21 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
   let sink: EventSink
   if (options.dryRun) sink = new MemorySink()
   else {
-    release = acquireLock(options.stateDir, {
+    const lease = acquireLock(options.stateDir, {
       ...who,
       runId,
       runbook: runbook.name,
       since: new Date().toISOString(),
+      command: 'run',
     })
+    release = lease.release
     try {
       // Checked under the lock, so two terminals cannot both find the runbook free.
       refuseOtherLiveRun(options.stateDir, runbook.name, 'run refused')
       const dir = runDir(options.stateDir, runId)
-      const journal = Journal.create(dir)
+      const journal = Journal.create(dir, lease)
       copyFileSync(runbook.file, join(dir, RUNBOOK_COPY))
+      chmodSync(join(dir, RUNBOOK_COPY), PRIVATE_FILE_MODE)
       sink = journalSink(journal)
     } catch (error) {
       release()
@@ -169,7 +175,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   checkUntil(runbook, options.until, state.completedPhases)
   const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   const observer = notifying(options, aws, options.runId, false)
-  const { release, journal, events, warnings } = openLocked(options, who, 'resume refused')
+  const { release, journal, events, warnings } = openLocked(options, who, 'resume')
   try {
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
@@ -231,12 +237,15 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
       },
     }
   }
-  const { release, journal, events, warnings } = openLocked(options, who, 'rollback refused')
+  const { release, journal, events, warnings } = openLocked(options, who, 'rollback')
   const observer = notifying(options, aws, options.runId, false)
   try {
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
-    const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, { dryRun: false })
+    const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, {
+      dryRun: false,
+      retrySteps: options.retrySteps,
+    })
     const plan = compensationPlan(run, options.to, options.force)
     const result = await rollBack(run, options.to, plan, options.force)
     const outcome = rollbackOutcome(run, options.to, result)
@@ -289,22 +298,23 @@ async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
 }
 
 /**
- * Takes the runbook's lock for an existing run, then opens its journal to append to it; refused
- * while another run of the runbook is live, unless this one is.
+ * Takes the runbook's lock for an existing run, then opens its journal to append to it under that
+ * lease; refused while another run of the runbook is live, unless this one is.
  */
-function openLocked(options: EngineOptions & { runId: string }, who: Who, blocked: string) {
-  const release = acquireLock(options.stateDir, {
+function openLocked(options: EngineOptions & { runId: string }, who: Who, command: string) {
+  const lease = acquireLock(options.stateDir, {
     ...who,
     runId: options.runId,
     runbook: options.runbook.name,
     since: new Date().toISOString(),
+    command,
   })
   try {
     const { state } = loadRunState(options.stateDir, options.runId)
-    refuseOtherLiveRun(options.stateDir, options.runbook.name, blocked, state)
-    return { release, ...Journal.open(runDir(options.stateDir, options.runId)) }
+    refuseOtherLiveRun(options.stateDir, options.runbook.name, `${command} refused`, state)
+    return { release: lease.release, ...Journal.open(runDir(options.stateDir, options.runId), lease) }
   } catch (error) {
-    release()
+    lease.release()
     throw error
   }
 }
@@ -441,8 +451,8 @@ function rollbackOutcome(run: RunContext, to: string, result: Awaited<ReturnType
     return {
       status: 'paused',
       exitCode: ExitCode.refused,
-      message: `rollback paused at ${result.step}: ${result.message}`,
-      next: [
+      message: `rollback paused at ${result.step}: ${result.message}${result.hint ? ` (${result.hint})` : ''}`,
+      next: result.next ?? [
         `switchyard rollback ${id} --to ${to} --approve ${result.step} --reason "what was done by hand"`,
       ],
     }

@@ -71,9 +71,16 @@ export type NewEvent =
   | { type: 'compensation-failed'; step: string; error: ErrorInfo }
   | ({ type: 'manual-undo-confirmed'; step: string } & GrantedApproval)
   | { type: 'rollback-completed'; to: string }
-  | { type: 'lock-broken'; by: string; holder: unknown }
+  | {
+      type: 'lock-broken'
+      by: string
+      holder: unknown
+      /** Set when `unlock --kill` stopped the holder first: the signal that ended it. */
+      stopped?: 'SIGTERM' | 'SIGKILL'
+    }
   | { type: 'journal-torn-line'; line: number }
 
-export type JournalEvent = NewEvent & { seq: number; at: string }
+/** `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals). */
+export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number }
 
 export type EventOf<T extends NewEvent['type']> = Extract<JournalEvent, { type: T }>

@@ -67,21 +67,22 @@ export async function abandonRun(options: {
       exitCode: ExitCode.invalidInput,
       hint: `nothing to abandon; switchyard run can start ${state.runbook.name} again`,
     })
-  const release = acquireLock(stateDir, {
+  const lease = acquireLock(stateDir, {
     ...who,
     runId,
     runbook: state.runbook.name,
     since: new Date().toISOString(),
+    command: 'abandon',
   })
   try {
-    const { journal } = Journal.open(runDir(stateDir, runId))
+    const { journal } = Journal.open(runDir(stateDir, runId), lease)
     try {
       await journal.append({ type: 'run-abandoned', reason: options.reason, ...who }).durable
     } finally {
       await journal.close()
     }
   } finally {
-    release()
+    lease.release()
   }
   return { runbook: state.runbook.name, leftInPlace: stepsLeftInPlace(state) }
 }

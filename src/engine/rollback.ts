@@ -1,7 +1,7 @@
 import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
 import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
-import { obtainApproval } from './approvals.js'
+import { ApprovalRefusedError, obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
 import type { RunContext } from './run-context.js'
 import { mayHaveActed, type StepState, undoOrder } from './state.js'
@@ -16,12 +16,14 @@ export interface CompensationItem {
   changes: Change[]
   /** Why a step that did not apply is in the plan: skipped by an operator, or cut off mid-apply. */
   why?: string
+  /** Its undo was cut off (crash, kill): it may or may not have acted, so an operator decides. */
+  interrupted?: boolean
 }
 
 export type RollbackResult =
   | { kind: 'completed'; undone: number }
   | { kind: 'failed'; step: string; message: string }
-  | { kind: 'paused'; step: string; message: string; hint: string }
+  | { kind: 'paused'; step: string; message: string; hint: string; next?: string[] }
 
 /** Checks the rollback point and the point of no return; returns what must be undone, newest first. */
 export function compensationPlan(run: RunContext, to: string, force: boolean): CompensationItem[] {
@@ -61,7 +63,14 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
   steps.sort((a, b) => b.order - a.order)
   return steps.map(({ step, s }) => {
     const how = howToUndo(run, step, s)
-    return { step: step.id, phase: step.phase, how, changes: s.plannedChanges ?? [], ...whyListed(s, how) }
+    return {
+      step: step.id,
+      phase: step.phase,
+      how,
+      changes: s.plannedChanges ?? [],
+      ...whyListed(s, how),
+      ...(s.status === 'compensating' ? { interrupted: true } : {}),
+    }
   })
 }
 
@@ -106,6 +115,24 @@ export async function rollBack(
     const step = run.runbook.phases.flatMap((p) => p.steps).find((s) => s.id === item.step) as Step
     const s = log.state.steps[item.step]
     if (s?.status === 'compensated') continue
+    if (run.interrupt.stopRequested) {
+      const reason = `rollback interrupted by the operator before undoing ${item.step}`
+      log.note({ type: 'run-paused', reason })
+      const again = `switchyard rollback ${log.state.runId} --to ${to}${force ? ' --force' : ''}`
+      return {
+        kind: 'paused',
+        step: item.step,
+        message: reason,
+        hint: 'run the same rollback again',
+        next: [again],
+      }
+    }
+    if (s?.status === 'compensating' && !run.retrySteps.has(item.step)) {
+      const decided = await decideCutOffUndo(run, to, item.step)
+      if (decided.kind === 'paused') return decided
+      undone++
+      continue
+    }
     if (item.how === 'nothing') {
       log.note({ type: 'step-compensated', step: item.step })
       continue
@@ -133,11 +160,12 @@ export async function rollBack(
       }
       continue
     }
-    await log.record({ type: 'compensation-started', step: item.step })
     try {
       const { definition, params } = resolveParams(run, step)
       const implementation = await loadImplementation(definition)
       if (!implementation.compensate) throw new SwitchyardError(`step type ${step.uses} has no compensate`)
+      // Journaled last, right before the undo acts: a started undo without an outcome may have acted.
+      await log.record({ type: 'compensation-started', step: item.step })
       const limit = stepSignal(run.interrupt.signal, step.timeoutMs)
       try {
         const undo = log.state.steps[item.step]?.undo ?? []
@@ -174,4 +202,37 @@ export async function finishRollback(
   })
   const plan = compensationPlan(run, unfinished.to, unfinished.force)
   return rollBack(run, unfinished.to, plan, unfinished.force)
+}
+
+/**
+ * An undo cut off by a crash or a kill may or may not have acted: like a forward step, it is not
+ * run again without the operator's word (--retry-step: undo again; --approve: it is undone).
+ */
+async function decideCutOffUndo(
+  run: RunContext,
+  to: string,
+  stepId: string,
+): Promise<{ kind: 'confirmed' } | Extract<RollbackResult, { kind: 'paused' }>> {
+  const message = `the undo of ${stepId} was cut off (a crash or a kill) and may or may not have acted`
+  try {
+    // A manual question: --yes is no answer, only this step's own approval with a reason.
+    const approval = await obtainApproval(
+      run.approvals,
+      { id: stepId, kind: 'step', message: `${message}. Check the world: is it undone?`, manual: true },
+      run.who,
+    )
+    run.log.note({ type: 'manual-undo-confirmed', step: stepId, ...approval })
+    return { kind: 'confirmed' }
+  } catch (error) {
+    if (!(error instanceof ApprovalRefusedError)) throw error
+    run.log.note({ type: 'run-paused', reason: `rollback waits for a decision on ${stepId}: ${message}` })
+    const again = `switchyard rollback ${run.log.state.runId} --to ${to}`
+    return {
+      kind: 'paused',
+      step: stepId,
+      message,
+      hint: `check the world, then undo it again (--retry-step ${stepId}) or confirm it is undone (--approve ${stepId} --reason "what you checked")`,
+      next: [`${again} --retry-step ${stepId}`, `${again} --approve ${stepId} --reason "what you checked"`],
+    }
+  }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
-import { JOURNAL_FILE, readJournal } from './journal.js'
+import { JOURNAL_FILE, readJournal, UnreadableJournalError } from './journal-read.js'
 import { foldJournal, isLive, type RunState } from './state.js'
 
 export const DEFAULT_STATE_DIR = '.switchyard'
@@ -30,15 +30,44 @@ export function listRunIds(stateDir: string): string[] {
 
 export function loadRunState(stateDir: string, runId: string): { state: RunState; warnings: string[] } {
   const dir = runDir(stateDir, runId)
-  if (!existsSync(join(dir, JOURNAL_FILE))) {
+  const path = join(dir, JOURNAL_FILE)
+  if (!existsSync(path)) {
     const known = listRunIds(stateDir)
     throw new InvalidInputError(`no run ${runId} in ${stateDir}`, {
       hint:
         known.length > 0 ? `runs here: ${known.slice(-5).join(', ')}` : 'no runs yet in this state directory',
     })
   }
-  const { events, warnings } = readJournal(join(dir, JOURNAL_FILE))
-  return { state: foldJournal(events), warnings }
+  const { events, warnings } = readJournal(path)
+  if (events[0]?.type !== 'run-started')
+    throw new UnreadableJournalError(
+      events.length === 0
+        ? `the journal ${path} holds no whole event: the run was cut off as it started (its first line is empty or torn)`
+        : `the journal ${path} does not start with run-started: it was damaged from outside`,
+      events.length === 0
+        ? `nothing of run ${runId} ran; move its folder ${dir} aside, and the other runs are unaffected`
+        : 'switchyard never rewrites a journal line; restore the file from a backup',
+    )
+  const state = foldJournal(events)
+  state.warnings.push(...warnings)
+  return { state, warnings }
+}
+
+/** Every run that can be read, and the ones that cannot with why: one bad run never hides the others. */
+export function readRuns(stateDir: string): {
+  runs: Array<{ id: string; state: RunState }>
+  unreadable: Array<{ id: string; error: Error }>
+} {
+  const runs: Array<{ id: string; state: RunState }> = []
+  const unreadable: Array<{ id: string; error: Error }> = []
+  for (const id of listRunIds(stateDir)) {
+    try {
+      runs.push({ id, state: loadRunState(stateDir, id).state })
+    } catch (error) {
+      unreadable.push({ id, error: error as Error })
+    }
+  }
+  return { runs, unreadable }
 }
 
 /** Runs that hold their runbook (see isLive), oldest first; of one runbook when named. */
@@ -48,16 +77,7 @@ export function liveRuns(stateDir: string, runbookName?: string): RunState[] {
   )
 }
 
-const readableRuns = (stateDir: string) => listRunIds(stateDir).flatMap((id) => readableState(stateDir, id))
-
-/** One run whose journal cannot be read hides no other; `status RUN` names what is wrong with it. */
-function readableState(stateDir: string, runId: string): RunState[] {
-  try {
-    return [loadRunState(stateDir, runId).state]
-  } catch {
-    return []
-  }
-}
+const readableRuns = (stateDir: string) => readRuns(stateDir).runs.map((r) => r.state)
 
 /** Where a run stands, in one line: its status, why it stopped, and the rollback point it reached. */
 export function whereRunStands(state: RunState): string {

@@ -275,7 +275,9 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       return
     }
     case 'lock-broken':
-      state.warnings.push(`lock broken by ${event.by} at ${event.at}`)
+      state.warnings.push(
+        `lock broken by ${event.by} at ${event.at}${event.stopped ? ` (its holder was stopped with ${event.stopped})` : ''}`,
+      )
       return
     case 'journal-torn-line':
       state.warnings.push(`journal line ${event.line} was torn by a crash and ignored`)

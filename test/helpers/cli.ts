@@ -85,3 +85,17 @@ export function journalEvents(dir: string): Array<Record<string, unknown> & { ty
   const [run] = readdirSync(runs)
   return lines(join(runs, run as string, 'journal.ndjson')).map((l) => JSON.parse(l))
 }
+
+/** Waits for something to happen (a file, a line of output), looking every 20 ms; fails after a minute. */
+export async function waitUntil(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** Runs the real CLI without blocking this process (so its children are reaped), and waits for it. */
+export function switchyardAsync(cwd: string, args: string[], env: Record<string, string> = {}) {
+  return startSwitchyard(cwd, args, env).done
+}
