@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { ExitCode, SwitchyardError } from '../errors.js'
+import { makeStateFolder } from './state-folder.js'
 
 export interface LockHolder {
   operator: string
@@ -44,7 +45,7 @@ export const lockPath = (stateDir: string, runbook: string) => join(stateDir, 'l
  */
 export function acquireLock(stateDir: string, holder: LockHolder): () => void {
   const path = lockPath(stateDir, holder.runbook)
-  mkdirSync(join(stateDir, 'locks'), { recursive: true })
+  makeStateFolder(join(stateDir, 'locks'))
   const draft = `${path}.${holder.pid}.${process.hrtime.bigint()}`
   const fd = openSync(draft, 'wx')
   try {
