@@ -1,5 +1,5 @@
 import type { ParamValue } from '../runbook/model.js'
-import type { Change, ErrorInfo, JournalEvent } from './events.js'
+import type { Change, ErrorInfo, JournalEvent, RehearsalCheck } from './events.js'
 
 export type StepStatus =
   | 'pending'
@@ -27,6 +27,8 @@ export interface StepState {
   /** Journal seq of the last undo data recorded: orders a step that failed after acting. */
   undoSeq?: number
   error?: ErrorInfo
+  /** In a dry run: what the step's read-only check found today. */
+  check?: RehearsalCheck
   skipReason?: string
   /** A failure the runbook allowed (continue_on_error): downstream steps still run. */
   continued?: boolean
@@ -166,6 +168,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       const s = step(state, event.step)
       s.status = 'rehearsed'
       s.outputs = event.outputs
+      if (event.check) s.check = event.check
       s.endedAt = event.at
       return
     }

@@ -21,6 +21,11 @@ export interface StepDefinition<P = unknown> {
    * never re-applied by resume without the operator saying so.
    */
   idempotent: (params: P) => boolean
+  /**
+   * The step only reads the world (its changes are waits and probes): a dry run and `plan` run its
+   * check against the world as it is, and report a failure as what would fail today.
+   */
+  readOnly?: boolean
   /** Whether the step's changes can be undone by compensate; shown as manual in plans when not. */
   reversible: (params: P) => boolean
   /** The step calls AWS: a run records the operator's AWS identity before it starts. */
