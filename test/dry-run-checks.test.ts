@@ -10,6 +10,8 @@ const aws = useAwsSandbox('dry-run-checks')
 const alarm = 'giftcard-5xx-dry'
 let iis: IisSandbox
 let topic = ''
+let zone = ''
+const record = 'www.dry.example.com'
 const ids: string[] = []
 
 /** The sandbox's world for every test here: the AWS stand-in, and IIS health endpoints on two instances. */
@@ -18,6 +20,19 @@ async function buildWorld() {
   iis = tier.iis
   ids.push(...tier.ids)
   topic = aws.sandbox.world.sns.addTopic('dry-run-checks')
+  zone = aws.sandbox.world.route53.addZone({ name: 'dry.example.com' }).id
+  for (const [id, weight] of [
+    ['onprem', 100],
+    ['aws', 0],
+  ] as const)
+    aws.sandbox.world.route53.putRecord(zone, {
+      Name: record,
+      Type: 'CNAME',
+      SetIdentifier: id,
+      Weight: weight,
+      TTL: 60,
+      ResourceRecords: [{ Value: `${id}.lb.example.com` }],
+    })
 }
 
 const runbook = () => `version: 1
@@ -37,11 +52,22 @@ phases:
           url: "http://{host}:${iis.port}/health"
           expect: { status: 200, json: { status: Healthy } }
           server_side: { instances: "\${{ targets.aws-web.instances }}", app_pools: [GiftCard] }
-  - id: announce
+  - id: traffic
     steps:
       - id: tell
         uses: sns.notify
         with: { topic: ${topic}, subject: cutover started, message: the cutover has started }
+      - id: shift
+        uses: route53.shift
+        needs: [tell]
+        with:
+          zone: ${zone}
+          record: { name: ${record}, type: CNAME }
+          from: onprem
+          to: aws
+          stages: [50, 100]
+          bake: 1s
+          gates: [{ alarm: ${alarm} }, { step: web-health }]
 `
 
 function badWorld() {
@@ -70,11 +96,16 @@ describe('a dry run runs every read-only check and reports what would fail today
       /preflight\.alarms-ok rehearsed; would fail today: alarm giftcard-5xx-dry is ALARM \(Threshold Crossed: 5xx rate 4\.2% > 1%\)/,
     )
     assert.match(out, /preflight\.web-health rehearsed; would fail today: not healthy: 127\.0\.1\.42/)
-    assert.match(out, /announce\.tell planned:/, 'the rehearsal goes on past a failing check')
+    assert.match(out, /traffic\.tell planned:/, 'the rehearsal goes on past a failing check')
     assert.match(
       out,
-      /dry run complete: nothing was changed, but 2 of 2 check\(s\) would fail today: preflight\.alarms-ok, preflight\.web-health/,
+      /traffic\.shift rehearsed; would fail today: gate failing: alarm giftcard-5xx-dry is ALARM/,
     )
+    assert.match(
+      out,
+      /dry run complete: nothing was changed, but 3 of 3 check\(s\) would fail today: preflight\.alarms-ok, preflight\.web-health, traffic\.shift/,
+    )
+    assert.deepEqual(aws.sandbox.world.route53.weights(zone, record, 'CNAME'), { onprem: 100, aws: 0 })
     assert.equal(aws.sandbox.log.mutating().length, before, 'no mutating AWS call')
     assert.equal(aws.sandbox.world.sns.messages.length, 0)
   })
@@ -87,7 +118,8 @@ describe('a dry run runs every read-only check and reports what would fail today
     assert.equal(dry.code, 0, out)
     assert.match(out, /preflight\.alarms-ok rehearsed; check passes today/)
     assert.match(out, /preflight\.web-health rehearsed; check passes today/)
-    assert.match(out, /dry run complete: nothing was changed; 2 check\(s\) pass today/)
+    assert.match(out, /traffic\.shift rehearsed; check passes today/)
+    assert.match(out, /dry run complete: nothing was changed; 3 check\(s\) pass today/)
   })
 
   test('--json carries each verdict on the step-rehearsed event', async () => {
@@ -102,7 +134,12 @@ describe('a dry run runs every read-only check and reports what would fail today
     const verdicts = Object.fromEntries(
       events.filter((e) => e.type === 'step-rehearsed').map((e) => [e.step, e.check?.result ?? 'none']),
     )
-    assert.deepEqual(verdicts, { 'alarms-ok': 'would-fail', 'web-health': 'would-fail', tell: 'none' })
+    assert.deepEqual(verdicts, {
+      'alarms-ok': 'would-fail',
+      'web-health': 'would-fail',
+      tell: 'none',
+      shift: 'would-fail',
+    })
   })
 
   test('plan marks each failing check under its step, counts them, and exits 1', async () => {
@@ -113,7 +150,11 @@ describe('a dry run runs every read-only check and reports what would fail today
     assert.match(plan.stdout, /^ {2}✗ alarms-ok: would fail today: alarm giftcard-5xx-dry is ALARM/m)
     assert.match(plan.stdout, /^ {2}✗ web-health: would fail today: not healthy: 127\.0\.1\.42/m)
     assert.match(plan.stdout, /^ {2}~ tell: publish to /m)
-    assert.match(plan.stdout, /2 check\(s\) read today: 0 pass, 2 would fail, 0 cannot be checked before/)
-    assert.match(plan.stderr, /2 of 2 check\(s\) would fail today/)
+    assert.match(
+      plan.stdout,
+      /^ {2}✗ shift: would fail today: gate failing: alarm giftcard-5xx-dry is ALARM/m,
+    )
+    assert.match(plan.stdout, /3 check\(s\) read today: 0 pass, 3 would fail, 0 cannot be checked before/)
+    assert.match(plan.stderr, /3 of 3 check\(s\) would fail today/)
   })
 })

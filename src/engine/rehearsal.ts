@@ -7,8 +7,9 @@ import type { RunContext } from './run-context.js'
 import type { RunState } from './state.js'
 
 /**
- * A dry run's check of a read-only step: run once against the world as it is. A failure is what
- * would fail today, unless an earlier step that acts on one of the same targets has yet to act.
+ * A dry run's check of a step: a read-only step's check, or the precondition of one that acts, run
+ * once against the world as it is. A failure is what would fail today, unless an earlier step that
+ * acts on one of the same targets has yet to act.
  */
 export async function rehearseCheck(
   run: RunContext,
@@ -18,8 +19,10 @@ export async function rehearseCheck(
   ctx: StepContext,
   params: unknown,
 ): Promise<RehearsalCheck | undefined> {
-  const probe = implementation.check ?? implementation.verify
-  if (!definition.readOnly || !probe) return undefined
+  const probe = definition.readOnly
+    ? (implementation.check ?? implementation.verify)
+    : implementation.precondition
+  if (!probe) return undefined
   try {
     await probe.call(implementation, ctx, params)
     return { result: 'passes' }

@@ -118,6 +118,11 @@ export interface StepImplementation<P = unknown> {
    * none beyond its exit code, yet an idempotent exec can be re-run as a check.
    */
   check?(ctx: StepContext, params: P): Promise<void>
+  /**
+   * Read-only: what must already hold for apply to succeed (route53.shift's alarm gates). A dry run
+   * and `plan` run it for a step that acts, and report a failure as what would fail today.
+   */
+  precondition?(ctx: StepContext, params: P): Promise<void>
   /** Puts back what apply changed, from the undo data it recorded (oldest first). */
   compensate?(ctx: StepContext, params: P, undo: unknown[]): Promise<void>
 }
