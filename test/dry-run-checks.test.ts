@@ -61,13 +61,8 @@ phases:
         uses: route53.shift
         needs: [tell]
         with:
-          zone: ${zone}
-          record: { name: ${record}, type: CNAME }
-          from: onprem
-          to: aws
-          stages: [50, 100]
-          bake: 1s
-          gates: [{ alarm: ${alarm} }, { step: web-health }]
+          { zone: ${zone}, record: { name: ${record}, type: CNAME }, from: onprem, to: aws, stages: [50, 100], bake: 1s,
+            gates: [{ alarm: ${alarm} }, { step: web-health }] }
 `
 
 function badWorld() {
