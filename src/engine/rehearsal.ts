@@ -72,22 +72,26 @@ function indexOf(runbook: Runbook): StepIndex {
  * as the real run would stop there, so `run --dry-run && run` never goes on.
  */
 export function rehearsalOutcome(runbook: Runbook, state: RunState) {
-  const label = (id: string) => `${runbook.phases.find((p) => p.steps.some((s) => s.id === id))?.id}.${id}`
-  const checks = Object.entries(state.steps).filter(([, s]) => s.check)
-  const failing = checks.filter(([, s]) => s.check?.result === 'would-fail').map(([id]) => label(id))
-  const waiting = checks.filter(([, s]) => s.check?.result === 'after').length
+  const checked = runbook.phases
+    .flatMap((p) => p.steps)
+    .flatMap((s) => {
+      const check = state.steps[s.id]?.check
+      return check ? [{ label: `${s.phase}.${s.id}`, check }] : []
+    })
+  const failing = checked.filter((c) => c.check.result === 'would-fail').map((c) => c.label)
+  const waiting = checked.filter((c) => c.check.result === 'after').length
   const later = waiting > 0 ? `; ${waiting} cannot be checked before earlier steps act` : ''
   if (failing.length > 0)
     return {
       status: 'rehearsed' as const,
       exitCode: ExitCode.runFailed,
-      message: `dry run complete: nothing was changed, but ${failing.length} of ${checks.length} check(s) would fail today: ${failing.join(', ')}${later}`,
+      message: `dry run complete: nothing was changed, but ${failing.length} of ${checked.length} check(s) would fail today: ${failing.join(', ')}${later}`,
       next: [],
     }
   return {
     status: 'rehearsed' as const,
     exitCode: ExitCode.ok,
-    message: `dry run complete: nothing was changed${checks.length > 0 ? `; ${checks.length - waiting} check(s) pass today${later}` : ''}`,
+    message: `dry run complete: nothing was changed${checked.length > 0 ? `; ${checked.length - waiting} check(s) pass today${later}` : ''}`,
     next: [],
   }
 }
