@@ -1,6 +1,8 @@
 // A dry run and `plan` read every read-only check against the world as it is, and say which would
 // fail today: an alarm in ALARM and an unhealthy web server are found before the night, not during it.
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { IisSandbox } from '../src/sandbox/windows/iis.ts'
 import { useAwsSandbox } from './helpers/aws-sandbox.ts'
@@ -151,5 +153,17 @@ describe('a dry run runs every read-only check and reports what would fail today
     )
     assert.match(plan.stdout, /3 check\(s\) read today: 0 pass, 3 would fail, 0 cannot be checked before/)
     assert.match(plan.stderr, /3 of 3 check\(s\) would fail today/)
+  })
+
+  test('plan --json lists each check beside the saved plan, and the saved plan holds none', async () => {
+    badWorld()
+    const dir = aws.workspace(runbook())
+    const plan = await aws.switchyard(dir, ['plan', 'runbook.yaml', '--json', '--out', 'saved.json'])
+    assert.equal(plan.code, 1, plan.stderr)
+    const report = JSON.parse(plan.stdout)
+    assert.equal(report.checks['alarms-ok'].result, 'would-fail')
+    assert.match(report.checks['alarms-ok'].reason, /alarm giftcard-5xx-dry is ALARM/)
+    assert.equal(report.outcome.exitCode, 1)
+    assert.equal(JSON.parse(readFileSync(join(dir, 'saved.json'), 'utf8')).checks, undefined)
   })
 })
