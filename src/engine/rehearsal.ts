@@ -1,4 +1,4 @@
-import { ExitCode } from '../errors.js'
+import { ExitCode, SwitchyardError } from '../errors.js'
 import { isUpstream, type StepIndex } from '../runbook/graph.js'
 import type { Runbook, Step } from '../runbook/model.js'
 import type { StepContext, StepDefinition, StepImplementation } from '../steps/contract.js'
@@ -31,12 +31,8 @@ export async function rehearseCheck(
     const message = run.redactor.text(error instanceof Error ? error.message : String(error))
     const actors = actorsBefore(run, step, definition)
     if (actors.length > 0) return { result: 'after', steps: actors, reason: message }
-    const hint = (error as { hint?: unknown }).hint
-    return {
-      result: 'would-fail',
-      reason: message,
-      ...(typeof hint === 'string' ? { hint: run.redactor.text(hint) } : {}),
-    }
+    const hint = error instanceof SwitchyardError ? error.hint : undefined
+    return { result: 'would-fail', reason: message, ...(hint ? { hint: run.redactor.text(hint) } : {}) }
   }
 }
 
