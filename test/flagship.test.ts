@@ -83,6 +83,14 @@ describe('the flagship runbook against the demo platform', () => {
     const events = eventsOf(result.stdout)
     const rehearsed = events.filter((e) => e.type === 'step-rehearsed').map((e) => e.step)
     assert.equal(rehearsed.length + (platform.ldap ? 0 : 2), 13, `rehearsed: ${rehearsed.join(', ')}`)
+    // The read-only checks ran against today's world; the replica's sync waits for the steps that add it.
+    const checks = Object.fromEntries(
+      events.filter((e) => e.type === 'step-rehearsed' && e.check).map((e) => [e.step, e.check]),
+    )
+    for (const step of ['web-ready', 'alarms-ok', 'sql-preflight', 'iis-health'])
+      assert.equal(checks[step]?.result, 'passes', `${step}: ${JSON.stringify(checks[step])}`)
+    assert.equal(checks['sql-sync']?.result, 'after', JSON.stringify(checks['sql-sync']))
+    assert.ok(checks['sql-sync'].steps.includes('replicate.add-replica'), JSON.stringify(checks['sql-sync']))
     assert.equal(primary(), 'SQL-ONPREM-1')
     assert.deepEqual(replicas(), ['SQL-ONPREM-1', 'SQL-ONPREM-2'])
     assert.deepEqual(weights(), { onprem: 100, aws: 0 })

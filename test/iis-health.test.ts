@@ -20,6 +20,7 @@ import { useAwsSandbox } from './helpers/aws-sandbox.ts'
 import { certificateAuthority } from './helpers/certificates.ts'
 import { journalEvents, tempDir } from './helpers/cli.ts'
 import { createStepContext } from './helpers/step-context.ts'
+import { startWebTier } from './helpers/web-tier.ts'
 
 const aws = useAwsSandbox('iis-health')
 const scratch = tempDir('iis-health-certs')
@@ -504,15 +505,9 @@ describe('iis.health end to end', () => {
 
   before(async () => {
     const world = aws.sandbox.world
-    const fleet = createIisFleet()
-    world.ssm.respond(fleet.responder)
-    const endpoints = [21, 22].map((n) => {
-      const instance = world.ec2.addInstance({ privateIp: `127.0.1.${n}`, tags: { Role: 'iis-e2e' } })
-      fleet.addServer(instance.id, { appPools: { GiftShop: 'Started' }, durationMs: 20 })
-      ids.push(instance.id)
-      return { instanceId: instance.id, address: instance.privateIp }
-    })
-    iis = await startIisSandbox({ instances: endpoints, fleet })
+    const tier = await startWebTier(world, [21, 22], 'iis-e2e', 'GiftShop')
+    iis = tier.iis
+    ids.push(...tier.ids)
     zone = world.route53.addZone({ name: 'iis.example.com' }).id
     for (const [id, weight, target] of [
       ['onprem', 100, 'lb.onprem.example.com'],

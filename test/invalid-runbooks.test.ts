@@ -2,7 +2,7 @@
 // expected.json says where `validate` must report it and with what words. Then hostile inputs,
 // generated here into a temp dir: each must be refused quickly with a diagnostic, never a crash.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
@@ -12,6 +12,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from 'node:fs'
@@ -295,6 +296,20 @@ const hostile: Hostile[] = [
     file: 'a-directory.yaml',
     make: (p) => mkdirSync(p),
     reason: /is a directory, not a runbook file/,
+    position: '1:1',
+  },
+  {
+    what: 'a character device that never ends (/dev/zero, through a symlink)',
+    file: 'zero.yaml',
+    make: (p) => symlinkSync('/dev/zero', p),
+    reason: /is a character device, not a regular file: refusing to read it/,
+    position: '1:1',
+  },
+  {
+    what: 'a named pipe no one writes to',
+    file: 'pipe.yaml',
+    make: (p) => execFileSync('mkfifo', [p]),
+    reason: /is a named pipe, not a regular file: refusing to read it/,
     position: '1:1',
   },
   {

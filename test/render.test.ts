@@ -362,6 +362,20 @@ const messages = (log: TaskLog[], name: string) =>
     .filter((e) => e.event === 'MESSAGE')
     .map((e) => e.data as Record<string, unknown>)
 
+/** A dry run's events through listr2's test renderer: the task log, and the snapshot step's outputs. */
+async function rehearse(events: JournalEvent[]) {
+  const out = capture()
+  const renderer = createListrRenderer({ stream: out.stream, env: {}, renderer: 'test' })
+  renderer.start(runbook, foldJournal(events.slice(0, 1)))
+  for (const event of events) {
+    renderer.event(event)
+    await tick()
+  }
+  await renderer.finish({ ...pausedOutcome, status: 'rehearsed', message: 'dry run complete', next: [] })
+  const { log } = taskLog(out.text())
+  return { log, outputs: of(log, 'Take a snapshot').filter((e) => e.event === 'OUTPUT') }
+}
+
 describe('listr renderer', () => {
   test('steps end as their events say; the failure is shown once, its dependent only skipped', async () => {
     const out = capture()
@@ -502,18 +516,29 @@ describe('listr renderer', () => {
       },
       { type: 'step-rehearsed', step: 'snapshot', outputs: {} },
     ])
-    const out = capture()
-    const renderer = createListrRenderer({ stream: out.stream, env: {}, renderer: 'test' })
-    renderer.start(runbook, foldJournal(events.slice(0, 1)))
-    for (const event of events) {
-      renderer.event(event)
-      await tick()
-    }
-    await renderer.finish({ ...pausedOutcome, status: 'rehearsed', message: 'dry run complete', next: [] })
-    const { log } = taskLog(out.text())
-    const outputs = of(log, 'Take a snapshot').filter((e) => e.event === 'OUTPUT')
+    const { log, outputs } = await rehearse(events)
     assert.equal(outputs.at(-1)?.data, 'snapshot of 40 GiB\nonprem 100 -> 90  [rollback: manual]')
     assert.equal(finalState(log, 'Take a snapshot'), 'COMPLETED')
+  })
+
+  test('a dry run shows under the step what its check found today', async () => {
+    const events = journal([
+      runStarted(true),
+      { type: 'phase-started', phase: 'prepare' },
+      { type: 'step-started', step: 'snapshot', attempt: 1 },
+      { type: 'step-planned', step: 'snapshot', changes: [] },
+      {
+        type: 'step-rehearsed',
+        step: 'snapshot',
+        outputs: {},
+        check: { result: 'would-fail', reason: 'alarm giftcard-5xx is ALARM', hint: 'the alarms must be OK' },
+      },
+    ])
+    const { outputs } = await rehearse(events)
+    assert.equal(
+      outputs.at(-1)?.data,
+      'no change needed\nwould fail today: alarm giftcard-5xx is ALARM\nhint: the alarms must be OK',
+    )
   })
 
   test('a rollback appears as its own task, with a child per step it undoes, newest first', async () => {

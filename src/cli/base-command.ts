@@ -1,5 +1,6 @@
 import { Command } from '@oclif/core'
 import { ExitCode, SwitchyardError } from '../errors.js'
+import { describeFsError, isDiskFull, isFsError } from '../fs-errors.js'
 import { type Diagnostic, formatDiagnostic } from '../runbook/diagnostics.js'
 
 /** Every command: SwitchyardErrors end with their own exit code and hint, never a stack trace. */
@@ -7,6 +8,7 @@ export abstract class SwitchyardCommand extends Command {
   protected override async catch(
     error: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
+    if (isFsError(error)) return this.catch(fileSystemError(error as NodeJS.ErrnoException))
     if (error instanceof SwitchyardError) {
       process.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`)
       return this.exit(error.exitCode)
@@ -26,4 +28,17 @@ export abstract class SwitchyardCommand extends Command {
   protected printJson(value: unknown): void {
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   }
+}
+
+/** A file system error no step or engine part turned into words: the path, the reason, what to do. */
+function fileSystemError(error: NodeJS.ErrnoException): SwitchyardError {
+  const where = error.path ? ` ${error.path}` : ''
+  const full = isDiskFull(error)
+  return new SwitchyardError(`cannot ${error.syscall ?? 'use'}${where}: ${describeFsError(error)}`, {
+    exitCode: full ? ExitCode.runFailed : ExitCode.invalidInput,
+    hint: full
+      ? 'free space on that disk, then run the command again (switchyard status shows what a run recorded)'
+      : 'check the path and its permissions (--state-dir names the folder switchyard writes to)',
+    cause: error,
+  })
 }

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { makeStateFolder } from '../engine/state-folder.js'
 import { InvalidInputError } from '../errors.js'
 
 /** Where `sandbox up` tells `sandbox env` (and operators) its address. */
@@ -24,7 +25,7 @@ export async function startDemoSandbox(port = 0) {
 }
 
 export function writeSandboxRecord(stateDir: string, record: SandboxRecord): () => void {
-  mkdirSync(stateDir, { recursive: true })
+  makeStateFolder(stateDir)
   writeFileSync(sandboxFile(stateDir), `${JSON.stringify(record, null, 2)}\n`)
   return () => rmSync(sandboxFile(stateDir), { force: true })
 }

@@ -53,7 +53,7 @@ export default class Plan extends SwitchyardCommand {
     }
     const plan = collector.plan()
     if (flags.out) writeFileSync(flags.out, `${JSON.stringify(plan, null, 2)}\n`)
-    if (flags.json) this.printJson({ ...plan, outcome })
+    if (flags.json) this.printJson({ ...plan, checks: collector.checks, outcome })
     else {
       process.stdout.write(collector.report())
       if (outcome.exitCode !== ExitCode.ok) process.stderr.write(`${outcome.message}\n`)

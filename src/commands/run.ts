@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
 import { approvalTerms, checkApproveIds, forwardApprovalIds } from '../cli/approval-prompt.js'
 import { SwitchyardCommand } from '../cli/base-command.js'
@@ -8,6 +7,7 @@ import { load, loadOptions } from '../cli/load-runbook.js'
 import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
 import type { SavedPlan } from '../engine/run-context.js'
 import { ExitCode, InvalidInputError } from '../errors.js'
+import { describeInputProblem, readInputFile } from '../runbook/input-file.js'
 
 export default class Run extends SwitchyardCommand {
   static override summary = 'Run a runbook, phase by phase, journaling every step'
@@ -96,14 +96,19 @@ async function startSandboxForRun() {
   return platform
 }
 
+/** A saved plan is a few kilobytes per step; anything past this is not one. */
+const MAX_PLAN_BYTES = 64 * 1024 * 1024
+
 function readPlan(file: string): SavedPlan {
+  const hint = 'make one with switchyard plan <runbook> --out FILE'
+  const read = readInputFile(file, MAX_PLAN_BYTES)
+  if (!('bytes' in read))
+    throw new InvalidInputError(`--plan ${describeInputProblem(read, file, MAX_PLAN_BYTES)}`, { hint })
   try {
-    const plan = JSON.parse(readFileSync(file, 'utf8')) as SavedPlan
+    const plan = JSON.parse(read.bytes.toString('utf8')) as SavedPlan
     if (!plan.runbook || !plan.steps) throw new Error('not a switchyard plan')
     return plan
   } catch (error) {
-    throw new InvalidInputError(`--plan ${file}: ${(error as Error).message}`, {
-      hint: 'make one with switchyard plan <runbook> --out FILE',
-    })
+    throw new InvalidInputError(`--plan ${file}: ${(error as Error).message}`, { hint })
   }
 }

@@ -21,6 +21,7 @@ import type { Observer, RunOutcome } from './observer.js'
 import { runPhase } from './phase.js'
 import { PRIVATE_FILE_MODE } from './private-files.js'
 import { Redactor } from './redaction.js'
+import { rehearsalOutcome } from './rehearsal.js'
 import { createScope } from './resolve.js'
 import { compensationPlan, finishRollback, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
@@ -386,13 +387,7 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
       }
     }
   }
-  if (run.dryRun)
-    return {
-      status: 'rehearsed',
-      exitCode: ExitCode.ok,
-      message: 'dry run complete: nothing was changed',
-      next: [],
-    }
+  if (run.dryRun) return rehearsalOutcome(runbook, log.state)
   log.note({ type: 'run-completed' })
   return { status: 'completed', exitCode: ExitCode.ok, message: `run ${id} completed`, next: [] }
 }

@@ -1,6 +1,7 @@
 import type { Runbook } from '../runbook/model.js'
 import type { JournalEvent, NewEvent } from './events.js'
 import type { Journal } from './journal.js'
+import { JournalWriteError } from './journal-write-error.js'
 import type { EngineEvent, Observer } from './observer.js'
 import type { Redactor } from './redaction.js'
 import { applyEvent, foldJournal, type RunState } from './state.js'
@@ -9,10 +10,13 @@ import { applyEvent, foldJournal, type RunState } from './state.js'
 export interface EventSink {
   append(event: NewEvent): { event: JournalEvent; durable: Promise<void> }
   close(): Promise<void>
+  /** Where the events go, for an operator reading why a write failed. */
+  readonly where: string
 }
 
 export class MemorySink implements EventSink {
   private seq = 0
+  readonly where = 'memory'
 
   append(event: NewEvent): { event: JournalEvent; durable: Promise<void> } {
     return {
@@ -27,6 +31,7 @@ export class MemorySink implements EventSink {
 export const journalSink = (journal: Journal): EventSink => ({
   append: (event) => journal.append(event),
   close: () => journal.close(),
+  where: journal.path,
 })
 
 /**
@@ -59,7 +64,9 @@ export class RunLog {
     runbook: Runbook,
   ): Promise<RunLog> {
     const { event, durable } = sink.append(redactor.forJournal(first))
-    await durable
+    await durable.catch((error) => {
+      throw new JournalWriteError(sink.where, first.runId, error)
+    })
     const log = new RunLog(sink, redactor, observer, foldJournal([event]))
     observer.start(runbook, log.state)
     observer.event(redactor.forDisplay(event))
@@ -88,7 +95,7 @@ export class RunLog {
     if (this.writeFailure) throw this.writeFailure
     const { event: full, durable } = this.sink.append(this.redactor.forJournal(event))
     this.lastDurable = durable.catch((error) => {
-      this.writeFailure ??= error
+      this.writeFailure ??= new JournalWriteError(this.sink.where, this.state.runId, error)
     })
     applyEvent(this.state, full)
     if (full.type === 'step-applied' || full.type === 'step-rehearsed')

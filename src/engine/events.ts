@@ -13,6 +13,15 @@ export interface Change {
   manualUndo?: boolean
 }
 
+/**
+ * What a dry run found when it ran a read-only step's check against the world as it is today:
+ * it passes, it would fail (and why), or it reads what earlier steps have yet to change.
+ */
+export type RehearsalCheck =
+  | { result: 'passes' }
+  | { result: 'would-fail'; reason: string; hint?: string }
+  | { result: 'after'; steps: string[]; reason: string }
+
 export interface Who {
   /** The name journaled: SWITCHYARD_OPERATOR, else the OS user. A label; it proves nothing. */
   operator: string
@@ -50,7 +59,7 @@ export type NewEvent =
   | { type: 'undo-recorded'; step: string; undo: unknown }
   | { type: 'step-checkpoint'; step: string; data: unknown }
   | { type: 'step-applied'; step: string; outputs: Record<string, unknown>; alreadyDone?: boolean }
-  | { type: 'step-rehearsed'; step: string; outputs: Record<string, unknown> }
+  | { type: 'step-rehearsed'; step: string; outputs: Record<string, unknown>; check?: RehearsalCheck }
   | { type: 'step-failed'; step: string; attempt: number; error: ErrorInfo; willRetry: boolean }
   | {
       type: 'step-skipped'

@@ -58,6 +58,7 @@ const epochDir = (stateDir: string, runbook: string) => join(stateDir, 'locks', 
  */
 export function acquireLock(stateDir: string, holder: LockHolder): Lease {
   const path = lockPath(stateDir, holder.runbook)
+  ensurePrivateDir(join(stateDir, 'locks'))
   const draft = `${path}.${holder.pid}.${process.hrtime.bigint()}`
   writePrivateFile(draft, `${JSON.stringify(holder, null, 2)}\n`)
   try {

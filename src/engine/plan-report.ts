@@ -1,5 +1,7 @@
+import { colours } from '../render/ansi.js'
+import { rehearsalCheckLines } from '../render/wording.js'
 import type { Runbook } from '../runbook/model.js'
-import type { Change, JournalEvent } from './events.js'
+import type { Change, JournalEvent, RehearsalCheck } from './events.js'
 import type { EngineEvent, Observer, RunOutcome } from './observer.js'
 import type { SavedPlan } from './run-context.js'
 
@@ -9,6 +11,8 @@ export class PlanCollector implements Observer {
   readonly steps: Record<string, { changes: Change[] }> = {}
   readonly skipped: Record<string, string> = {}
   readonly failures: Record<string, string> = {}
+  /** What each read-only step's check found against the world as it is. */
+  readonly checks: Record<string, RehearsalCheck> = {}
   outcome: RunOutcome | undefined
 
   start(runbook: Runbook): void {
@@ -21,6 +25,7 @@ export class PlanCollector implements Observer {
     else if (e.type === 'step-skipped')
       this.skipped[e.step] = e.reason === 'upstream' ? `upstream ${e.upstream} failed` : 'condition is false'
     else if (e.type === 'step-failed' && !e.willRetry) this.failures[e.step] = e.error.message
+    else if (e.type === 'step-rehearsed' && e.check) this.checks[e.step] = e.check
   }
 
   async finish(outcome: RunOutcome): Promise<void> {
@@ -64,9 +69,25 @@ export class PlanCollector implements Observer {
             if (change.manualUndo) manual++
             lines.push(`  ~ ${step.id}: ${change.summary}${change.manualUndo ? '  [rollback: manual]' : ''}`)
           }
+        const check = this.checks[step.id]
+        if (check) lines.push(...checkLines(step.id, check))
       }
     }
+    const checks = Object.values(this.checks)
+    const failing = checks.filter((c) => c.result === 'would-fail').length
+    const waiting = checks.filter((c) => c.result === 'after').length
     lines.push('', `${changes} change(s), ${manual} of them not undone by rollback (manual)`)
+    if (checks.length > 0)
+      lines.push(
+        `${checks.length} check(s) read today: ${checks.length - failing - waiting} pass, ${failing} would fail, ${waiting} cannot be checked before earlier steps act`,
+      )
     return `${lines.join('\n')}\n`
   }
+}
+
+/** A check's verdict under its step: `✓` passes, `✗` would fail today, `…` waits for an earlier step. */
+function checkLines(step: string, check: RehearsalCheck): string[] {
+  const mark = { passes: '✓', 'would-fail': '✗', after: '…' }[check.result]
+  const { verdict, detail } = rehearsalCheckLines(check, colours(false))
+  return [`  ${mark} ${step}: ${verdict}`, ...detail.map((d) => `      ${d}`)]
 }

@@ -1,5 +1,6 @@
-import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs'
-import { dirname, relative, resolve, sep } from 'node:path'
+import { closeSync, fchmodSync, fsyncSync, openSync, writeSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { makeStateFolder } from './state-folder.js'
 
 /** Runs, journals and locks are the operator's alone, whatever the umask says. */
 export const PRIVATE_DIR_MODE = 0o700
@@ -7,15 +8,7 @@ export const PRIVATE_FILE_MODE = 0o600
 
 /** Creates a folder (and its missing parents) readable by the operator only; folders that existed are left as they are. */
 export function ensurePrivateDir(dir: string): void {
-  const first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE })
-  if (first === undefined) return
-  // mkdir's mode is filtered by the umask: set it exactly on every folder this call created.
-  let path = resolve(first)
-  chmodSync(path, PRIVATE_DIR_MODE)
-  for (const part of relative(path, resolve(dir)).split(sep).filter(Boolean)) {
-    path = resolve(path, part)
-    chmodSync(path, PRIVATE_DIR_MODE)
-  }
+  makeStateFolder(dir)
 }
 
 /** Opens a new file (flags `wx`: it must not exist) readable by the operator only. */

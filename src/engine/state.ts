@@ -1,6 +1,6 @@
 import type { ParamValue } from '../runbook/model.js'
 import type { GrantedApproval } from './approvals.js'
-import type { Change, ErrorInfo, JournalEvent } from './events.js'
+import type { Change, ErrorInfo, JournalEvent, RehearsalCheck } from './events.js'
 
 export type StepStatus =
   | 'pending'
@@ -32,6 +32,8 @@ export interface StepState {
   /** Journal seq of the latest plan: orders a step cut off mid-apply that records no undo data. */
   plannedSeq?: number
   error?: ErrorInfo
+  /** In a dry run: what the step's read-only check found today. */
+  check?: RehearsalCheck
   skipReason?: string
   /** Who decided the skip: an operator's skip says the step did act (or was done by hand). */
   skippedFor?: 'condition' | 'upstream' | 'operator'
@@ -194,6 +196,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       const s = step(state, event.step)
       s.status = 'rehearsed'
       s.outputs = event.outputs
+      if (event.check) s.check = event.check
       s.endedAt = event.at
       return
     }

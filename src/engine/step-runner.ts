@@ -6,6 +6,7 @@ import type { Step } from '../runbook/model.js'
 import type { Plan, StepDefinition, StepImplementation } from '../steps/contract.js'
 import { ApprovalRefusedError } from './approvals.js'
 import type { Change, ErrorInfo, EventOf } from './events.js'
+import { rehearseCheck } from './rehearsal.js'
 import { evaluateCondition, resolveValue } from './resolve.js'
 import type { RunContext } from './run-context.js'
 import { stepSignal } from './step-signal.js'
@@ -142,7 +143,16 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
             const planned = await log.record({ type: 'step-planned', step: step.id, changes: plan.changes })
             const changes = (planned as EventOf<'step-planned'>).changes
             if (run.dryRun) {
-              log.note({ type: 'step-rehearsed', step: step.id, outputs: plan.outputs ?? {} })
+              const check = await bounded(
+                rehearseCheck(run, step, definition, implementation, ctx, params),
+                signal,
+              )
+              log.note({
+                type: 'step-rehearsed',
+                step: step.id,
+                outputs: plan.outputs ?? {},
+                ...(check ? { check } : {}),
+              })
               return
             }
             const saved = run.expectedPlan?.steps[step.id]

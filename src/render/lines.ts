@@ -15,6 +15,7 @@ import {
   outcomeLines,
   pointAtShownErrors,
   progressText,
+  rehearsalCheckLines,
   skipMessage,
 } from './wording.js'
 
@@ -85,8 +86,14 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
         const extra = notes.filter(Boolean).join(', ')
         return [`${label(event.step)} ${paint.green('applied')}${extra ? paint.dim(` (${extra})`) : ''}`]
       }
-      case 'step-rehearsed':
-        return [`${label(event.step)} ${paint.green('rehearsed')}`]
+      case 'step-rehearsed': {
+        if (!event.check) return [`${label(event.step)} ${paint.green('rehearsed')}`]
+        const { verdict, detail } = rehearsalCheckLines(event.check, paint)
+        return [
+          `${label(event.step)} ${paint.green('rehearsed')}; ${verdict}`,
+          ...detail.map((d) => `  ${d}`),
+        ]
+      }
       case 'step-failed': {
         if (!event.willRetry) printed.add(event.error.message)
         const text = `${label(event.step)} ${paint.red('failed')}: ${errorText(event.error)}`

@@ -29,6 +29,7 @@ import {
   outcomeLines,
   pointAtShownErrors,
   progressText,
+  rehearsalCheckLines,
   skipMessage,
   skipMessageFromState,
 } from './wording.js'
@@ -327,6 +328,10 @@ class ListrView implements Observer, PromptHost {
         if (event.type === 'step-applied' && event.alreadyDone)
           view.notes.push(this.paint.dim('already done'))
         if (took !== undefined) view.notes.push(this.paint.dim(elapsed(took)))
+        if (event.type === 'step-rehearsed' && event.check) {
+          const { verdict, detail } = rehearsalCheckLines(event.check, this.paint)
+          view.changes = [...(view.changes ?? []), verdict, ...detail]
+        }
         view.progress = undefined
         view.retryMessage = undefined
         this.retitle(event.step)

@@ -1,4 +1,4 @@
-import type { Change, EventOf } from '../engine/events.js'
+import type { Change, EventOf, RehearsalCheck } from '../engine/events.js'
 import type { RunOutcome } from '../engine/observer.js'
 import type { Paint } from './ansi.js'
 
@@ -21,6 +21,26 @@ export function skipMessageFromState(reason: string | undefined): string {
 /** The summary is the operator's line ("onprem 100 -> 90, aws 0 -> 10"); action and target are for machines. */
 export function changeLine(change: Change): string {
   return `${change.summary}${change.manualUndo ? '  [rollback: manual]' : ''}`
+}
+
+/** What a dry run's check found, first line then detail lines: the same words in every renderer. */
+export function rehearsalCheckLines(
+  check: RehearsalCheck,
+  paint: Paint,
+): { verdict: string; detail: string[] } {
+  if (check.result === 'passes') return { verdict: paint.green('check passes today'), detail: [] }
+  const reason = check.reason.split('\n')
+  if (check.result === 'after') {
+    const steps = check.steps.length === 1 ? `${check.steps[0]} acts` : `${check.steps.join(', ')} act`
+    return {
+      verdict: paint.yellow(`cannot be checked before ${steps}`),
+      detail: [`today: ${reason[0]}`, ...reason.slice(1)],
+    }
+  }
+  return {
+    verdict: paint.red(`would fail today: ${reason[0]}`),
+    detail: [...reason.slice(1), ...(check.hint ? [`hint: ${check.hint}`] : [])],
+  }
 }
 
 export function progressText(progress: { percent?: number; message?: string }): string {

@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs'
 import jsYaml from 'js-yaml'
 import {
   type Document,
@@ -14,6 +13,7 @@ import {
   type YAMLError,
 } from 'yaml'
 import { type Diagnostics, SourceText } from './diagnostics.js'
+import { describeInputProblem, type InputProblem, megabytes, readInputFile } from './input-file.js'
 
 /** Large enough for a 20,000-step runbook; small enough that a stray log file is refused at once. */
 export const MAX_RUNBOOK_BYTES = 16 * 1024 * 1024
@@ -42,29 +42,12 @@ export function readSourceFile(
   diags: Diagnostics,
 ): SourceText | undefined {
   const empty = new SourceText(displayName, '')
-  let size: number
-  try {
-    const stat = statSync(file)
-    if (stat.isDirectory()) {
-      diags.error(empty, 0, `${displayName} is a directory, not a runbook file`)
-      return undefined
-    }
-    size = stat.size
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    diags.error(
-      empty,
-      0,
-      code === 'ENOENT' ? `no such file: ${displayName}` : `cannot read ${displayName} (${code})`,
-    )
+  const read = readInputFile(file, MAX_RUNBOOK_BYTES)
+  if (!('bytes' in read)) {
+    diags.error(empty, 0, runbookProblem(read, displayName))
     return undefined
   }
-  if (size > MAX_RUNBOOK_BYTES) {
-    const mb = (size / 1024 / 1024).toFixed(1)
-    diags.error(empty, 0, `file is ${mb} MB; a runbook may be at most ${MAX_RUNBOOK_BYTES / 1024 / 1024} MB`)
-    return undefined
-  }
-  const bytes = readFileSync(file)
+  const bytes = read.bytes
   const nul = bytes.indexOf(0)
   let text: string
   try {
@@ -85,6 +68,13 @@ export function readSourceFile(
     return undefined
   }
   return source
+}
+
+function runbookProblem(p: InputProblem, displayName: string): string {
+  if (p.problem === 'directory') return `${displayName} is a directory, not a runbook file`
+  if (p.problem === 'too-large')
+    return `file is ${megabytes(p.size)} MB; a runbook may be at most ${MAX_RUNBOOK_BYTES / 1024 / 1024} MB`
+  return describeInputProblem(p, displayName, MAX_RUNBOOK_BYTES)
 }
 
 /** The offset of the first byte that is not UTF-8, and the text before it (by bisection). */

@@ -21,6 +21,11 @@ export interface StepDefinition<P = unknown> {
    * never re-applied by resume without the operator saying so.
    */
   idempotent: (params: P) => boolean
+  /**
+   * The step only reads the world (its changes are waits and probes): a dry run and `plan` run its
+   * check against the world as it is, and report a failure as what would fail today.
+   */
+  readOnly?: boolean
   /** Whether the step's changes can be undone by compensate; shown as manual in plans when not. */
   reversible: (params: P) => boolean
   /** The step calls AWS: a run records the operator's AWS identity before it starts. */
@@ -114,6 +119,11 @@ export interface StepImplementation<P = unknown> {
    * none beyond its exit code, yet an idempotent exec can be re-run as a check.
    */
   check?(ctx: StepContext, params: P): Promise<void>
+  /**
+   * Read-only: what must already hold for apply to succeed (route53.shift's alarm gates). A dry run
+   * and `plan` run it for a step that acts, and report a failure as what would fail today.
+   */
+  precondition?(ctx: StepContext, params: P): Promise<void>
   /** Puts back what apply changed, from the undo data it recorded (oldest first). */
   compensate?(ctx: StepContext, params: P, undo: unknown[]): Promise<void>
 }

@@ -19,6 +19,7 @@ export const cloudwatchAlarm = defineStep({
   summary: 'Check that CloudWatch alarms are OK (a read-only check, for gates, preflight and wait until:)',
   params: alarmParams,
   idempotent: () => true,
+  readOnly: true,
   reversible: () => true,
   usesAws: true,
   load: () => import('./alarm-step.js').then((m) => m.alarmStep),

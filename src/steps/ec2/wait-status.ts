@@ -15,6 +15,7 @@ export const ec2WaitStatus = defineStep({
   summary: 'Wait until instances are running with both EC2 status checks (system and instance) ok',
   params: waitStatusParams,
   idempotent: () => true,
+  readOnly: true,
   reversible: () => true,
   usesAws: true,
   load: () => import('./wait-status-step.js').then((m) => m.waitStatusStep),

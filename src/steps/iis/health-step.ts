@@ -270,7 +270,10 @@ export const iisHealthStep: StepImplementation<IisHealthParams> = {
     warnInsecure(p, warnings)
     const records = recordsFor(p)
     const [verdicts] = await Promise.all([
-      p.server_side ? checkServers(ctx, p.server_side, Math.min(s.intervalMs, 1000)) : undefined,
+      // The server side goes through SSM's SendCommand, which a dry run never sends.
+      p.server_side && !ctx.dryRun
+        ? checkServers(ctx, p.server_side, Math.min(s.intervalMs, 1000))
+        : undefined,
       ...records.map((r) => probeOnce(ctx, p, s, r, warnings)),
     ])
     const failures = [

@@ -181,6 +181,7 @@ export const iisHealth = defineStep({
     'Probe each web server over HTTP(S) until it passes N times in a row, and optionally check IIS app pools, sites and services through SSM',
   params: iisHealthParams,
   idempotent: () => true,
+  readOnly: true,
   reversible: () => true,
   // HTTP probes need no AWS; server_side reaches SSM through ctx.aws, built on first use.
   usesAws: (p) => p.server_side !== undefined,

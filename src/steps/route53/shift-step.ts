@@ -67,6 +67,19 @@ async function currentSets(ctx: StepContext, p: ShiftParams) {
 }
 
 export const shiftStep: StepImplementation<ShiftParams> = {
+  // The alarm and health-check gates must pass before the first stage; `step:` gates are those steps' own checks.
+  async precondition(ctx, p) {
+    const own = (p.gates ?? []).filter((g) => !('step' in g))
+    const failing = (await readGates(ctx, own)).filter((r) => !r.passed)
+    if (failing.length > 0)
+      throw new SwitchyardError(
+        `gate${failing.length > 1 ? 's' : ''} failing: ${failing.map((r) => r.evidence).join('; ')}`,
+        {
+          hint: 'a failing gate stops the shift at its first bake and puts the weights back',
+        },
+      )
+  },
+
   async plan(ctx, p) {
     const { sets, label } = await currentSets(ctx, p)
     const now = weightsOf(sets)

@@ -348,10 +348,9 @@ async function requirePass(ctx: StepContext, p: PreflightParams) {
 }
 
 export const preflightStep: StepImplementation<PreflightParams> = {
-  // Every check only reads, so a dry run runs them all: a rehearsal shows the report.
-  async plan(ctx, p) {
-    if (!ctx.dryRun) return { changes: [] }
-    return { changes: [], outputs: await requirePass(ctx, p) }
+  // Every check only reads: a dry run runs them as this step's check, and reports what would fail.
+  async plan() {
+    return { changes: [] }
   },
   apply: (ctx, p) => requirePass(ctx, p),
   async check(ctx, p) {

@@ -40,6 +40,7 @@ export const sqlPreflight = defineStep({
     'Check every prerequisite for adding a replica and seeding databases; one report, pass/warn/fail per check',
   params: preflightParams,
   idempotent: () => true,
+  readOnly: true,
   reversible: () => true,
   targets: primaryAndReplica,
   load: () => import('./preflight-step.js').then((m) => m.preflightStep),

@@ -41,6 +41,7 @@ export const sqlWaitSync = defineStep({
     'Wait until a replica has caught up: SYNCHRONIZED (synchronous commit) or queues under limits (asynchronous); a gate',
   params: waitSyncParams,
   idempotent: () => true,
+  readOnly: true,
   reversible: () => true,
   targets: primaryAndReplica,
   load: () => import('./wait-sync-step.js').then((m) => m.waitSyncStep),
