@@ -95,6 +95,28 @@ describe('files that never end are refused before a byte is read, exit 2', () =>
       /^\/dev\/zero:1:1 error: \/dev\/zero is a character device, not a regular file/m,
     )
   })
+
+  test('a file: secret naming /dev/zero is refused at once, naming the secret and the file', () => {
+    const cwd = join(scratch.dir, 'zero-secret')
+    mkdirSync(cwd, { recursive: true })
+    writeRunbook(
+      cwd,
+      `version: 1
+name: zero-secret
+secrets:
+  key: { from: "file:/dev/zero" }
+phases:
+  - id: one
+    steps:
+      - { id: a, uses: noop }
+`,
+    )
+    const run = switchyard(cwd, ['run', 'runbook.yaml'])
+    assert.equal(run.code, 2, run.stderr)
+    assert.match(run.stderr, /secret 'key': \/dev\/zero is a character device, not a regular file/)
+    noStackTrace(run.stderr)
+    assert.equal(existsSync(join(cwd, '.switchyard', 'runs')), false, 'no run was started')
+  })
 })
 
 /** How to mount a small tmpfs for one command: as root a mount namespace, else a user namespace too. */

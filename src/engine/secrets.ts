@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { AwsClients } from '../clients/aws.js'
 import { InvalidInputError, SwitchyardError } from '../errors.js'
+import { describeInputProblem, readInputFile } from '../runbook/input-file.js'
 import type { Runbook } from '../runbook/model.js'
 import { MIN_SECRET_LENGTH } from './secret-forms.js'
+
+/** A key or a certificate chain fits with room to spare; /dev/zero never will. */
+const MAX_SECRET_FILE_BYTES = 1024 * 1024
 
 /** Reads every secret the runbook declares, at run time; values never reach the journal. */
 export async function resolveSecrets(
@@ -32,13 +35,13 @@ export async function resolveSecrets(
         : isAbsolute(ref)
           ? ref
           : resolve(workdir, ref)
-      try {
-        values[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '')
-      } catch (error) {
+      const read = readInputFile(path, MAX_SECRET_FILE_BYTES)
+      if (!('bytes' in read))
         throw new InvalidInputError(
-          `secret '${name}' cannot be read from ${path}: ${(error as NodeJS.ErrnoException).code}`,
+          `secret '${name}': ${describeInputProblem(read, path, MAX_SECRET_FILE_BYTES)}`,
+          { hint: `point secrets.${name}.from at the file that holds the secret` },
         )
-      }
+      values[name] = read.bytes.toString('utf8').replace(/\r?\n$/, '')
     } else {
       values[name] = await readParameter(aws, name, ref)
     }
