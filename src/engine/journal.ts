@@ -109,12 +109,15 @@ export class Journal {
         break
       }
       try {
-        writeSync(this.fd, this.prefix + batch.map((p) => p.line).join(''))
+        writeWhole(this.fd, Buffer.from(this.prefix + batch.map((p) => p.line).join('')))
         fdatasyncSync(this.fd)
         this.prefix = ''
       } catch (error) {
-        for (const p of batch) p.reject(error as Error)
-        continue
+        // What follows a failed write could land after a torn line with a gap in seq: nothing more is written.
+        this.lost = error as Error
+        for (const p of [...batch, ...this.pending]) p.reject(this.lost)
+        this.pending = []
+        break
       }
       for (const p of batch) p.resolve()
       eventsWritten += batch.length
@@ -146,4 +149,10 @@ function syncDirectory(dir: string): void {
   } finally {
     if (fd !== undefined) closeSync(fd)
   }
+}
+
+/** write(2) may write less than asked (a disk filling up): the rest follows, or the error says why not. */
+function writeWhole(fd: number, bytes: Buffer): void {
+  let written = 0
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written)
 }
