@@ -183,7 +183,15 @@ describe('rollback lists every step that may have acted', () => {
     assert.equal(preview.code, 0, preview.stderr)
     assert.match(preview.stdout, /MANUAL\s+one\.m: .*skipped by .*: finished by hand; it may have acted/)
     assert.match(preview.stdout, /undo\s+one\.u: .*skipped by .*: it did act/)
-    const back = switchyard(dir, ['rollback', '--to', 'start', '--approve', 'm'])
+    const back = switchyard(dir, [
+      'rollback',
+      '--to',
+      'start',
+      '--approve',
+      'm',
+      '--reason',
+      'took m back by hand',
+    ])
     assert.equal(back.code, 0, back.stdout + back.stderr)
     assert.deepEqual(lines(join(dir, 'undone.log')), ['u'])
   })

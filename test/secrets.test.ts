@@ -66,7 +66,14 @@ phases:
     expectCode(switchyard(dir, ['resume'], env), 0)
     assert.deepEqual(readFileSync(join(dir, 'applied.txt'), 'utf8').trim().split('\n'), ['applied'])
 
-    expectCode(switchyard(dir, ['rollback', '--to', 'start', '--yes'], env), 0)
+    expectCode(
+      switchyard(
+        dir,
+        ['rollback', '--to', 'start', '--approve', 'use-token', '--reason', 'it only read the token'],
+        env,
+      ),
+      0,
+    )
     assert.equal(readFileSync(join(dir, 'undone.txt'), 'utf8').trim(), 'undone')
     const status = switchyard(dir, ['status', '--json'], env)
     expectCode(status, 0)
