@@ -24,6 +24,7 @@ import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { Redactor, resolveSecrets } from './secrets.js'
 import { newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
 import { conditionHolds, errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
+import { settleLeftoverCommands } from './survivors.js'
 import { hasTagQueries, resolveTagQueries } from './targets.js'
 
 export interface EngineOptions {
@@ -167,6 +168,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
       retrySteps: options.retrySteps,
       skipSteps: options.skipSteps,
     })
+    await settleLeftoverCommands(run, 'wait')
     return await finish(observer, log, await drive(run, options.until ?? log.state.until))
   } finally {
     release()
@@ -207,6 +209,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
     const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, { dryRun: false })
     const plan = compensationPlan(run, options.to, options.force)
+    await settleLeftoverCommands(run, 'stop')
     const result = await rollBack(run, options.to, plan, options.force)
     const outcome = rollbackOutcome(run, options.to, result)
     return { plan, outcome: await finish(observer, log, outcome) }
@@ -494,6 +497,18 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
     },
     get checkpoints() {
       return run.log.state.steps[step.id]?.checkpoints ?? []
+    },
+    recordCommand: async (command) => {
+      await run.log.record({ type: 'command-started', step: step.id, host: run.who.host, ...command })
+      return {
+        ended: (how) => {
+          try {
+            run.log.note({ type: 'command-ended', step: step.id, pid: command.pid, how })
+          } catch {
+            // A command a stopped run left ending may end after its journal closed; resume checks it.
+          }
+        },
+      }
     },
     redact: (text) => run.redactor.text(text),
     aws: run.aws,

@@ -1,5 +1,5 @@
 import type { ParamValue } from '../runbook/model.js'
-import type { Change, ErrorInfo, JournalEvent } from './events.js'
+import type { Change, ErrorInfo, JournalEvent, StartedCommand } from './events.js'
 
 export type StepStatus =
   | 'pending'
@@ -70,6 +70,8 @@ export interface RunState {
   lastError?: ErrorInfo
   pauseReason?: string
   warnings: string[]
+  /** Commands journaled as started and not as ended, by pid: after a crash, they may still run. */
+  commands: Record<string, StartedCommand & { step: string; host: string; at: string }>
 }
 
 export function foldJournal(events: readonly JournalEvent[]): RunState {
@@ -92,6 +94,7 @@ export function foldJournal(events: readonly JournalEvent[]): RunState {
     targets: {},
     approvals: [],
     warnings: [],
+    commands: {},
   }
   for (const event of events.slice(1)) applyEvent(state, event)
   return state
@@ -142,6 +145,16 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       s.error = undefined
       return
     }
+    case 'command-started': {
+      const { type: _type, seq: _seq, ...command } = event
+      state.commands[event.pid] = command
+      return
+    }
+    case 'command-ended':
+      delete state.commands[event.pid]
+      return
+    case 'command-survivor':
+      return
     case 'step-checkpoint':
       step(state, event.step).checkpoints.push(event.data)
       return

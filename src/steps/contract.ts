@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini'
 import type { AwsClients } from '../clients/aws.js'
 import type { SqlConnection } from '../clients/sql.js'
-import type { Change } from '../engine/events.js'
+import type { Change, CommandEnd, StartedCommand } from '../engine/events.js'
 import type { Target } from '../runbook/model.js'
 
 /**
@@ -76,6 +76,12 @@ export interface StepContext {
    * every checkpoint it made in `checkpoints` and continues instead of starting over.
    */
   checkpoint(data: unknown): Promise<void>
+  /**
+   * Makes a started command durable (its process group and start time) before the step waits on
+   * it, so a resume or rollback after a crash can find it if it outlived switchyard. `ended`
+   * journals that its group is gone.
+   */
+  recordCommand(command: StartedCommand): Promise<{ ended(how: CommandEnd): void }>
   /** The checkpoints this step made in earlier attempts of this run, oldest first. */
   readonly checkpoints: readonly unknown[]
   /** AWS SDK clients, built on first use; in a dry run they refuse any call that is not a read. */

@@ -5,7 +5,13 @@ import type { StepContext } from '../contract.js'
 import { type CommandSpec, displayCommand } from './command-line.js'
 import { createLatestLine } from './latest-line.js'
 import { createOutputTail } from './output-tail.js'
-import { signalProcessGroup, trackProcessGroup, usesProcessGroups } from './process-group.js'
+import {
+  previousCommandEnded,
+  type TrackedGroup,
+  trackProcessGroup,
+  usesProcessGroups,
+} from './process-group.js'
+import { bootId, processStartTime } from './process-table.js'
 
 export interface CommandResult extends Record<string, unknown> {
   exitCode: number
@@ -35,6 +41,9 @@ export async function runCommand(
   options: RunOptions = {},
 ): Promise<CommandResult> {
   const line = ctx.redact(displayCommand(spec))
+  const key = `${ctx.runId}/${ctx.stepId}`
+  // A retry after a timeout never overlaps the attempt it replaces while that one is still stopping.
+  await previousCommandEnded(key)
   if (ctx.signal.aborted) throw notStarted(line, ctx.signal.reason)
   const forceKillAfterMs = options.forceKillAfterMs ?? FORCE_KILL_AFTER_MS
   const cwd = spec.cwd === undefined ? ctx.workdir : resolve(ctx.workdir, spec.cwd)
@@ -52,6 +61,9 @@ export async function runCommand(
     forceKillAfterDelay: forceKillAfterMs,
     detached: usesProcessGroups,
   })
+  const pid = subprocess.pid
+  // Read now, before the event loop can reap a command that ends at once.
+  const startTime = pid === undefined ? undefined : processStartTime(pid)
 
   const stdout = createOutputTail(OUTPUT_LIMIT)
   const stderr = createOutputTail(OUTPUT_LIMIT)
@@ -69,20 +81,28 @@ export async function runCommand(
     })
   }
 
-  const pid = subprocess.pid
-  const untrack = usesProcessGroups && pid !== undefined ? trackProcessGroup(pid) : () => {}
-  const stopGroup = () => {
-    if (!usesProcessGroups || pid === undefined) return
-    signalProcessGroup(pid, 'SIGTERM')
-    setTimeout(() => signalProcessGroup(pid, 'SIGKILL'), forceKillAfterMs).unref()
-  }
+  const group: TrackedGroup | undefined =
+    usesProcessGroups && pid !== undefined ? trackProcessGroup(pid, key, forceKillAfterMs) : undefined
+  const stopGroup = () => void group?.end()
   ctx.signal.addEventListener('abort', stopGroup, { once: true })
   let result: Result
   try {
+    const journaled =
+      group &&
+      (await ctx.recordCommand({
+        command: line,
+        pid: group.pgid,
+        pgid: group.pgid,
+        ...(startTime ? { startTime } : {}),
+        ...(bootId() ? { bootId: bootId() } : {}),
+      }))
     result = await subprocess
+    // Whatever the command left in its group ends with it: nothing it started outlives the step.
+    const how = await group?.end()
+    if (how) journaled?.ended(how)
   } finally {
     ctx.signal.removeEventListener('abort', stopGroup)
-    untrack()
+    await group?.end()
     showLatest.cancel()
   }
 
