@@ -194,7 +194,7 @@ describe('exec', () => {
 
     const missing = execParams.parse({ command: './scripts/missing.sh' })
     const error = await failure(execStep.apply(ctx, missing, { changes: [] }))
-    assert.match(error.message, /^`\.\/scripts\/missing\.sh` could not start: .*ENOENT/)
+    assert.match(error.message, /^`\.\/scripts\/missing\.sh` could not start: .*not found/)
     assert.match(error.hint ?? '', new RegExp(`runbook's folder, ${dir}`))
   })
 

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { execa, type Result } from 'execa'
+import type { Result } from 'execa'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext } from '../contract.js'
 import { type CommandSpec, displayCommand } from './command-line.js'
@@ -11,7 +11,8 @@ import {
   trackProcessGroup,
   usesProcessGroups,
 } from './process-group.js'
-import { bootId, processStartTime } from './process-table.js'
+import { bootId } from './process-table.js'
+import { execFailure, spawnCommand } from './spawn.js'
 
 export interface CommandResult extends Record<string, unknown> {
   exitCode: number
@@ -50,20 +51,12 @@ export async function runCommand(
   const command =
     !spec.shell && /^\.\.?\//.test(spec.command) ? resolve(ctx.workdir, spec.command) : spec.command
 
-  const subprocess = execa(command, spec.shell ? [] : (spec.args ?? []), {
-    shell: spec.shell === true,
+  const { subprocess, pid, startTime, release } = spawnCommand(spec, {
+    program: command,
     cwd,
-    env: spec.env,
-    ...(spec.input === undefined ? { stdin: 'ignore' as const } : { input: spec.input }),
-    buffer: false,
-    reject: false,
-    cancelSignal: ctx.signal,
-    forceKillAfterDelay: forceKillAfterMs,
-    detached: usesProcessGroups,
+    signal: ctx.signal,
+    graceMs: forceKillAfterMs,
   })
-  const pid = subprocess.pid
-  // Read now, before the event loop can reap a command that ends at once.
-  const startTime = pid === undefined ? undefined : processStartTime(pid)
 
   const stdout = createOutputTail(OUTPUT_LIMIT)
   const stderr = createOutputTail(OUTPUT_LIMIT)
@@ -96,6 +89,7 @@ export async function runCommand(
         ...(startTime ? { startTime } : {}),
         ...(bootId() ? { bootId: bootId() } : {}),
       }))
+    release()
     result = await subprocess
     // Whatever the command left in its group ends with it: nothing it started outlives the step.
     const how = await group?.end()
@@ -107,8 +101,10 @@ export async function runCommand(
   }
 
   const output = { stdout: stdout.text(ctx.redact), stderr: stderr.text(ctx.redact) }
-  if (result.isCanceled || (ctx.signal.aborted && result.failed)) throw stopped(line, ctx.signal.reason)
-  if (result.exitCode === undefined) throw notFinished(ctx, line, result, output.stderr, cwd)
+  if (ctx.signal.aborted && result.failed) throw stopped(line, ctx.signal.reason)
+  const cannotRun = execFailure(result.exitCode, output.stderr)
+  if (result.exitCode === undefined || cannotRun !== undefined)
+    throw notFinished(ctx, line, result, output.stderr, cwd, cannotRun)
   const successCodes = options.successCodes ?? [0]
   if (!successCodes.includes(result.exitCode)) {
     const expected = options.successCodes ? ` (success: ${successCodes.join(', ')})` : ''
@@ -171,12 +167,13 @@ function notFinished(
   result: Result,
   stderr: string,
   cwd: string,
+  cannotRun: string | undefined,
 ): SwitchyardError {
-  if (result.signal !== undefined)
+  if (result.signal !== undefined && cannotRun === undefined)
     return new SwitchyardError(
       `\`${line}\` was killed by ${result.signal}${outputEnd({ stdout: '', stderr })}`,
     )
-  const reason = ctx.redact(result.originalMessage || result.shortMessage || 'unknown error')
+  const reason = ctx.redact(cannotRun ?? (result.originalMessage || result.shortMessage || 'unknown error'))
   return new SwitchyardError(`\`${line}\` could not start: ${reason}`, {
     hint: `it runs in ${cwd}; a command starting with ./ or ../ is found from the runbook's folder, ${ctx.workdir}`,
   })
