@@ -1,21 +1,22 @@
 // A command a step starts never outlives switchyard unnoticed: through the built CLI, with real
 // process groups, real signals and the real journal.
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { setTimeout as tick } from 'node:timers/promises'
 import { groupExists, processStartTime } from '../src/steps/process/process-table.ts'
-import { journalEvents, lines, startSwitchyard, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import {
+  journalEvents,
+  lines,
+  scratchSpace,
+  startSwitchyard,
+  switchyard,
+  writeRunbook,
+} from './helpers/cli.ts'
 
-const scratch = tempDir('commands')
-after(scratch.cleanup)
-let n = 0
-function workspace(): string {
-  const dir = join(scratch.dir, `w${++n}`)
-  mkdirSync(dir)
-  return dir
-}
+const { workspace, cleanup } = scratchSpace('commands')
+after(cleanup)
 
 /** Waits for something the CLI or its command does (a file, a line of output): no deadline of its own. */
 async function until(what: () => boolean): Promise<void> {

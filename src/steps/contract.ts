@@ -29,6 +29,11 @@ export interface StepDefinition<P = unknown> {
    * part that runs through SSM is given.
    */
   usesAws?: boolean | ((params: P) => boolean)
+  /**
+   * The strings of `with` (as written) that run through /bin/sh, by path: values interpolated into
+   * them are quoted for the shell, and validate warns where they are.
+   */
+  shellCommands?: (params: Record<string, unknown>) => string[][]
   /** Other steps this one names in its params (e.g. wait's `until`), checked to exist at load time. */
   references?: (params: P) => Array<{ key: string; step: string }>
   /** Targets this one names in its params (e.g. `replica: sql-aws`), checked to exist and be of the kind. */

@@ -1,5 +1,5 @@
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -55,6 +55,20 @@ export function startSwitchyard(cwd: string, args: string[], env: Record<string,
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `switchyard-${prefix}-`))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A temporary folder holding one fresh workspace per test, removed with `cleanup` (call it in after()). */
+export function scratchSpace(prefix: string): { workspace: () => string; cleanup: () => void } {
+  const scratch = tempDir(prefix)
+  let n = 0
+  return {
+    workspace: () => {
+      const dir = join(scratch.dir, `w${++n}`)
+      mkdirSync(dir)
+      return dir
+    },
+    cleanup: scratch.cleanup,
+  }
 }
 
 export function writeRunbook(dir: string, text: string, name = 'runbook.yaml'): string {
