@@ -4,7 +4,6 @@ import assert from 'node:assert/strict'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { setTimeout as tick } from 'node:timers/promises'
 import { groupExists, processStartTime } from '../src/steps/process/process-table.ts'
 import {
   journalEvents,
@@ -12,16 +11,12 @@ import {
   scratchSpace,
   startSwitchyard,
   switchyard,
+  waitUntil,
   writeRunbook,
 } from './helpers/cli.ts'
 
 const { workspace, cleanup } = scratchSpace('commands')
 after(cleanup)
-
-/** Waits for something the CLI or its command does (a file, a line of output): no deadline of its own. */
-async function until(what: () => boolean): Promise<void> {
-  while (!what()) await tick(20)
-}
 
 const oneStep = (step: string, phase = '') => `version: 1
 name: lifetime
@@ -49,7 +44,7 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
 `),
     )
     const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
-    await until(() => existsSync(join(dir, 'child')) && lines(join(dir, 'child')).length > 0)
+    await waitUntil(() => existsSync(join(dir, 'child')) && lines(join(dir, 'child')).length > 0)
     const pgid = pidIn(dir)
     assert.ok(groupExists(pgid), 'the command runs')
 
@@ -117,8 +112,8 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
 `),
     )
     const first = startSwitchyard(dir, ['run', 'runbook.yaml'])
-    await until(() => lines(join(dir, 'log')).length === 1 && existsSync(join(dir, 'pid')))
-    await until(() => commandStarted(dir) !== undefined)
+    await waitUntil(() => lines(join(dir, 'log')).length === 1 && existsSync(join(dir, 'pid')))
+    await waitUntil(() => commandStarted(dir) !== undefined)
     first.child.kill('SIGKILL')
     await first.done
     const pgid = pidIn(dir)
@@ -131,7 +126,7 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
 
     assert.equal(switchyard(dir, ['unlock', 'lifetime', '--force']).code, 0)
     const resumed = startSwitchyard(dir, ['resume'])
-    await until(() => /outlived the switchyard that started it; waiting/.test(resumed.output()))
+    await waitUntil(() => /outlived the switchyard that started it; waiting/.test(resumed.output()))
     assert.deepEqual(lines(join(dir, 'log')), ['copy'], 'no second copy while the first one runs')
     writeFileSync(join(dir, 'release'), '')
     const result = await resumed.done
@@ -160,8 +155,8 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
 `),
     )
     const first = startSwitchyard(dir, ['run', 'runbook.yaml'])
-    await until(() => existsSync(join(dir, 'pid')) && lines(join(dir, 'log')).length === 1)
-    await until(() => commandStarted(dir) !== undefined)
+    await waitUntil(() => existsSync(join(dir, 'pid')) && lines(join(dir, 'log')).length === 1)
+    await waitUntil(() => commandStarted(dir) !== undefined)
     first.child.kill('SIGKILL')
     await first.done
     const pgid = pidIn(dir)

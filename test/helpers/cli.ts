@@ -52,6 +52,14 @@ export function startSwitchyard(cwd: string, args: string[], env: Record<string,
   return { child, done, output: () => stdout + stderr }
 }
 
+/**
+ * Waits until `holds()` (a file appears, the CLI prints a line, a server sees a request). No deadline
+ * of its own: how long that takes depends on the machine, and the test's timeout bounds a hang.
+ */
+export async function waitUntil(holds: () => boolean): Promise<void> {
+  while (!holds()) await new Promise((resolve) => setTimeout(resolve, 20))
+}
+
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `switchyard-${prefix}-`))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
