@@ -172,7 +172,8 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
         changes: [],
       }),
     )
-    await sleep(300)
+    // Stopped once the step is waiting for the canary, whatever the machine's speed.
+    while (!t.progress.some((p) => p.message?.startsWith('waiting for the canary on dc-aws'))) await sleep(20)
     await slapd.pair.stopConsumer()
     const error = await applying
     const elapsed = performance.now() - started

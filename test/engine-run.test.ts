@@ -151,10 +151,8 @@ phases:
       - { id: sleepy, uses: exec, timeout: 500ms, with: { command: sleep, args: ['30'] } }
 `,
     )
-    const started = Date.now()
     const result = switchyard(dir, ['run', 'runbook.yaml'])
     assert.equal(result.code, 1)
-    assert.ok(Date.now() - started < 15_000)
     assert.match(result.stdout + result.stderr, /timed out after 500ms/)
   })
 
@@ -423,11 +421,12 @@ name: interruptible
 phases:
   - id: one
     steps:
-      - { id: slow, uses: exec, with: { command: sh, args: [-c, 'sleep 2; touch slow-done'] } }
+      - { id: slow, uses: exec, with: { command: sh, args: [-c, 'until [ -e go ]; do sleep 0.05; done; touch slow-done'] } }
       - { id: next, uses: exec, needs: slow, with: { command: touch, args: [next-ran] } }
 `
+  /** Waits for what the CLI prints or does; the test's own timeout bounds it, not a guess at speed. */
   const waitFor = async (check: () => boolean) => {
-    for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 50))
+    while (!check()) await new Promise((r) => setTimeout(r, 20))
   }
 
   test('Ctrl-C once lets the running step finish, starts nothing new, pauses and says how to resume', async () => {
@@ -436,6 +435,8 @@ phases:
     const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
     await waitFor(() => run.output().includes('one.slow started'))
     run.child.kill('SIGINT')
+    await waitFor(() => run.output().includes('no new steps start'))
+    writeFileSync(join(dir, 'go'), '')
     const result = await run.done
     assert.equal(result.code, 1, result.stdout + result.stderr)
     assert.equal(existsSync(join(dir, 'slow-done')), true, 'the running step reached its end')
@@ -449,15 +450,13 @@ phases:
 
   test('Ctrl-C twice aborts the running step through its signal and journals it', async () => {
     const dir = workspace()
-    writeRunbook(dir, runbook.replace('sleep 2', 'sleep 30'))
-    const started = Date.now()
+    writeRunbook(dir, runbook)
     const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
     await waitFor(() => run.output().includes('one.slow started'))
     run.child.kill('SIGINT')
     await waitFor(() => run.output().includes('Ctrl-C again'))
     run.child.kill('SIGINT')
     const result = await run.done
-    assert.ok(Date.now() - started < 15_000, 'did not wait for sleep 30')
     assert.equal(result.code, 1)
     const events = journalEvents(dir)
     assert.ok(events.some((e) => e.type === 'step-failed' && e.step === 'slow'))

@@ -1,7 +1,6 @@
 // The sandbox's AWS endpoint, driven by the real SDK v3 clients over HTTP: no client is mocked.
 import assert from 'node:assert/strict'
 import { describe, type TestContext, test } from 'node:test'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { CloudWatchClient, DescribeAlarmsCommand, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch'
 import {
   CreateSnapshotsCommand,
@@ -403,10 +402,11 @@ describe('Route 53', () => {
   })
 
   test('a change is PENDING until insyncAfterMs has passed, then INSYNC; the SDK waiter sees it', async (t) => {
-    const { sandbox, route53 } = await setup(t)
+    // The sandbox's clock, moved by hand: however slow the machine, the change is PENDING until it moves.
+    let now = Date.now()
+    const { sandbox, route53 } = await setup(t, { now: () => now })
     const zone = seedWeighted(sandbox)
     sandbox.world.route53.insyncAfterMs = 200
-    const started = Date.now()
     const { ChangeInfo } = await route53.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: zone.id,
@@ -415,12 +415,14 @@ describe('Route 53', () => {
     )
     const id = ChangeInfo?.Id ?? ''
     assert.equal((await route53.send(new GetChangeCommand({ Id: id }))).ChangeInfo?.Status, 'PENDING')
+    now += 199
+    assert.equal((await route53.send(new GetChangeCommand({ Id: id }))).ChangeInfo?.Status, 'PENDING')
+    now += 1
     const waited = await waitUntilResourceRecordSetsChanged(
       { client: route53, maxWaitTime: 5, minDelay: 0.05, maxDelay: 0.1 },
       { Id: id },
     )
     assert.equal(waited.state, 'SUCCESS')
-    assert.ok(Date.now() - started >= 200)
     assert.equal((await route53.send(new GetChangeCommand({ Id: id }))).ChangeInfo?.Status, 'INSYNC')
     const missing = await failure(route53.send(new GetChangeCommand({ Id: '/change/CNOSUCHCHANGE' })))
     assert.equal(missing.name, 'NoSuchChange')
@@ -669,7 +671,8 @@ describe('SSM', () => {
   })
 
   test('responders answer SendCommand; ListCommandInvocations with Details shows output, status and exit codes', async (t) => {
-    const { world, ssm } = await setup(t)
+    let now = Date.now()
+    const { world, ssm } = await setup(t, { now: () => now })
     const good = world.ec2.addInstance({ tags: { Role: 'web', Name: 'web1' } })
     const bad = world.ec2.addInstance({ tags: { Role: 'web', Name: 'web2' } })
     const seen: unknown[] = []
@@ -707,7 +710,7 @@ describe('SSM', () => {
         ['InProgress', -1],
       ],
     )
-    await sleep(200)
+    now += 150
     const [first, second] = await list()
     assert.equal(first?.InstanceId, good.id)
     assert.equal(first?.InstanceName, 'web1')
@@ -860,20 +863,22 @@ describe('CloudWatch', () => {
   })
 
   test('an alarm scheduled to turn ALARM does so when its time comes', async (t) => {
-    const { world, cloudwatch } = await setup(t)
+    let now = Date.now()
+    const { world, cloudwatch } = await setup(t, { now: () => now })
     world.cloudwatch.setAlarm('giftcard-5xx', 'OK')
-    const scheduledAt = Date.now()
+    const scheduledAt = now
     world.cloudwatch.scheduleAlarm('giftcard-5xx', 'ALARM', 150, 'Threshold Crossed: 12 errors')
     const state = async () =>
       (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['giftcard-5xx'] }))).MetricAlarms?.[0]
+    now += 149
     assert.equal((await state())?.StateValue, 'OK')
-    await sleep(200)
+    now += 51
     const turned = await state()
     assert.equal(turned?.StateValue, 'ALARM')
     assert.equal(turned?.StateReason, 'Threshold Crossed: 12 errors')
-    const updated = turned?.StateUpdatedTimestamp?.getTime() ?? 0
-    assert.ok(
-      Math.abs(updated - (scheduledAt + 150)) < 50,
+    assert.equal(
+      turned?.StateUpdatedTimestamp?.getTime(),
+      scheduledAt + 150,
       'the transition is stamped with its scheduled time',
     )
   })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { root, startSwitchyard, switchyard, tempDir } from './helpers/cli.ts'
+import { root, startSwitchyard, switchyard, tempDir, waitUntil } from './helpers/cli.ts'
 
 const scratch = tempDir('sandbox-cli')
 after(scratch.cleanup)
@@ -47,7 +47,7 @@ describe('the sandbox from the command line', () => {
   test('sandbox up serves until Ctrl-C; sandbox env points another terminal at it', async () => {
     const up = startSwitchyard(scratch.dir, ['sandbox', 'up'])
     const record = join(scratch.dir, '.switchyard', 'sandbox.json')
-    for (let i = 0; i < 100 && !existsSync(record); i++) await new Promise((r) => setTimeout(r, 50))
+    await waitUntil(() => existsSync(record))
     const { url } = JSON.parse(readFileSync(record, 'utf8'))
     const env = switchyard(scratch.dir, ['sandbox', 'env'])
     assert.equal(env.code, 0, env.stderr)
@@ -104,7 +104,7 @@ describe("the README's flagship quick start", () => {
     const up = startSwitchyard(dir.dir, ['sandbox', 'up'])
     try {
       const record = join(dir.dir, '.switchyard', 'sandbox.json')
-      for (let i = 0; i < 200 && !existsSync(record); i++) await new Promise((r) => setTimeout(r, 50))
+      await waitUntil(() => existsSync(record))
       const env = switchyard(dir.dir, ['sandbox', 'env'])
       assert.match(env.stdout, /^export SWITCHYARD_SANDBOX_SQL_PASSWORD="sandbox-sql-password"$/m)
       assert.match(env.stdout, /^export SWITCHYARD_SANDBOX_LDAP="(on|off)"$/m)

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { demoSqlWorld, type SqlSandbox, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
-import { allBytes, journalEvents, startSwitchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import { allBytes, journalEvents, startSwitchyard, tempDir, waitUntil, writeRunbook } from './helpers/cli.ts'
 
 /** The CLI as a child process that does not block this one: the SQL Servers answer from here. */
 const switchyard = (cwd: string, args: string[], env: Record<string, string> = {}) =>
@@ -71,11 +71,7 @@ test('killed in the middle of a seed, the resumed run re-attaches to it instead 
   mkdirSync(dir)
   writeRunbook(dir, runbook())
   const run = startSwitchyard(dir, ['run', 'runbook.yaml'], env)
-  const deadline = Date.now() + 30_000
-  while ((world.activeSeed('SQL-AWS-1', 'GiftCard')?.transferredBytes ?? 0) === 0) {
-    assert.ok(Date.now() < deadline, `no seed started:\n${run.output()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await waitUntil(() => (world.activeSeed('SQL-AWS-1', 'GiftCard')?.transferredBytes ?? 0) > 0)
   run.child.kill('SIGKILL')
   await run.done
   assert.equal(world.seedCount('SQL-AWS-1', 'GiftCard'), 1)

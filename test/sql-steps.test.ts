@@ -16,6 +16,7 @@ import { sqlPreflight } from '../src/steps/sql/preflight.ts'
 import { compareLsn } from '../src/steps/sql/queries.ts'
 import { sqlSeedReplica } from '../src/steps/sql/seed-replica.ts'
 import { sqlWaitSync } from '../src/steps/sql/wait-sync.ts'
+import { waitUntil } from './helpers/cli.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
 
 const PASSWORD = 'Seed-and-switch-2024!'
@@ -559,10 +560,8 @@ describe('connections', () => {
     const sessions = (name: string) => p.sandbox.servers[name]?.sessions().length ?? -1
     assert.ok(sessions('SQL-ONPREM-1') >= 1 && sessions('SQL-ONPREM-1') <= 4, 'at most the pool size, reused')
     await t.close()
-    const deadline = Date.now() + 2000
-    while (sessions('SQL-ONPREM-1') + sessions('SQL-AWS-1') > 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.equal(sessions('SQL-ONPREM-1') + sessions('SQL-AWS-1'), 0, 'every connection closed')
+    // The server sees each close when its socket ends: that is the event waited for.
+    await waitUntil(() => sessions('SQL-ONPREM-1') + sessions('SQL-AWS-1') === 0)
   })
 
   test('an address nothing listens on names the target, the address and the reason', async () => {

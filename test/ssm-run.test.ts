@@ -267,14 +267,13 @@ describe('ssm.run', () => {
     let slow = ''
     const ids = instances(2, (id) => (id === slow ? ok('still going', 60_000) : ok('quick', 100)))
     slow = ids[0] as string
-    const started = Date.now()
     const run = await switchyard(workspace({ instances: ids, script: 'Start-Sleep 60', timeout: '1s' }), [
       'run',
       'runbook.yaml',
     ])
     assert.equal(run.code, 1, run.stdout + run.stderr)
+    // TimedOut, not Success: it did not wait the script's 60 s out.
     assert.match(run.stdout, new RegExp(`${slow}: TimedOut, exit code -1`))
-    assert.ok(Date.now() - started < 30_000, 'it did not wait for the script to finish')
     const sent = sandbox.log.of('ssm', 'SendCommand')[0]?.params as { Parameters: Record<string, string[]> }
     assert.deepEqual(sent.Parameters.executionTimeout, ['1'])
   })

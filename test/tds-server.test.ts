@@ -11,6 +11,7 @@ import {
   type TdsServer,
 } from '../src/sandbox/sql/tds/index.js'
 import { encodeResultSet } from '../src/sandbox/sql/tds/result-set.js'
+import { waitUntil } from './helpers/cli.ts'
 
 const USER = 'switchyard'
 const PASSWORD = 'Pässw0rd!'
@@ -305,8 +306,7 @@ describe('TDS server with the mssql client', () => {
   test('dropAll cuts every session and the pool reconnects on the next query', async () => {
     await pool.request().query('SELECT 1;')
     server.dropAll()
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    assert.deepEqual(server.sessions(), [])
+    await waitUntil(() => server.sessions().length === 0)
     const result = await pool.request().query('SELECT 1;')
     assert.deepEqual(result.recordset, [{ '': 1 }])
   })

@@ -24,6 +24,6 @@ export async function withEngineSession(
       .catch(() => {})
     throw error
   } finally {
-    interrupt.dispose()
+    await interrupt.dispose()
   }
 }

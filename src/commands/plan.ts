@@ -49,7 +49,7 @@ export default class Plan extends SwitchyardCommand {
         dryRun: true,
       })
     } finally {
-      interrupt.dispose()
+      await interrupt.dispose()
     }
     const plan = collector.plan()
     if (flags.out) writeFileSync(flags.out, `${JSON.stringify(plan, null, 2)}\n`)

@@ -28,6 +28,7 @@ import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { resolveSecrets } from './secrets.js'
 import { loadRunState, newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
 import { conditionHolds, errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
+import { settleLeftoverCommands } from './survivors.js'
 import { hasTagQueries, resolveTagQueries } from './targets.js'
 
 export interface EngineOptions {
@@ -195,6 +196,8 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
       skipSteps: options.skipSteps,
     })
     const unfinished = log.state.rollback?.status === 'running' ? log.state.rollback : undefined
+    // Commands a killed switchyard left running: a rollback stops them, going forward waits for them.
+    await settleLeftoverCommands(run, unfinished ? 'stop' : 'wait')
     if (unfinished)
       return await finish(
         observer,
@@ -248,6 +251,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
       retrySteps: options.retrySteps,
     })
     const plan = compensationPlan(run, options.to, options.force)
+    await settleLeftoverCommands(run, 'stop')
     const result = await rollBack(run, options.to, plan, options.force)
     const outcome = rollbackOutcome(run, options.to, result)
     return { plan, outcome: await finish(observer, log, outcome) }
@@ -539,6 +543,18 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
     },
     get checkpoints() {
       return run.log.state.steps[step.id]?.checkpoints ?? []
+    },
+    recordCommand: async (command) => {
+      await run.log.record({ type: 'command-started', step: step.id, host: run.who.host, ...command })
+      return {
+        ended: (how) => {
+          try {
+            run.log.note({ type: 'command-ended', step: step.id, pid: command.pid, how })
+          } catch {
+            // A command a stopped run left ending may end after its journal closed; resume checks it.
+          }
+        },
+      }
     },
     redact: (text) => run.redactor.text(text),
     aws: run.aws,

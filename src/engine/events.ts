@@ -22,6 +22,21 @@ export type RehearsalCheck =
   | { result: 'would-fail'; reason: string; hint?: string }
   | { result: 'after'; steps: string[]; reason: string }
 
+/** A command a step started, journaled before switchyard waits on it. */
+export interface StartedCommand {
+  /** The command line as the operator reads it (redacted). */
+  command: string
+  pid: number
+  pgid: number
+  /** The kernel's start time of `pid` (ticks after boot): a pid given to another process does not match. */
+  startTime?: string
+  /** The boot the start time counts from. */
+  bootId?: string
+}
+
+/** How a command's process group ended: by itself, at SIGTERM, or only at SIGKILL. */
+export type CommandEnd = 'exited' | 'terminated' | 'killed'
+
 export interface Who {
   /** The name journaled: SWITCHYARD_OPERATOR, else the OS user. A label; it proves nothing. */
   operator: string
@@ -70,6 +85,17 @@ export type NewEvent =
       note?: string
     }
   | { type: 'step-continued'; step: string }
+  | ({ type: 'command-started'; step: string; host: string } & StartedCommand)
+  | { type: 'command-ended'; step: string; pid: number; how: CommandEnd }
+  | {
+      type: 'command-survivor'
+      step: string
+      pid: number
+      command: string
+      /** wait: resume lets it finish (until `until`, its step's timeout); stop: rollback ends it first. */
+      action: 'wait' | 'stop'
+      until?: string
+    }
   | { type: 'run-paused'; reason: string }
   | { type: 'run-failed'; error: ErrorInfo }
   | { type: 'run-completed' }

@@ -8,6 +8,8 @@ import {
   type Scope,
 } from '../runbook/expressions.js'
 import type { Runbook } from '../runbook/model.js'
+import { renderShellTemplate } from '../runbook/shell-template.js'
+import { valueAt } from '../runbook/zod-issues.js'
 import type { RunLog } from './event-log.js'
 
 /**
@@ -36,6 +38,19 @@ export function resolveValue<T>(value: T, scope: Scope): T {
   if (value !== null && typeof value === 'object')
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v, scope)])) as T
   return value
+}
+
+/** Resolves a step's `with`, quoting each value interpolated into a string that runs through a shell. */
+export function resolveStepWith(value: Record<string, unknown>, scope: Scope, shellPaths: string[][]) {
+  const resolved = resolveValue(value, scope)
+  for (const path of shellPaths) {
+    const written = valueAt(value, path)
+    const parent = valueAt(resolved, path.slice(0, -1)) as Record<string, unknown> | undefined
+    const key = path.at(-1)
+    if (typeof written === 'string' && hasExpression(written) && key !== undefined && parent)
+      parent[key] = renderShellTemplate(parseTemplate(written), scope)
+  }
+  return resolved
 }
 
 /** An `if:` — bare, or one `${{ }}`, or a boolean. */

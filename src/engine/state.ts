@@ -1,6 +1,6 @@
 import type { ParamValue } from '../runbook/model.js'
 import type { GrantedApproval } from './approvals.js'
-import type { Change, ErrorInfo, JournalEvent, RehearsalCheck } from './events.js'
+import type { Change, ErrorInfo, JournalEvent, RehearsalCheck, StartedCommand } from './events.js'
 
 export type StepStatus =
   | 'pending'
@@ -84,6 +84,8 @@ export interface RunState {
   lastError?: ErrorInfo
   pauseReason?: string
   warnings: string[]
+  /** Commands journaled as started and not as ended, by pid: after a crash, they may still run. */
+  commands: Record<string, StartedCommand & { step: string; host: string; at: string }>
 }
 
 /**
@@ -123,6 +125,7 @@ export function foldJournal(events: readonly JournalEvent[]): RunState {
     targets: {},
     approvals: [],
     warnings: [],
+    commands: {},
   }
   for (const event of events.slice(1)) applyEvent(state, event)
   return state
@@ -168,6 +171,16 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       s.error = undefined
       return
     }
+    case 'command-started': {
+      const { type: _type, seq: _seq, ...command } = event
+      state.commands[event.pid] = command
+      return
+    }
+    case 'command-ended':
+      delete state.commands[event.pid]
+      return
+    case 'command-survivor':
+      return
     case 'step-checkpoint':
       step(state, event.step).checkpoints.push(event.data)
       return

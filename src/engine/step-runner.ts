@@ -7,7 +7,7 @@ import type { Plan, StepDefinition, StepImplementation } from '../steps/contract
 import { ApprovalRefusedError } from './approvals.js'
 import type { Change, ErrorInfo, EventOf } from './events.js'
 import { rehearseCheck } from './rehearsal.js'
-import { evaluateCondition, resolveValue } from './resolve.js'
+import { evaluateCondition, resolveStepWith } from './resolve.js'
 import type { RunContext } from './run-context.js'
 import { stepSignal } from './step-signal.js'
 
@@ -34,7 +34,7 @@ export function resolveParams(run: RunContext, step: Step): { definition: StepDe
   const definition = run.stepTypes.get(step.uses)
   if (!definition) throw new SwitchyardError(`step ${step.id}: unknown step type ${step.uses}`)
   const scope = run.scope()
-  const resolved = resolveValue(step.with, scope)
+  const resolved = resolveStepWith(step.with, scope, definition.shellCommands?.(step.with) ?? [])
   const parsed = definition.params.safeParse(resolved)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'with'}: ${i.message}`).join('; ')

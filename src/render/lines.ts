@@ -17,6 +17,8 @@ import {
   progressText,
   rehearsalCheckLines,
   skipMessage,
+  survivorEndText,
+  survivorText,
 } from './wording.js'
 
 export interface LinesRendererOptions {
@@ -37,6 +39,8 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
   let index: RunbookIndex | undefined
   const lastProgress = new Map<string, { at: number; text: string }>()
   const started = new Map<string, string>()
+  /** Commands left running by a killed switchyard: their end is worth a line, others' is not. */
+  const survivors = new Set<number>()
   /** Step errors already printed: later lines that quote one point at it instead. */
   const printed = new Set<string>()
 
@@ -129,6 +133,13 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
         return [paint.yellow(`warning: the run's lock was broken by ${event.by}`)]
       case 'journal-torn-line':
         return [paint.yellow(`warning: journal line ${event.line} was torn by a crash and ignored`)]
+      case 'command-survivor':
+        survivors.add(event.pid)
+        return [paint.yellow(`warning: ${survivorText(event)}`)]
+      case 'command-ended':
+        return survivors.has(event.pid) ? [survivorEndText(event)] : undefined
+      case 'command-started':
+        return undefined
     }
   }
 

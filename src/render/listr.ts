@@ -32,6 +32,8 @@ import {
   rehearsalCheckLines,
   skipMessage,
   skipMessageFromState,
+  survivorEndText,
+  survivorText,
 } from './wording.js'
 
 export interface ListrRendererOptions {
@@ -85,6 +87,8 @@ class ListrView implements Observer, PromptHost {
   private rollback: Rollback | undefined
   private currentPhase: string | undefined
   private readonly warnings: string[] = []
+  /** Commands left running by a killed switchyard: their end is worth a notice, others' is not. */
+  private readonly survivors = new Set<number>()
   /** Step errors drawn under their step: a warning that quotes one points there instead. */
   private readonly shownErrors = new Set<string>()
   private drawing: Promise<void> | undefined
@@ -399,6 +403,13 @@ class ListrView implements Observer, PromptHost {
         return
       case 'lock-broken':
         this.notice(`the run's lock was broken by ${event.by}`, true)
+        return
+      case 'command-survivor':
+        this.survivors.add(event.pid)
+        this.notice(survivorText(event), true)
+        return
+      case 'command-ended':
+        if (this.survivors.has(event.pid)) this.notice(survivorEndText(event), false)
         return
       case 'journal-torn-line':
         this.notice(`journal line ${event.line} was torn by a crash and ignored`, true)

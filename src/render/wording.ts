@@ -1,6 +1,7 @@
 import type { Change, EventOf, RehearsalCheck } from '../engine/events.js'
 import type { RunOutcome } from '../engine/observer.js'
 import type { Paint } from './ansi.js'
+import { clockTime } from './time.js'
 
 /** Why a step did not run, in the words every renderer uses; an upstream failure is named, not repeated. */
 export function skipMessage(
@@ -49,6 +50,20 @@ export function progressText(progress: { percent?: number; message?: string }): 
       ? undefined
       : `${Math.round(progress.percent)}%`
   return [percent, progress.message].filter(Boolean).join(' ')
+}
+
+/** A command a killed switchyard left running, and what this invocation does about it. */
+export function survivorText(event: EventOf<'command-survivor'>): string {
+  const what = `step ${event.step}'s \`${event.command}\` (pid ${event.pid}) outlived the switchyard that started it`
+  if (event.action === 'stop') return `${what}; stopping it before anything is undone`
+  const until = event.until ? ` until ${clockTime(new Date(event.until))} (its step's timeout)` : ''
+  return `${what}; waiting for it to end${until} before going on (Ctrl-C twice stops it)`
+}
+
+/** How a left-over command ended. */
+export function survivorEndText(event: EventOf<'command-ended'>): string {
+  const how = { exited: 'ended by itself', terminated: 'stopped (SIGTERM)', killed: 'killed (SIGKILL)' }
+  return `step ${event.step}'s command (pid ${event.pid}) ${how[event.how]}`
 }
 
 export function errorText(error: { message: string; hint?: string }): string {

@@ -43,13 +43,22 @@ export class Diagnostics {
   }
 
   error(source: SourceText, offset: number, message: string, hint?: string): void {
-    this.add({
-      file: source.file,
-      ...source.position(offset),
-      severity: 'error',
-      message,
-      ...(hint ? { hint } : {}),
-    })
+    this.at('error', source, offset, message, hint)
+  }
+
+  /** Worth knowing, but the runbook is valid: validate still exits 0. */
+  warning(source: SourceText, offset: number, message: string, hint?: string): void {
+    this.at('warning', source, offset, message, hint)
+  }
+
+  private at(
+    severity: Diagnostic['severity'],
+    source: SourceText,
+    offset: number,
+    message: string,
+    hint?: string,
+  ) {
+    this.add({ file: source.file, ...source.position(offset), severity, message, ...(hint ? { hint } : {}) })
   }
 
   /** A problem on the command line: named by the flag, not a position. */

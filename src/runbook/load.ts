@@ -10,6 +10,7 @@ import { BUILTIN_DEFAULTS, type ParamValue, type Phase, type RetryPolicy, type R
 import { checkParamDeclarations, missingRequired, resolveParams } from './params.js'
 import { checkExpressions } from './references.js'
 import { type RunbookDocument, RunbookSpec, type StepDocument } from './schema.js'
+import { checkShellCommands } from './shell-checks.js'
 import { didYouMean } from './suggest.js'
 import { parseYaml, readSourceFile, type YamlValue } from './yaml-source.js'
 import { describeValue, reportIssues, valueAt } from './zod-issues.js'
@@ -75,6 +76,7 @@ export function loadRunbook(options: LoadOptions): LoadResult {
   const index = checkGraph(document, doc, diags)
   checkStepReferences(document, doc, stepTypes, index, diags)
   checkExpressions(document, index, doc, diags)
+  checkShellCommands(document, doc, stepTypes, diags)
   checkParamDeclarations(document, doc, diags)
 
   let paramsFile: YamlValue | undefined

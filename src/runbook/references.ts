@@ -229,7 +229,7 @@ function report(place: Place, offsetInText: number, message: string, hint?: stri
 }
 
 /** Maps an offset inside a YAML string value to the file, when the string is written literally. */
-function fileOffset(place: Place, offsetInText: number): number {
+export function fileOffset(place: Pick<Place, 'doc' | 'path' | 'text'>, offsetInText: number): number {
   const start = place.doc.offsetOf(place.path)
   const source = place.doc.source.text
   const prefix = place.text.slice(0, offsetInText)

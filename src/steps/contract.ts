@@ -1,7 +1,7 @@
 import type * as z from 'zod/mini'
 import type { AwsClients } from '../clients/aws.js'
 import type { SqlConnection } from '../clients/sql.js'
-import type { Change } from '../engine/events.js'
+import type { Change, CommandEnd, StartedCommand } from '../engine/events.js'
 import type { Target } from '../runbook/model.js'
 
 /**
@@ -34,6 +34,11 @@ export interface StepDefinition<P = unknown> {
    * part that runs through SSM is given.
    */
   usesAws?: boolean | ((params: P) => boolean)
+  /**
+   * The strings of `with` (as written) that run through /bin/sh, by path: values interpolated into
+   * them are quoted for the shell, and validate warns where they are.
+   */
+  shellCommands?: (params: Record<string, unknown>) => string[][]
   /** Other steps this one names in its params (e.g. wait's `until`), checked to exist at load time. */
   references?: (params: P) => Array<{ key: string; step: string }>
   /** Targets this one names in its params (e.g. `replica: sql-aws`), checked to exist and be of the kind. */
@@ -81,6 +86,12 @@ export interface StepContext {
    * every checkpoint it made in `checkpoints` and continues instead of starting over.
    */
   checkpoint(data: unknown): Promise<void>
+  /**
+   * Makes a started command durable (its process group and start time) before the step waits on
+   * it, so a resume or rollback after a crash can find it if it outlived switchyard. `ended`
+   * journals that its group is gone.
+   */
+  recordCommand(command: StartedCommand): Promise<{ ended(how: CommandEnd): void }>
   /** The checkpoints this step made in earlier attempts of this run, oldest first. */
   readonly checkpoints: readonly unknown[]
   /** AWS SDK clients, built on first use; in a dry run they refuse any call that is not a read. */

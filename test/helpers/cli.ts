@@ -1,5 +1,5 @@
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -52,9 +52,36 @@ export function startSwitchyard(cwd: string, args: string[], env: Record<string,
   return { child, done, output: () => stdout + stderr }
 }
 
+/**
+ * Waits until `holds()` (a file appears, the CLI prints a line, a server sees a request), looking every
+ * 20 ms. The deadline is no race with the machine's speed: it only turns a hang into a failure that
+ * names what never happened.
+ */
+export async function waitUntil(holds: () => boolean, what = 'the awaited event'): Promise<void> {
+  const deadline = Date.now() + 180_000
+  while (!holds()) {
+    if (Date.now() > deadline) throw new Error(`gave up after 3 minutes waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
 export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `switchyard-${prefix}-`))
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A temporary folder holding one fresh workspace per test, removed with `cleanup` (call it in after()). */
+export function scratchSpace(prefix: string): { workspace: () => string; cleanup: () => void } {
+  const scratch = tempDir(prefix)
+  let n = 0
+  return {
+    workspace: () => {
+      const dir = join(scratch.dir, `w${++n}`)
+      mkdirSync(dir)
+      return dir
+    },
+    cleanup: scratch.cleanup,
+  }
 }
 
 export function writeRunbook(dir: string, text: string, name = 'runbook.yaml'): string {
@@ -84,15 +111,6 @@ export function journalEvents(dir: string): Array<Record<string, unknown> & { ty
   const runs = join(dir, '.switchyard', 'runs')
   const [run] = readdirSync(runs)
   return lines(join(runs, run as string, 'journal.ndjson')).map((l) => JSON.parse(l))
-}
-
-/** Waits for something to happen (a file, a line of output), looking every 20 ms; fails after a minute. */
-export async function waitUntil(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 20))
-  }
 }
 
 /** Runs the real CLI without blocking this process (so its children are reaped), and waits for it. */

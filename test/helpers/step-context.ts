@@ -1,6 +1,7 @@
 // A real StepContext for step tests: a real AbortController, a real clock (setTimeout) unless a test
 // passes its own sleep, and a redactor that replaces secret values as the engine's does.
 import { SqlConnections } from '../../src/clients/sql.ts'
+import type { StartedCommand } from '../../src/engine/events.ts'
 import type { Target } from '../../src/runbook/model.ts'
 import type { Progress, StepContext } from '../../src/steps/contract.ts'
 
@@ -26,6 +27,8 @@ export interface TestStepContext {
   progress: Progress[]
   undo: unknown[]
   checkpoints: unknown[]
+  /** The commands the step journaled as started. */
+  commands: StartedCommand[]
   abort(reason?: unknown): void
   /** Closes the SQL pools the step opened. */
   close(): Promise<void>
@@ -38,6 +41,7 @@ export function createStepContext(options: StepContextOptions): TestStepContext 
   const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length)
   const checkpoints = [...(options.checkpoints ?? [])]
   const targets = options.targets ?? {}
+  const commands: StartedCommand[] = []
   const redact = (text: string) => secrets.reduce((out, secret) => out.replaceAll(secret, '***'), text)
   const sql = new SqlConnections(redact)
   const ctx = {
@@ -57,6 +61,10 @@ export function createStepContext(options: StepContextOptions): TestStepContext 
     get checkpoints() {
       return checkpoints
     },
+    async recordCommand(command: StartedCommand) {
+      commands.push(command)
+      return { ended: () => {} }
+    },
     sql: (name: string) => sql.connect(name, targets[name]?.sql),
     target: (name: string) => {
       const target = targets[name]
@@ -73,6 +81,7 @@ export function createStepContext(options: StepContextOptions): TestStepContext 
     progress,
     undo,
     checkpoints,
+    commands,
     abort: (reason) => controller.abort(reason),
     close: () => sql.destroy(),
   }

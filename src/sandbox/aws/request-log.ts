@@ -31,10 +31,28 @@ export function attemptOf(header: string | string[] | undefined): number {
 /** Every call, in arrival order, with queries for the assertions tests make most. */
 export class RequestLog {
   readonly calls: LoggedCall[] = []
+  private waiting: Array<{ holds: () => boolean; resolve: () => void }> = []
 
   record(call: LoggedCall): LoggedCall {
     this.calls.push(call)
+    const done = this.waiting.filter((w) => w.holds())
+    this.waiting = this.waiting.filter((w) => !done.includes(w))
+    for (const w of done) w.resolve()
     return call
+  }
+
+  /**
+   * Resolves once `holds()` is true, checked now and as each request arrives: a test waits for
+   * what the CLI asked, never for a guess at how long it takes.
+   */
+  until(holds: () => boolean): Promise<void> {
+    if (holds()) return Promise.resolve()
+    return new Promise((resolve) => this.waiting.push({ holds, resolve }))
+  }
+
+  /** Resolves once `count` calls of the operation have arrived since the log was cleared. */
+  seen(service: ServiceName, operation: string, count: number): Promise<void> {
+    return this.until(() => this.of(service, operation).length >= count)
   }
 
   mutating(): LoggedCall[] {

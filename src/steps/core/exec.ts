@@ -41,11 +41,21 @@ export const execParams = z
 
 export type ExecParams = z.infer<typeof execParams>
 
+/** shell: true, or an expression that may turn out true: the command is a /bin/sh line. */
+const runsInShell = (command: unknown): boolean => {
+  const shell = (command as { shell?: unknown } | undefined)?.shell
+  return shell !== undefined && shell !== false
+}
+
 export const exec = defineStep({
   type: 'exec',
   summary: 'Run a program on this machine; optionally a rollback command that reverses it',
   params: execParams,
   idempotent: (p) => p.idempotent === true,
   reversible: (p) => p.rollback !== undefined,
+  shellCommands: (w) => [
+    ...(runsInShell(w) ? [['command']] : []),
+    ...(runsInShell(w.rollback) ? [['rollback', 'command']] : []),
+  ],
   load: () => import('./exec-step.js').then((m) => m.execStep),
 })

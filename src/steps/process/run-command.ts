@@ -1,11 +1,18 @@
 import { resolve } from 'node:path'
-import { execa, type Result } from 'execa'
+import type { Result } from 'execa'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext } from '../contract.js'
 import { type CommandSpec, displayCommand } from './command-line.js'
 import { createLatestLine } from './latest-line.js'
 import { createOutputTail } from './output-tail.js'
-import { signalProcessGroup, trackProcessGroup, usesProcessGroups } from './process-group.js'
+import {
+  previousCommandEnded,
+  type TrackedGroup,
+  trackProcessGroup,
+  usesProcessGroups,
+} from './process-group.js'
+import { bootId } from './process-table.js'
+import { execFailure, spawnCommand } from './spawn.js'
 
 export interface CommandResult extends Record<string, unknown> {
   exitCode: number
@@ -35,22 +42,20 @@ export async function runCommand(
   options: RunOptions = {},
 ): Promise<CommandResult> {
   const line = ctx.redact(displayCommand(spec))
+  const key = `${ctx.runId}/${ctx.stepId}`
+  // A retry after a timeout never overlaps the attempt it replaces while that one is still stopping.
+  await previousCommandEnded(key)
   if (ctx.signal.aborted) throw notStarted(line, ctx.signal.reason)
   const forceKillAfterMs = options.forceKillAfterMs ?? FORCE_KILL_AFTER_MS
   const cwd = spec.cwd === undefined ? ctx.workdir : resolve(ctx.workdir, spec.cwd)
   const command =
     !spec.shell && /^\.\.?\//.test(spec.command) ? resolve(ctx.workdir, spec.command) : spec.command
 
-  const subprocess = execa(command, spec.shell ? [] : (spec.args ?? []), {
-    shell: spec.shell === true,
+  const { subprocess, pid, startTime, release } = spawnCommand(spec, {
+    program: command,
     cwd,
-    env: spec.env,
-    ...(spec.input === undefined ? { stdin: 'ignore' as const } : { input: spec.input }),
-    buffer: false,
-    reject: false,
-    cancelSignal: ctx.signal,
-    forceKillAfterDelay: forceKillAfterMs,
-    detached: usesProcessGroups,
+    signal: ctx.signal,
+    graceMs: forceKillAfterMs,
   })
 
   const stdout = createOutputTail(OUTPUT_LIMIT)
@@ -69,26 +74,37 @@ export async function runCommand(
     })
   }
 
-  const pid = subprocess.pid
-  const untrack = usesProcessGroups && pid !== undefined ? trackProcessGroup(pid) : () => {}
-  const stopGroup = () => {
-    if (!usesProcessGroups || pid === undefined) return
-    signalProcessGroup(pid, 'SIGTERM')
-    setTimeout(() => signalProcessGroup(pid, 'SIGKILL'), forceKillAfterMs).unref()
-  }
+  const group: TrackedGroup | undefined =
+    usesProcessGroups && pid !== undefined ? trackProcessGroup(pid, key, forceKillAfterMs) : undefined
+  const stopGroup = () => void group?.end()
   ctx.signal.addEventListener('abort', stopGroup, { once: true })
   let result: Result
   try {
+    const journaled =
+      group &&
+      (await ctx.recordCommand({
+        command: line,
+        pid: group.pgid,
+        pgid: group.pgid,
+        ...(startTime ? { startTime } : {}),
+        ...(bootId() ? { bootId: bootId() } : {}),
+      }))
+    release()
     result = await subprocess
+    // Whatever the command left in its group ends with it: nothing it started outlives the step.
+    const how = await group?.end()
+    if (how) journaled?.ended(how)
   } finally {
     ctx.signal.removeEventListener('abort', stopGroup)
-    untrack()
+    await group?.end()
     showLatest.cancel()
   }
 
   const output = { stdout: stdout.text(ctx.redact), stderr: stderr.text(ctx.redact) }
-  if (result.isCanceled || (ctx.signal.aborted && result.failed)) throw stopped(line, ctx.signal.reason)
-  if (result.exitCode === undefined) throw notFinished(ctx, line, result, output.stderr, cwd)
+  if (ctx.signal.aborted && result.failed) throw stopped(line, ctx.signal.reason)
+  const cannotRun = execFailure(result.exitCode, output.stderr)
+  if (result.exitCode === undefined || cannotRun !== undefined)
+    throw notFinished(ctx, line, result, output.stderr, cwd, cannotRun)
   const successCodes = options.successCodes ?? [0]
   if (!successCodes.includes(result.exitCode)) {
     const expected = options.successCodes ? ` (success: ${successCodes.join(', ')})` : ''
@@ -151,12 +167,13 @@ function notFinished(
   result: Result,
   stderr: string,
   cwd: string,
+  cannotRun: string | undefined,
 ): SwitchyardError {
-  if (result.signal !== undefined)
+  if (result.signal !== undefined && cannotRun === undefined)
     return new SwitchyardError(
       `\`${line}\` was killed by ${result.signal}${outputEnd({ stdout: '', stderr })}`,
     )
-  const reason = ctx.redact(result.originalMessage || result.shortMessage || 'unknown error')
+  const reason = ctx.redact(cannotRun ?? (result.originalMessage || result.shortMessage || 'unknown error'))
   return new SwitchyardError(`\`${line}\` could not start: ${reason}`, {
     hint: `it runs in ${cwd}; a command starting with ./ or ../ is found from the runbook's folder, ${ctx.workdir}`,
   })
