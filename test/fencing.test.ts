@@ -123,7 +123,15 @@ describe('unlock --force and a live holder', () => {
     const dryRun = await switchyardAsync(dir, ['rollback', '--to', 'start', '--dry-run'])
     assert.match(dryRun.stdout, /UNDO CUT OFF\s+one\.b/)
     // The operator looks: undo-b holds its line, so b is undone.
-    const decided = await switchyardAsync(dir, ['rollback', '--to', 'start', '--approve', 'b'])
+    const decided = await switchyardAsync(dir, [
+      'rollback',
+      '--to',
+      'start',
+      '--approve',
+      'b',
+      '--reason',
+      'checked: b is undone',
+    ])
     assert.equal(decided.code, 0, decided.stdout + decided.stderr)
     for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
     const events = assertJournalClean(dir)
@@ -159,7 +167,15 @@ describe('fencing', () => {
 
     const asks = await switchyardAsync(dir, ['rollback', '--to', 'start'])
     assert.equal(asks.code, 3, asks.stdout + asks.stderr)
-    const decided = await switchyardAsync(dir, ['rollback', '--to', 'start', '--approve', 'b'])
+    const decided = await switchyardAsync(dir, [
+      'rollback',
+      '--to',
+      'start',
+      '--approve',
+      'b',
+      '--reason',
+      'checked: b is undone',
+    ])
     assert.equal(decided.code, 0, decided.stdout + decided.stderr)
     for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
     assertJournalClean(dir)
@@ -214,7 +230,15 @@ describe('a journal two writers touched', () => {
     assert.match(status.stdout, /step-compensated b/)
     assert.doesNotMatch(status.stdout + status.stderr, /damaged from outside/)
 
-    const rollback = await switchyardAsync(dir, ['rollback', '--to', 'start', '--approve', 'b'])
+    const rollback = await switchyardAsync(dir, [
+      'rollback',
+      '--to',
+      'start',
+      '--approve',
+      'b',
+      '--reason',
+      'checked: b is undone',
+    ])
     assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr)
     for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
     const { events, setAside } = readJournal(journal)

@@ -97,7 +97,11 @@ async function operate(dir: string, command: string[], killAt?: number): Promise
     const out = result.stdout + result.stderr
     const undo = /the undo of (\w+) was cut off/.exec(out)?.[1]
     const apply = /step (\w+) was interrupted mid-apply/.exec(out)?.[1]
-    if (undo) decision = count(dir, `undo-${undo}`) > 0 ? ['--approve', undo] : ['--retry-step', undo]
+    if (undo)
+      decision =
+        count(dir, `undo-${undo}`) > 0
+          ? ['--approve', undo, '--reason', 'its undo command ran']
+          : ['--retry-step', undo]
     else if (apply)
       decision =
         count(dir, `count-${apply}`) > 0

@@ -1,7 +1,7 @@
 import type { Runbook } from '../runbook/model.js'
 import type { JournalEvent, NewEvent } from './events.js'
 import type { Journal } from './journal.js'
-import { JournalWriteError } from './journal-write-error.js'
+import { journalWriteFailure } from './journal-write-error.js'
 import type { EngineEvent, Observer } from './observer.js'
 import type { Redactor } from './redaction.js'
 import { applyEvent, foldJournal, type RunState } from './state.js'
@@ -65,7 +65,7 @@ export class RunLog {
   ): Promise<RunLog> {
     const { event, durable } = sink.append(redactor.forJournal(first))
     await durable.catch((error) => {
-      throw new JournalWriteError(sink.where, first.runId, error)
+      throw journalWriteFailure(sink.where, first.runId, error)
     })
     const log = new RunLog(sink, redactor, observer, foldJournal([event]))
     observer.start(runbook, log.state)
@@ -95,7 +95,7 @@ export class RunLog {
     if (this.writeFailure) throw this.writeFailure
     const { event: full, durable } = this.sink.append(this.redactor.forJournal(event))
     this.lastDurable = durable.catch((error) => {
-      this.writeFailure ??= new JournalWriteError(this.sink.where, this.state.runId, error)
+      this.writeFailure ??= journalWriteFailure(this.sink.where, this.state.runId, error)
     })
     applyEvent(this.state, full)
     if (full.type === 'step-applied' || full.type === 'step-rehearsed')

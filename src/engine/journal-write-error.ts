@@ -19,3 +19,8 @@ export class JournalWriteError extends SwitchyardError {
     )
   }
 }
+
+/** Why an append failed, for the operator: a fenced lease says so itself; a file-system error is described. */
+export function journalWriteFailure(where: string, runId: string, error: unknown): Error {
+  return error instanceof SwitchyardError ? error : new JournalWriteError(where, runId, error)
+}
