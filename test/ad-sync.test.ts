@@ -1,7 +1,7 @@
 // ad.sync against two real OpenLDAP servers replicating with syncrepl (provider = the on-premises DC,
 // consumer = the DC in AWS), and its SSM trigger against the sandbox's repadmin / Entra Connect answers.
 import assert from 'node:assert/strict'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -85,6 +85,10 @@ function params(p: Record<string, unknown>) {
 }
 
 const implementation = () => adSync.load() as Promise<StepImplementation>
+
+/** What a dry run and `plan` check before the step would act. */
+const precondition = (step: StepImplementation) =>
+  (step.precondition as NonNullable<StepImplementation['precondition']>).bind(step)
 
 async function descriptionOn(client: Client, dn: string): Promise<string> {
   const { searchEntries } = await client.search(dn, { scope: 'base', attributes: ['description'] })
@@ -191,7 +195,7 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     const t = context({ password: wrong })
     // Started one at a time: a rejection nobody awaits yet would fail the test file on its own.
     for (const attempt of [
-      () => step.plan(t.ctx, params({ canary: { dn: CANARY } })),
+      () => precondition(step)(t.ctx, params({ canary: { dn: CANARY } })),
       () => step.apply(t.ctx, params({ canary: { dn: CANARY } }), { changes: [] }),
     ]) {
       const error = await errorOf(attempt())
@@ -207,14 +211,15 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
   test('a DC that is not listening fails closed, naming it', async () => {
     await slapd.pair.stopConsumer()
     const step = await implementation()
-    const error = await errorOf(step.plan(context().ctx, params({ counts: [PEOPLE] })))
+    const error = await errorOf(precondition(step)(context().ctx, params({ counts: [PEOPLE] })))
     assert.match(error.message, new RegExp(`^dc-aws \\(${slapd.pair.consumer.url}\\) cannot be reached: `))
   })
 
-  test('plan binds to both DCs and writes nothing; it shows the canary write and the reads', async () => {
+  test('the precondition binds to both DCs and plan shows the canary write and the reads; neither writes', async () => {
     const before = await withProvider((c) => descriptionOn(c, CANARY))
     const step = await implementation()
     const t = context({ dryRun: true })
+    await precondition(step)(t.ctx, params({ canary: { dn: CANARY }, counts: [PEOPLE] }))
     const plan = await step.plan(t.ctx, params({ canary: { dn: CANARY }, counts: [PEOPLE] }))
     assert.equal(await withProvider((c) => descriptionOn(c, CANARY)), before)
     assert.deepEqual(
@@ -234,9 +239,11 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     )
   })
 
-  test('a canary object missing on the source fails the plan with what to do', async () => {
+  test('a canary object missing on the source fails the precondition with what to do', async () => {
     const step = await implementation()
-    const error = await errorOf(step.plan(context().ctx, params({ canary: { dn: `cn=nope,${SUFFIX}` } })))
+    const error = await errorOf(
+      precondition(step)(context().ctx, params({ canary: { dn: `cn=nope,${SUFFIX}` } })),
+    )
     assert.match(error.message, /the canary object cn=nope,dc=corp,dc=example does not exist on dc-onprem/)
   })
 })
@@ -274,7 +281,12 @@ describe('ad.sync params', () => {
   })
 })
 
-function writeRunbookFile(dir: string, urls: { source: string; target: string }, extra = '') {
+function writeRunbookFile(
+  dir: string,
+  urls: { source: string; target: string },
+  extra = '',
+  canary = CANARY,
+) {
   mkdirSync(dir, { recursive: true })
   writeFileSync(
     join(dir, 'runbook.yaml'),
@@ -293,7 +305,7 @@ phases:
         with:
           source: dc-onprem
           target: dc-aws
-          canary: { dn: "${CANARY}" }
+          canary: { dn: "${canary}" }
           counts: [{ base: "ou=People,${SUFFIX}", filter: "(objectClass=inetOrgPerson)" }]
           timeout: 10s
           poll: 10ms
@@ -429,5 +441,52 @@ describe('ad.sync from the CLI', { skip }, () => {
     assert.match(result.stdout + result.stderr, /directory/)
     assert.ok(!(result.stdout + result.stderr).includes(PASSWORD))
     assert.ok(!allBytes(join(dir, '.switchyard')).includes(PASSWORD))
+  })
+
+  /** A dry run and `plan` of the CLI runbook in a fresh folder, with nothing written to either DC by them. */
+  async function rehearse(folder: string, password: string, canary = CANARY) {
+    const dir = join(scratch.dir, folder)
+    const urls = { source: slapd.pair.provider.url, target: slapd.pair.consumer.url }
+    writeRunbookFile(dir, urls, ', insecure: true', canary)
+    const before = await slapd.pair.snapshotState()
+    const dryRun = await aws.switchyard(dir, ['run', 'runbook.yaml', '--dry-run'], { DC_PASSWORD: password })
+    const plan = await aws.switchyard(dir, ['plan', 'runbook.yaml'], { DC_PASSWORD: password })
+    assert.deepEqual(await slapd.pair.snapshotState(), before, 'neither directory changed')
+    assert.equal(existsSync(join(dir, '.switchyard', 'runs')), false, 'no run was journaled')
+    return { dryRun, plan }
+  }
+
+  test('a dry run and plan bind to both DCs and find the canary: the check passes', async () => {
+    const { dryRun, plan } = await rehearse('cli-rehearsal-ok', PASSWORD)
+    assert.equal(dryRun.code, 0, dryRun.stdout + dryRun.stderr)
+    assert.match(dryRun.stdout, /1 check\(s\) pass today/)
+    assert.equal(plan.code, 0, plan.stdout + plan.stderr)
+    assert.doesNotMatch(plan.stdout, /would fail today/)
+  })
+
+  test('a wrong password is what would fail today, naming the DC; the dry run exits 1', async () => {
+    const wrong = 'Wr0ng-Pw-cli-4k2j'
+    const { dryRun, plan } = await rehearse('cli-rehearsal-password', wrong)
+    assert.equal(dryRun.code, 1, dryRun.stdout + dryRun.stderr)
+    const bindFailed = new RegExp(
+      `would fail today: invalid credentials for cn=admin,dc=corp,dc=example on dc-onprem \\(${slapd.pair.provider.url}\\)`,
+    )
+    assert.match(dryRun.stdout, bindFailed)
+    assert.match(plan.stdout, bindFailed)
+    assert.ok(!(dryRun.stdout + dryRun.stderr + plan.stdout + plan.stderr).includes(wrong))
+  })
+
+  test('a canary whose container is missing on the source is what would fail today, naming the DC', async () => {
+    const { dryRun, plan } = await rehearse(
+      'cli-rehearsal-container',
+      PASSWORD,
+      `cn=canary,ou=Gone,${SUFFIX}`,
+    )
+    assert.equal(dryRun.code, 1, dryRun.stdout + dryRun.stderr)
+    const missing = new RegExp(
+      `would fail today: the canary's container ou=Gone,dc=corp,dc=example does not exist on dc-onprem \\(${slapd.pair.provider.url}\\)`,
+    )
+    assert.match(dryRun.stdout, missing)
+    assert.match(plan.stdout, missing)
   })
 })

@@ -78,6 +78,49 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
     assert.equal(groupExists(pidIn(dir)), false, 'the command was killed, not left running')
   })
 
+  for (const stop of ['a step timeout', 'Ctrl-C twice'] as const)
+    test(`after ${stop}, a command that ignores SIGTERM is gone and journaled as killed before the lock is released`, async () => {
+      const dir = workspace()
+      writeRunbook(
+        dir,
+        oneStep(`      - id: stuck
+        uses: exec
+        timeout: ${stop === 'a step timeout' ? '1s' : '10m'}
+        retry: { attempts: 1 }
+        with:
+          shell: true
+          command: "trap '' TERM; echo $$ > pid; exec sleep 600"
+`),
+      )
+      // One process, a child of switchyard (the ignored SIGTERM survives exec): no orphan is left
+      // for init to reap, so ESRCH means the command is gone, not that a zombie was reaped.
+      const lockFile = join(dir, '.switchyard', 'locks', 'lifetime.lock')
+      const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
+      await waitUntil(
+        () => existsSync(join(dir, 'pid')) && lines(join(dir, 'pid')).length > 0,
+        'the command to start',
+      )
+      const pgid = pidIn(dir)
+      if (stop === 'Ctrl-C twice') {
+        run.child.kill('SIGINT')
+        await waitUntil(() => run.output().includes('Ctrl-C again'), 'the first Ctrl-C to be heard')
+        run.child.kill('SIGINT')
+      }
+      await waitUntil(() => !existsSync(lockFile), 'the lock to be released')
+      assert.throws(
+        () => process.kill(-pgid, 0),
+        { code: 'ESRCH' },
+        'no process of the command is left once the lock is free',
+      )
+      const result = await run.done
+      assert.notEqual(result.code, 0, result.stdout + result.stderr)
+      const events = journalEvents(dir)
+      const ended = events.findIndex((e) => e.type === 'command-ended' && e.pid === pgid)
+      assert.equal(events[ended]?.how, 'killed', 'the journal has how the command ended')
+      const failed = events.findIndex((e) => e.type === 'step-failed' && e.step === 'stuck')
+      assert.ok(ended < failed, 'before the step was journaled as failed')
+    })
+
   test('a retry after a timeout starts only once the attempt it replaces has ended', async () => {
     const dir = workspace()
     // An attempt holds a directory while it runs and takes a moment to let go of it on SIGTERM;

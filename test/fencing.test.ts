@@ -19,6 +19,24 @@ const scratch = tempDir('fencing')
 after(scratch.cleanup)
 let n = 0
 
+const HOLD_AT_GATE_B = '; while [ ! -e gate-b ]; do sleep 0.02; done'
+
+/** Steps a, b, c in a chain; each appends to count-ID, b holding where `holdIn` says until the test creates gate-b. */
+const chainOfThree = (holdIn: 'apply' | 'undo') =>
+  ['a', 'b', 'c']
+    .map(
+      (id, i) => `      - id: ${id}
+        uses: exec
+${i > 0 ? `        needs: ${['a', 'b'][i - 1]}\n` : ''}        with:
+          command: sh
+          args: [-c, 'echo once >> count-${id}${id === 'b' && holdIn === 'apply' ? HOLD_AT_GATE_B : ''}']
+          rollback:
+            command: sh
+            args: [-c, 'echo undo >> undo-${id}${id === 'b' && holdIn === 'undo' ? HOLD_AT_GATE_B : ''}']
+`,
+    )
+    .join('')
+
 /** Three steps; undoing b appends to undo-b, then holds until the test creates the file gate-b. */
 const RUNBOOK = `version: 1
 name: fenced
@@ -26,19 +44,7 @@ concurrency: 1
 phases:
   - id: one
     steps:
-${['a', 'b', 'c']
-  .map(
-    (id, i) => `      - id: ${id}
-        uses: exec
-${i > 0 ? `        needs: ${['a', 'b'][i - 1]}\n` : ''}        with:
-          command: sh
-          args: [-c, 'echo once >> count-${id}']
-          rollback:
-            command: sh
-            args: [-c, 'echo undo >> undo-${id}${id === 'b' ? '; while [ ! -e gate-b ]; do sleep 0.02; done' : ''}']
-`,
-  )
-  .join('')}`
+${chainOfThree('undo')}`
 
 /** A completed run, and a rollback of it held inside the undo of b. */
 async function rollbackHeldInB() {
@@ -180,6 +186,60 @@ describe('fencing', () => {
     for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
     assertJournalClean(dir)
   })
+})
+
+/** Phase zero, then a, b, c in one; b's command appends to count-b, then holds until gate-b exists. */
+const FORWARD_RUNBOOK = `version: 1
+name: fenced
+concurrency: 1
+phases:
+  - id: zero
+    steps:
+      - id: z
+        uses: exec
+        with: { command: sh, args: [-c, 'echo once >> count-z'] }
+  - id: one
+    steps:
+${chainOfThree('apply')}`
+
+/** Breaks the lock of a holder this host cannot vouch for, as an operator on another machine would. */
+async function breakLockFromElsewhere(dir: string) {
+  const lockFile = join(dir, '.switchyard', 'locks', 'fenced.lock')
+  writeFileSync(
+    lockFile,
+    JSON.stringify({ ...JSON.parse(readFileSync(lockFile, 'utf8')), host: 'cutover-02' }),
+  )
+  const broken = await switchyardAsync(dir, ['unlock', 'fenced', '--force', '--yes'])
+  assert.equal(broken.code, 0, broken.stderr)
+}
+
+describe('fencing a forward run', () => {
+  for (const command of ['run', 'resume'] as const)
+    test(`a ${command} whose lock is broken mid-step never starts the next step's command and writes nothing more`, async () => {
+      const dir = join(scratch.dir, `w${++n}`)
+      mkdirSync(dir)
+      writeRunbook(dir, FORWARD_RUNBOOK)
+      if (command === 'resume') {
+        const first = switchyard(dir, ['run', 'runbook.yaml', '--until', 'zero'])
+        assert.equal(first.code, 0, first.stdout + first.stderr)
+      }
+      const holder = startSwitchyard(dir, command === 'run' ? ['run', 'runbook.yaml'] : ['resume'])
+      after(() => writeFileSync(join(dir, 'gate-b'), ''))
+      await waitUntil(() => existsSync(join(dir, 'count-b')), 'the command of b to start')
+      const refused = await switchyardAsync(dir, ['unlock', 'fenced', '--force'])
+      assert.equal(refused.code, 3, 'refused while the holder lives on this host')
+      await breakLockFromElsewhere(dir)
+
+      writeFileSync(join(dir, 'gate-b'), '')
+      const fenced = await holder.done
+      assert.equal(fenced.code, 3, fenced.stdout + fenced.stderr)
+      assert.match(fenced.stderr, /lock on runbook fenced was broken/)
+      assert.match(fenced.stderr, /wrote nothing more to the journal/)
+      assert.equal(existsSync(join(dir, 'count-c')), false, 'the command of c never ran')
+      assert.equal(count(dir, 'count-b'), 1)
+      const events = assertJournalClean(dir)
+      assert.equal(events.at(-1)?.type, 'lock-broken', 'nothing after the break')
+    })
 })
 
 describe('the state folder', () => {

@@ -51,18 +51,38 @@ export function conditionHolds(run: RunContext, step: Step): boolean {
   return evaluateCondition(step.if, scope)
 }
 
-/** Settles with the promise, or rejects when the signal fires first (a step that ignores it still stops counting). */
+/**
+ * How long an aborted step may take to stop: a command's group gets SIGTERM, SIGKILL 5 s later, and
+ * up to 2 s to be reaped; the rest is margin.
+ */
+export const STOPPING_STEP_WAIT_MS = 10_000
+
+/**
+ * Settles with the promise; once the signal fires, rejects with its reason as soon as the promise
+ * settles, or after STOPPING_STEP_WAIT_MS for a step that ignores it. Waiting lets an aborted step
+ * journal how its command ended, and keeps the lock held while that command still lives.
+ */
 function bounded<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason)
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
+    let giveUp: NodeJS.Timeout | undefined
+    const onAbort = () => {
+      giveUp = setTimeout(() => reject(signal.reason), STOPPING_STEP_WAIT_MS)
+      const stopped = () => {
+        clearTimeout(giveUp)
+        reject(signal.reason)
+      }
+      promise.then(stopped, stopped)
+    }
     signal.addEventListener('abort', onAbort, { once: true })
     promise.then(
       (value) => {
+        if (signal.aborted) return
         signal.removeEventListener('abort', onAbort)
         resolve(value)
       },
       (error) => {
+        if (signal.aborted) return
         signal.removeEventListener('abort', onAbort)
         reject(error)
       },

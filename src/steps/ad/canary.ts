@@ -22,17 +22,31 @@ export const canaryValue = (ctx: StepContext) =>
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
-/** Reads the canary object on the source; fails when it is not there (plan and apply both ask). */
-export async function requireCanaryObject(source: Directory, dn: string): Promise<void> {
+/** The DN one level up: `cn=canary,ou=Migration,dc=corp` gives `ou=Migration,dc=corp` (escaped commas kept). */
+export const parentDn = (dn: string) => dn.replace(/^(?:[^,\\]|\\.)*,/, '')
+
+/** Whether an entry exists on the directory; other errors say what failed. */
+async function entryExists(directory: Directory, dn: string, what: string): Promise<boolean> {
   try {
-    await source.client.search(dn, { scope: 'base', attributes: ['1.1'] })
+    await directory.client.search(dn, { scope: 'base', attributes: ['1.1'] })
+    return true
   } catch (error) {
-    if ((error as { code?: unknown }).code === NO_SUCH_OBJECT)
-      throw new SwitchyardError(`the canary object ${dn} does not exist on ${source.label}`, {
-        hint: 'create a dedicated object switchyard may write to (e.g. a contact in the migration OU), or fix canary.dn',
-      })
-    throw new SwitchyardError(`${source.label}: cannot read the canary object ${dn}: ${message(error)}`)
+    if ((error as { code?: unknown }).code === NO_SUCH_OBJECT) return false
+    throw new SwitchyardError(`${directory.label}: cannot read ${what} ${dn}: ${message(error)}`)
   }
+}
+
+/** Reads the canary's container, then the canary, on the source; fails naming the first one missing. */
+export async function requireCanaryObject(source: Directory, dn: string): Promise<void> {
+  const parent = parentDn(dn)
+  if (parent !== dn && !(await entryExists(source, parent, 'the container of the canary')))
+    throw new SwitchyardError(`the canary's container ${parent} does not exist on ${source.label}`, {
+      hint: `create ${parent} on ${source.name}, or fix canary.dn`,
+    })
+  if (!(await entryExists(source, dn, 'the canary object')))
+    throw new SwitchyardError(`the canary object ${dn} does not exist on ${source.label}`, {
+      hint: 'create a dedicated object switchyard may write to (e.g. a contact in the migration OU), or fix canary.dn',
+    })
 }
 
 /**

@@ -80,11 +80,15 @@ async function proveReplication(ctx: StepContext, p: AdSyncParams, source: Direc
 }
 
 export const adSyncStep: StepImplementation<AdSyncParams> = {
-  // Read-only: binds to both DCs (fail closed if either refuses) and checks the canary object exists.
-  async plan(ctx, p) {
+  // What apply needs, read-only: both DCs take the bind, and the canary and its container are there.
+  async precondition(ctx, p) {
     await withDirectories(ctx, p, async (source) => {
       if (p.canary) await requireCanaryObject(source, p.canary.dn)
     })
+  },
+
+  // Reads nothing: a dry run and `plan` report the binds and the canary as the precondition's verdict.
+  async plan(ctx, p) {
     return { changes: plannedChanges(ctx, p) }
   },
 
