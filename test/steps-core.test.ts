@@ -238,13 +238,15 @@ describe('exec', () => {
   })
 
   test('a process group that ignores SIGTERM is killed with SIGKILL after the grace period', async () => {
-    const { ctx, abort, commands } = context()
+    const dir = workdir()
+    const { ctx, abort, commands } = context({ workdir: dir })
     const running = runCommand(
       ctx,
-      { command: 'trap "" TERM; sleep 30 & wait; wait', shell: true },
+      { command: 'trap "" TERM; touch ignoring-term; sleep 30 & wait; wait', shell: true },
       { forceKillAfterMs: 300 },
     )
-    await waitUntil(() => commands.length === 1)
+    // Abort only once the shell ignores SIGTERM: before its trap is set, SIGTERM alone would end it.
+    await waitUntil(() => commands.length === 1 && existsSync(join(dir, 'ignoring-term')))
     const started = Date.now()
     abort(new Error('timed out'))
     await failure(running)
