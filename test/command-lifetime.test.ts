@@ -28,21 +28,28 @@ ${step}`
 /** The command's own pid, as the command wrote it, once it has. */
 const pidIn = (dir: string) => Number(readFileSync(join(dir, 'pid'), 'utf8'))
 
+/** A runbook whose one step runs `command` in a shell, with any further keys of the step and of its `with`. */
+const shellStep = (id: string, command: string, keys: { step?: string[]; with?: string[] } = {}) =>
+  oneStep(
+    [
+      `      - id: ${id}`,
+      '        uses: exec',
+      ...(keys.step ?? []).map((line) => `        ${line}`),
+      '        with:',
+      '          shell: true',
+      `          command: "${command}"`,
+      ...(keys.with ?? []).map((line) => `          ${line}`),
+      '',
+    ].join('\n'),
+  )
+
 const commandStarted = (dir: string) => journalEvents(dir).find((e) => e.type === 'command-started')
 
 describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
   test('a dropped SSH session (SIGHUP) stops the whole command group, SIGKILL for what ignores SIGTERM, before switchyard exits', async () => {
     const dir = workspace()
     // The shell and its child both ignore SIGTERM (an ignored signal is inherited).
-    writeRunbook(
-      dir,
-      oneStep(`      - id: copy
-        uses: exec
-        with:
-          shell: true
-          command: "trap '' TERM; echo $$ > pid; sleep 600 & echo $! > child; wait"
-`),
-    )
+    writeRunbook(dir, shellStep('copy', "trap '' TERM; echo $$ > pid; sleep 600 & echo $! > child; wait"))
     const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
     await waitUntil(() => existsSync(join(dir, 'child')) && lines(join(dir, 'child')).length > 0)
     const pgid = pidIn(dir)
@@ -63,14 +70,9 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
     const dir = workspace()
     writeRunbook(
       dir,
-      oneStep(`      - id: stuck
-        uses: exec
-        timeout: 1s
-        retry: { attempts: 1 }
-        with:
-          shell: true
-          command: "trap '' TERM; echo $$ > pid; while :; do sleep 1; done"
-`),
+      shellStep('stuck', "trap '' TERM; echo $$ > pid; while :; do sleep 1; done", {
+        step: ['timeout: 1s', 'retry: { attempts: 1 }'],
+      }),
     )
     const result = switchyard(dir, ['run', 'runbook.yaml'])
     assert.equal(result.code, 1, result.stdout + result.stderr)
@@ -83,14 +85,9 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
       const dir = workspace()
       writeRunbook(
         dir,
-        oneStep(`      - id: stuck
-        uses: exec
-        timeout: ${stop === 'a step timeout' ? '1s' : '10m'}
-        retry: { attempts: 1 }
-        with:
-          shell: true
-          command: "trap '' TERM; echo $$ > pid; exec sleep 600"
-`),
+        shellStep('stuck', "trap '' TERM; echo $$ > pid; exec sleep 600", {
+          step: [`timeout: ${stop === 'a step timeout' ? '1s' : '10m'}`, 'retry: { attempts: 1 }'],
+        }),
       )
       // One process, a child of switchyard (the ignored SIGTERM survives exec): no orphan is left
       // for init to reap, so ESRCH means the command is gone, not that a zombie was reaped.
@@ -127,14 +124,11 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
     // the attempt after the one that let go succeeds at once.
     writeRunbook(
       dir,
-      oneStep(`      - id: slow
-        uses: exec
-        timeout: 2s
-        retry: { attempts: 2, backoff: 1ms }
-        with:
-          shell: true
-          command: "mkdir held || { echo overlap >> log; exit 9; }; echo attempt >> log; if [ -e let-go ]; then rmdir held; exit 0; fi; trap 'sleep 0.2; touch let-go; rmdir held; exit 1' TERM; while :; do sleep 0.1; done"
-`),
+      shellStep(
+        'slow',
+        "mkdir held || { echo overlap >> log; exit 9; }; echo attempt >> log; if [ -e let-go ]; then rmdir held; exit 0; fi; trap 'sleep 0.2; touch let-go; rmdir held; exit 1' TERM; while :; do sleep 0.1; done",
+        { step: ['timeout: 2s', 'retry: { attempts: 2, backoff: 1ms }'] },
+      ),
     )
     const result = switchyard(dir, ['run', 'runbook.yaml'])
     assert.equal(result.code, 0, result.stdout + result.stderr)
@@ -146,13 +140,11 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
     // `held` exists while a copy runs: a second copy started alongside would fail with exit 9.
     writeRunbook(
       dir,
-      oneStep(`      - id: copy
-        uses: exec
-        with:
-          shell: true
-          idempotent: true
-          command: "mkdir held || exit 9; echo $$ > pid; echo copy >> log; while [ ! -e release ]; do sleep 0.05; done; rmdir held"
-`),
+      shellStep(
+        'copy',
+        'mkdir held || exit 9; echo $$ > pid; echo copy >> log; while [ ! -e release ]; do sleep 0.05; done; rmdir held',
+        { with: ['idempotent: true'] },
+      ),
     )
     const first = startSwitchyard(dir, ['run', 'runbook.yaml'])
     await waitUntil(() => lines(join(dir, 'log')).length === 1 && existsSync(join(dir, 'pid')))
@@ -189,13 +181,11 @@ describe('commands do not outlive switchyard', { timeout: 120_000 }, () => {
     // Its output goes to a file: with switchyard dead, a write to its pipe would end it (SIGPIPE).
     writeRunbook(
       dir,
-      oneStep(`      - id: shift
-        uses: exec
-        with:
-          shell: true
-          command: "exec 2>> errors; trap 'echo terminated >> log; exit 143' TERM; echo $$ > pid; echo started >> log; while :; do sleep 0.05; done"
-          rollback: { shell: true, command: "echo undone >> log" }
-`),
+      shellStep(
+        'shift',
+        "exec 2>> errors; trap 'echo terminated >> log; exit 143' TERM; echo $$ > pid; echo started >> log; while :; do sleep 0.05; done",
+        { with: ['rollback: { shell: true, command: "echo undone >> log" }'] },
+      ),
     )
     const first = startSwitchyard(dir, ['run', 'runbook.yaml'])
     await waitUntil(() => existsSync(join(dir, 'pid')) && lines(join(dir, 'log')).length === 1)
