@@ -76,6 +76,21 @@ function assertJournalClean(dir: string) {
 
 const count = (dir: string, file: string) => lines(join(dir, file)).length
 
+/** The operator has looked and approves b as undone: the rollback finishes, each undo having run once. */
+async function approveBAndFinishRollback(dir: string) {
+  const decided = await switchyardAsync(dir, [
+    'rollback',
+    '--to',
+    'start',
+    '--approve',
+    'b',
+    '--reason',
+    'checked: b is undone',
+  ])
+  assert.equal(decided.code, 0, decided.stdout + decided.stderr)
+  for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+}
+
 describe('unlock --force and a live holder', () => {
   test('unlock --force refuses a holder alive on this host, naming its pid, what it is doing and how to stop it', async () => {
     const { dir, holder, openGate } = await rollbackHeldInB()
@@ -129,17 +144,7 @@ describe('unlock --force and a live holder', () => {
     const dryRun = await switchyardAsync(dir, ['rollback', '--to', 'start', '--dry-run'])
     assert.match(dryRun.stdout, /UNDO CUT OFF\s+one\.b/)
     // The operator looks: undo-b holds its line, so b is undone.
-    const decided = await switchyardAsync(dir, [
-      'rollback',
-      '--to',
-      'start',
-      '--approve',
-      'b',
-      '--reason',
-      'checked: b is undone',
-    ])
-    assert.equal(decided.code, 0, decided.stdout + decided.stderr)
-    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+    await approveBAndFinishRollback(dir)
     const events = assertJournalClean(dir)
     assert.ok(events.some((e) => e.type === 'lock-broken' && e.stopped === 'SIGKILL'))
     openGate() // lets the orphaned undo command of the killed holder end
@@ -173,17 +178,7 @@ describe('fencing', () => {
 
     const asks = await switchyardAsync(dir, ['rollback', '--to', 'start'])
     assert.equal(asks.code, 3, asks.stdout + asks.stderr)
-    const decided = await switchyardAsync(dir, [
-      'rollback',
-      '--to',
-      'start',
-      '--approve',
-      'b',
-      '--reason',
-      'checked: b is undone',
-    ])
-    assert.equal(decided.code, 0, decided.stdout + decided.stderr)
-    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+    await approveBAndFinishRollback(dir)
     assertJournalClean(dir)
   })
 })
@@ -290,17 +285,7 @@ describe('a journal two writers touched', () => {
     assert.match(status.stdout, /step-compensated b/)
     assert.doesNotMatch(status.stdout + status.stderr, /damaged from outside/)
 
-    const rollback = await switchyardAsync(dir, [
-      'rollback',
-      '--to',
-      'start',
-      '--approve',
-      'b',
-      '--reason',
-      'checked: b is undone',
-    ])
-    assert.equal(rollback.code, 0, rollback.stdout + rollback.stderr)
-    for (const id of ['a', 'b', 'c']) assert.equal(count(dir, `undo-${id}`), 1)
+    await approveBAndFinishRollback(dir)
     const { events, setAside } = readJournal(journal)
     assert.equal(events.at(-1)?.type, 'rollback-completed')
     assert.deepEqual(
