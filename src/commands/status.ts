@@ -42,7 +42,13 @@ export default class Status extends SwitchyardCommand {
       const { runs, unreadable } = readRuns(stateDir)
       for (const { id, error } of unreadable)
         process.stderr.write(`warning: run ${id} is unreadable: ${error.message}\n`)
-      if (runs.length > 0) runId = pickRun(stateDir, undefined, 'show')
+      if (runs.length > 0)
+        runId = pickRun(
+          stateDir,
+          undefined,
+          'show',
+          runs.map((r) => r.state),
+        )
     }
     if (!runId) {
       this.log(`no runs in ${stateDir}`)

@@ -2,7 +2,7 @@ import { ExitCode, SwitchyardError } from '../errors.js'
 import type { Who } from './events.js'
 import { Journal } from './journal.js'
 import { acquireLock } from './lock.js'
-import { isLive, type RunState } from './state.js'
+import { isLive, mayHaveActed, type RunState, type StepState } from './state.js'
 import { liveRuns, loadRunState, runDir, whereRunStands } from './state-dir.js'
 
 /** A runbook already has a run that may have changed the world: a second one would lose track of it. */
@@ -36,17 +36,6 @@ export function refuseAbandoned(state: RunState, command: string): void {
       hint: `start a new run of ${state.runbook.name}; steps the abandoned run applied were left as they are`,
     },
   )
-}
-
-/** Steps whose effects may still be in the world: applied, cut off mid-apply, mid-undo, or failed after acting. */
-function stepsLeftInPlace(state: RunState): string[] {
-  return Object.entries(state.steps)
-    .filter(
-      ([, s]) =>
-        ['applied', 'running', 'compensating'].includes(s.status) ||
-        (s.status === 'failed' && s.undo.length > 0),
-    )
-    .map(([id]) => id)
 }
 
 /**
@@ -84,5 +73,8 @@ export async function abandonRun(options: {
   } finally {
     lease.release()
   }
-  return { runbook: state.runbook.name, leftInPlace: stepsLeftInPlace(state) }
+  return {
+    runbook: state.runbook.name,
+    leftInPlace: Object.keys(state.steps).filter((id) => mayHaveActed(state.steps[id] as StepState)),
+  }
 }

@@ -90,9 +90,13 @@ export function whereRunStands(state: RunState): string {
  * the latest run not abandoned (a completed run can still be rolled back). Two live runs are not
  * guessed between.
  */
-export function pickRun(stateDir: string, runId: string | undefined, purpose: string): string {
+export function pickRun(
+  stateDir: string,
+  runId: string | undefined,
+  purpose: string,
+  runs: RunState[] = readableRuns(stateDir),
+): string {
   if (runId) return runId
-  const runs = readableRuns(stateDir)
   const live = runs.filter(isLive)
   if (live.length > 1)
     throw new InvalidInputError(`${live.length} runs in ${stateDir} are live; name the one to ${purpose}`, {
