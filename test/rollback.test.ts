@@ -21,6 +21,26 @@ ${extra}        with:
           rollback: { command: sh, args: [-c, 'echo ${id} >> undone.log'] }
 `
 
+/** Runbook `name`: a in phase one; b, whose undo runs `undoScript`, and c after b in phase two. */
+const writeBWithUndo = (dir: string, name: string, undoScript: string) =>
+  writeRunbook(
+    dir,
+    `version: 1
+name: ${name}
+phases:
+  - id: one
+    steps:
+${undoable('a')}  - id: two
+    steps:
+      - id: b
+        uses: exec
+        with:
+          command: sh
+          args: [-c, 'echo b >> applied.log']
+          rollback: { command: sh, args: [-c, '${undoScript}'] }
+${undoable('c', '        needs: b\n')}`,
+  )
+
 function runbook(options: { noReturn?: boolean; failInThree?: boolean; manual?: boolean } = {}) {
   return `version: 1
 name: reversible
@@ -200,17 +220,7 @@ describe('rollback lists every step that may have acted', () => {
 describe('resume after a rollback that did not finish', () => {
   test('finishes the rollback instead of reporting the run completed, and status says which', () => {
     const dir = workspace()
-    const failingUndo = `      - id: b
-        uses: exec
-        with:
-          command: sh
-          args: [-c, 'echo b >> applied.log']
-          rollback: { command: sh, args: [-c, 'test -f fixed && echo b >> undone.log'] }
-`
-    writeRunbook(
-      dir,
-      `version: 1\nname: halfway\nphases:\n  - id: one\n    steps:\n${undoable('a')}  - id: two\n    steps:\n${failingUndo}${undoable('c', '        needs: b\n')}`,
-    )
+    writeBWithUndo(dir, 'halfway', 'test -f fixed && echo b >> undone.log')
     assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
     const failed = switchyard(dir, ['rollback', '--to', 'start'])
     assert.equal(failed.code, 1, failed.stdout + failed.stderr)
@@ -247,18 +257,10 @@ describe('resume after a rollback that did not finish', () => {
 
   test('after a rollback killed mid-compensation, resume never reports the run completed', async () => {
     const dir = workspace()
-    const holdingUndo = `      - id: b
-        uses: exec
-        with:
-          command: sh
-          args: [-c, 'echo b >> applied.log']
-          rollback:
-            command: sh
-            args: [-c, 'echo b >> undone.log; while [ -f hold ] && kill -0 $PPID 2>/dev/null; do sleep 0.05; done']
-`
-    writeRunbook(
+    writeBWithUndo(
       dir,
-      `version: 1\nname: killed\nphases:\n  - id: one\n    steps:\n${undoable('a')}  - id: two\n    steps:\n${holdingUndo}${undoable('c', '        needs: b\n')}`,
+      'killed',
+      'echo b >> undone.log; while [ -f hold ] && kill -0 $PPID 2>/dev/null; do sleep 0.05; done',
     )
     assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
     writeFileSync(join(dir, 'hold'), '')
