@@ -9,6 +9,7 @@ import {
   startSwitchyard,
   switchyard,
   tempDir,
+  waitUntil,
   writeRunbook,
 } from './helpers/cli.ts'
 
@@ -426,18 +427,14 @@ phases:
       - { id: slow, uses: exec, with: { command: sh, args: [-c, 'until [ -e go ]; do sleep 0.05; done; touch slow-done'] } }
       - { id: next, uses: exec, needs: slow, with: { command: touch, args: [next-ran] } }
 `
-  /** Waits for what the CLI prints or does; the test's own timeout bounds it, not a guess at speed. */
-  const waitFor = async (check: () => boolean) => {
-    while (!check()) await new Promise((r) => setTimeout(r, 20))
-  }
 
   test('Ctrl-C once lets the running step finish, starts nothing new, pauses and says how to resume', async () => {
     const dir = workspace()
     writeRunbook(dir, runbook)
     const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
-    await waitFor(() => run.output().includes('one.slow started'))
+    await waitUntil(() => run.output().includes('one.slow started'))
     run.child.kill('SIGINT')
-    await waitFor(() => run.output().includes('no new steps start'))
+    await waitUntil(() => run.output().includes('no new steps start'))
     writeFileSync(join(dir, 'go'), '')
     const result = await run.done
     assert.equal(result.code, 1, result.stdout + result.stderr)
@@ -454,9 +451,9 @@ phases:
     const dir = workspace()
     writeRunbook(dir, runbook)
     const run = startSwitchyard(dir, ['run', 'runbook.yaml'])
-    await waitFor(() => run.output().includes('one.slow started'))
+    await waitUntil(() => run.output().includes('one.slow started'))
     run.child.kill('SIGINT')
-    await waitFor(() => run.output().includes('Ctrl-C again'))
+    await waitUntil(() => run.output().includes('Ctrl-C again'))
     run.child.kill('SIGINT')
     const result = await run.done
     assert.equal(result.code, 1)
