@@ -25,3 +25,9 @@ export class InvalidInputError extends SwitchyardError {
     super(message, { ...options, exitCode: ExitCode.invalidInput })
   }
 }
+
+/**
+ * A step refused before it acted (a failed preflight, a value it cannot use): nothing was changed,
+ * and another attempt would find the same, so it is never retried.
+ */
+export class RefusedBeforeActingError extends SwitchyardError {}

@@ -161,8 +161,8 @@ describe('ad.sync over TLS against two OpenLDAP servers', { skip }, () => {
     const step = await implementation()
     await step.apply(t.ctx, PARAMS, { changes: [] })
     assert.deepEqual(
-      t.progress.filter((p) => PLAIN_WARNING.test(p.message ?? '')).map((p) => p.message?.split(' uses ')[0]),
-      [`warning: dc-onprem (${provider.url})`],
+      t.warnings.filter((w) => PLAIN_WARNING.test(w)).map((w) => w.split(' uses ')[0]),
+      [`dc-onprem (${provider.url})`],
     )
   })
 })

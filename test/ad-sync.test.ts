@@ -234,9 +234,7 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
       /^write canary description=switchyard test-run step <time> on dc-onprem and wait for it on dc-aws/,
     )
     // Plain LDAP is allowed with insecure: true, and says so.
-    assert.ok(
-      t.progress.some((p) => /^warning: dc-onprem \(ldap:\/\/.*\) uses plain LDAP/.test(p.message ?? '')),
-    )
+    assert.ok(t.warnings.some((w) => /^dc-onprem \(ldap:\/\/.*\) uses plain LDAP/.test(w)))
   })
 
   test('a canary object missing on the source fails the precondition with what to do', async () => {

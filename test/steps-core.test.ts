@@ -487,6 +487,7 @@ describe('wait', () => {
       check: async (id) => {
         checked.push(id)
         if (checked.length < 3) throw new Error(`health answered 503 (call ${checked.length})`)
+        return { result: 'passes' }
       },
     })
     const outputs = await waitStep.apply(ctx, waitParams.parse({ until: 'health', interval: '2s' }), {

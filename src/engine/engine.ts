@@ -11,6 +11,7 @@ import type { Phase, Runbook, Step, Target } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
 import { stepTypes as registeredStepTypes } from '../steps/index.js'
 import { type ApprovalPolicy, obtainApproval } from './approvals.js'
+import { conditionReason } from './condition-reason.js'
 import { type EventSink, journalSink, MemorySink, RunLog } from './event-log.js'
 import type { Who } from './events.js'
 import { JOURNAL_FILE, Journal, readJournal } from './journal.js'
@@ -525,14 +526,26 @@ function runContext(
 /** The runbook's targets with expressions resolved (the scope builds them once per invocation). */
 const targetsOf = (run: RunContext) => run.scope().targets as Record<string, Target>
 
-function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepContext {
+/** `asCheck`: the step runs as another's gate, polled; its milestones are the gating step's to say. */
+function stepContext(run: RunContext, step: Step, signal: AbortSignal, asCheck = false): StepContext {
   return {
     runId: run.log.state.runId,
     stepId: step.id,
     dryRun: run.dryRun,
     signal,
     workdir: run.workdir,
-    progress: (update) => run.log.show({ type: 'step-progress', step: step.id, ...update }),
+    progress: (update) =>
+      run.log.show({
+        type: 'step-progress',
+        step: step.id,
+        ...update,
+        ...(asCheck ? { milestone: false } : {}),
+      }),
+    warn: (message) => {
+      // A check run as a gate warns each poll; the journal keeps each warning once per step.
+      if (run.log.state.steps[step.id]?.warnings?.includes(run.redactor.text(message))) return
+      run.log.note({ type: 'step-warning', step: step.id, message })
+    },
     recordUndo: async (undo) => {
       if (run.dryRun) throw new SwitchyardError(`step ${step.id} tried to act during a dry run`)
       await run.log.record({ type: 'undo-recorded', step: step.id, undo })
@@ -586,14 +599,16 @@ function stepContext(run: RunContext, step: Step, signal: AbortSignal): StepCont
       if (!target) throw new SwitchyardError(`check ${stepId}: no such step`)
       // `if: false` keeps a step as a probe that only checks; a step that an `if:` expression turns
       // off for this run (LDAP checks where no directory is reachable) gates nothing.
-      if (typeof target.if === 'string' && !conditionHolds(run, target)) return
+      if (typeof target.if === 'string' && !conditionHolds(run, target))
+        return { result: 'stands-down', reason: conditionReason(target.if, run.scope()) }
       const { definition, params } = resolveParams(run, target)
       const implementation = await loadImplementation(definition)
       const probe = implementation.check ?? implementation.verify
       if (!probe) throw new SwitchyardError(`step ${stepId} (${target.uses}) cannot be used as a check`)
       await stepScope.run(scopeOf(run, target), () =>
-        probe.call(implementation, stepContext(run, target, signal), params),
+        probe.call(implementation, stepContext(run, target, signal, true), params),
       )
+      return { result: 'passes' }
     },
   }
 }

@@ -84,6 +84,7 @@ export type NewEvent =
       operator?: string
       note?: string
     }
+  | { type: 'step-warning'; step: string; message: string }
   | { type: 'step-continued'; step: string }
   | ({ type: 'command-started'; step: string; host: string } & StartedCommand)
   | { type: 'command-ended'; step: string; pid: number; how: CommandEnd }

@@ -4,7 +4,7 @@ import type { RunState } from './state.js'
 
 /** Progress and notices reach the screen but not the journal: they are not part of the run's truth. */
 export type TransientEvent =
-  | { type: 'step-progress'; step: string; percent?: number; message?: string }
+  | { type: 'step-progress'; step: string; percent?: number; message?: string; milestone?: boolean }
   | { type: 'notice'; level: 'info' | 'warning'; message: string }
 
 export type EngineEvent = JournalEvent | TransientEvent

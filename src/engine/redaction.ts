@@ -69,6 +69,8 @@ export class Redactor {
         return { ...e, error: this.error(e.error) } as E
       case 'run-paused':
         return { ...e, reason: this.text(e.reason) } as E
+      case 'step-warning':
+        return { ...e, message: this.text(e.message) } as E
       // A command line is text a step wrote: the journal holds it as the operator may read it.
       case 'command-started':
       case 'command-survivor':

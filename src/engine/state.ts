@@ -21,6 +21,10 @@ export interface StepState {
   /** The latest plan that had changes: what the step set out to do (a re-plan after a crash may find it done). */
   plannedChanges?: Change[]
   outputs?: Record<string, unknown>
+  /** What the step output before it was undone: no longer true of the world, kept for the record. */
+  undoneOutputs?: Record<string, unknown>
+  /** What the step warned about, in the order said (journaled: they outlive the screen). */
+  warnings?: string[]
   /** Undo data recorded before the step's side effects, in the order recorded. */
   undo: unknown[]
   /** Progress a long step made durable (e.g. the stages of a traffic shift), so a re-run continues. */
@@ -45,7 +49,8 @@ export interface StepState {
   endedAt?: string
 }
 
-export type PhaseStatus = 'pending' | 'running' | 'completed'
+/** `paused`, `failed`: the run stopped inside the phase; `resume` goes on with it. */
+export type PhaseStatus = 'pending' | 'running' | 'paused' | 'failed' | 'completed'
 export type RunStatus =
   | 'running'
   | 'paused'
@@ -83,6 +88,7 @@ export interface RunState {
   abandoned?: { by: string; reason: string; at: string }
   lastError?: ErrorInfo
   pauseReason?: string
+  /** The run's warnings, oldest first: each step's (prefixed with its id) and the journal's own. */
   warnings: string[]
   /** Commands journaled as started and not as ended, by pid: after a crash, they may still run. */
   commands: Record<string, StartedCommand & { step: string; host: string; at: string }>
@@ -97,6 +103,12 @@ export function isLive(state: RunState): boolean {
   if (state.dryRun || state.status === 'completed' || state.status === 'abandoned') return false
   if (state.status === 'rolled-back' && state.rollback?.to === 'start') return false
   return !(state.status === 'failed' && !Object.values(state.steps).some((s) => s.started))
+}
+
+/** A stopped run leaves no phase running: the one it was in is paused or failed until it resumes. */
+function markStoppedPhases(state: RunState, status: 'running' | 'paused' | 'failed'): void {
+  for (const phase of Object.values(state.phases))
+    if (phase.status !== 'completed' && phase.status !== 'pending') phase.status = status
 }
 
 /** Going back past a phase withdraws the approvals given for it: going forward again asks again. */
@@ -144,12 +156,16 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'run-resumed':
       state.status = 'running'
       state.pauseReason = undefined
+      markStoppedPhases(state, 'running')
       return
     case 'targets-resolved':
       state.targets = event.targets
       return
     case 'phase-started':
-      state.phases[event.phase] = { status: 'running', startedAt: event.at }
+      state.phases[event.phase] = {
+        status: 'running',
+        startedAt: state.phases[event.phase]?.startedAt ?? event.at,
+      }
       return
     case 'phase-completed': {
       const phase = state.phases[event.phase] ?? { status: 'running' }
@@ -166,7 +182,8 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       const s = step(state, event.step)
       s.status = 'running'
       s.started = true
-      s.attempts = event.attempt
+      // Every attempt of the run, across invocations; each invocation numbers its own from 1.
+      s.attempts += 1
       s.startedAt ??= event.at
       s.error = undefined
       return
@@ -201,6 +218,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       const s = step(state, event.step)
       s.status = 'applied'
       s.outputs = event.outputs
+      s.undoneOutputs = undefined
       s.appliedSeq = event.seq
       s.endedAt = event.at
       return
@@ -218,6 +236,12 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       s.error = event.error
       s.status = event.willRetry ? 'running' : 'failed'
       if (!event.willRetry) s.endedAt = event.at
+      return
+    }
+    case 'step-warning': {
+      const s = step(state, event.step)
+      s.warnings = [...(s.warnings ?? []), event.message]
+      state.warnings.push(`${event.step}: ${event.message}`)
       return
     }
     case 'step-continued':
@@ -240,10 +264,12 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'run-paused':
       state.status = 'paused'
       state.pauseReason = event.reason
+      markStoppedPhases(state, 'paused')
       return
     case 'run-failed':
       state.status = 'failed'
       state.lastError = event.error
+      markStoppedPhases(state, 'failed')
       return
     case 'run-completed':
       state.status = 'completed'
@@ -268,6 +294,8 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       s.status = 'compensated'
       s.undo = []
       s.plannedChanges = undefined
+      if (s.outputs) s.undoneOutputs = s.outputs
+      s.outputs = undefined
       return
     }
     case 'compensation-failed': {
@@ -281,13 +309,11 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'rollback-completed': {
       state.status = 'rolled-back'
       if (state.rollback) state.rollback.status = 'completed'
-      // Phases after the rollback point are no longer complete: the world is back before them.
+      // Phases after the rollback point are pending again, with no times from the attempt undone.
       const keep = event.to === 'start' ? 0 : state.completedPhases.indexOf(event.to) + 1
-      for (const phase of state.completedPhases.slice(keep)) {
-        const p = state.phases[phase]
-        if (p) p.status = 'pending'
-      }
       state.completedPhases = state.completedPhases.slice(0, keep)
+      for (const phase of Object.keys(state.phases))
+        if (!state.completedPhases.includes(phase)) state.phases[phase] = { status: 'pending' }
       return
     }
     case 'lock-broken':

@@ -39,6 +39,15 @@ function rollbackLine(state: RunState, runbook: Runbook | undefined): string | u
   return `rollback to ${rollback.to} unfinished: ${undone} step(s) undone, ${left} still to undo; \`switchyard resume\` finishes the rollback`
 }
 
+/** A step's outputs, one a line; those of an undone step say so, since the world no longer holds them. */
+function outputLines(outputs: Record<string, unknown> | undefined, suffix: string): string[] {
+  return Object.entries(outputs ?? {}).map(([key, value]) => {
+    const text = typeof value === 'string' ? value : JSON.stringify(value)
+    const short = text.length > 80 ? `${text.slice(0, 77)}...` : text
+    return `      ${key}: ${short.replace(/\n/g, '⏎')}${suffix}`
+  })
+}
+
 /** `switchyard status`: where a run stands, from its journal alone. */
 export function formatStatus(state: RunState, runbook: Runbook | undefined): string {
   const point = state.completedPhases.at(-1) ?? 'start'
@@ -73,13 +82,8 @@ export function formatStatus(state: RunState, runbook: Runbook | undefined): str
       lines.push(
         `  ${SYMBOL[status]} ${id.padEnd(24)} ${status}${extra.length > 0 ? `  (${extra.join('; ')})` : ''}`,
       )
-      if (s?.outputs && Object.keys(s.outputs).length > 0) {
-        for (const [key, value] of Object.entries(s.outputs)) {
-          const text = typeof value === 'string' ? value : JSON.stringify(value)
-          const short = text.length > 80 ? `${text.slice(0, 77)}...` : text
-          lines.push(`      ${key}: ${short.replace(/\n/g, '⏎')}`)
-        }
-      }
+      lines.push(...outputLines(s?.outputs, ''), ...outputLines(s?.undoneOutputs, ' (undone)'))
+      for (const warning of s?.warnings ?? []) lines.push(`      warning: ${warning}`)
     }
   }
   if (state.approvals.length > 0) {

@@ -1,10 +1,11 @@
 import pRetry from 'p-retry'
 import { type StepScope, stepScope } from '../clients/step-scope.js'
-import { ExitCode, SwitchyardError } from '../errors.js'
+import { ExitCode, RefusedBeforeActingError, SwitchyardError } from '../errors.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Step } from '../runbook/model.js'
 import type { Plan, StepDefinition, StepImplementation } from '../steps/contract.js'
 import { ApprovalRefusedError } from './approvals.js'
+import { conditionReason } from './condition-reason.js'
 import type { Change, ErrorInfo, EventOf } from './events.js'
 import { rehearseCheck } from './rehearsal.js'
 import { evaluateCondition, resolveStepWith } from './resolve.js'
@@ -122,12 +123,12 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
   let implementation: StepImplementation
   try {
     if (!conditionHolds(run, step)) {
-      // The condition's text is the reason an operator reads, e.g. why a sandbox skips the LDAP checks.
+      // What the condition read is the reason an operator reads, e.g. why a sandbox skips the LDAP checks.
       log.note({
         type: 'step-skipped',
         step: step.id,
         reason: 'condition',
-        ...(typeof step.if === 'string' ? { note: step.if.trim() } : {}),
+        ...(step.if === undefined ? {} : { note: conditionReason(step.if, run.scope()) }),
       })
       return { kind: 'done' }
     }
@@ -135,18 +136,19 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
     implementation = await loadImplementation(definition)
   } catch (error) {
     const info = errorInfo(run, error)
-    log.note({ type: 'step-started', step: step.id, attempt: (previous?.attempts ?? 0) + 1 })
+    log.note({ type: 'step-started', step: step.id, attempt: 1 })
     log.note({
       type: 'step-failed',
       step: step.id,
-      attempt: (previous?.attempts ?? 0) + 1,
+      attempt: 1,
       error: info,
       willRetry: false,
     })
     return { kind: 'failed', error: info }
   }
 
-  let attempt = previous?.attempts ?? 0
+  // Each invocation (run, resume) has the step's whole retry budget: attempts count from 1 to its maximum.
+  let attempt = 0
   let recovering = crashedMidStep
   try {
     await pRetry(
@@ -278,9 +280,13 @@ export async function loadImplementation(definition: StepDefinition): Promise<St
   return implementation
 }
 
-/** Errors another attempt cannot cure: an operator must decide, or re-plan. */
+/** Errors another attempt cannot cure: an operator must decide, re-plan, or fix what the step refused. */
 const endsTheAttempts = (error: unknown) =>
-  error instanceof DecisionNeeded || error instanceof StalePlanError || error instanceof ApprovalRefusedError
+  error instanceof DecisionNeeded ||
+  error instanceof StalePlanError ||
+  error instanceof ApprovalRefusedError ||
+  error instanceof RefusedBeforeActingError ||
+  (error instanceof SwitchyardError && error.exitCode === ExitCode.invalidInput)
 
 class DecisionNeeded extends Error {
   constructor(readonly step: string) {

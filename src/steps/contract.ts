@@ -66,6 +66,8 @@ export interface Plan {
 export interface Progress {
   percent?: number
   message?: string
+  /** A line the operator's log must keep: never throttled away. */
+  milestone?: boolean
 }
 
 /** What the engine hands a step: everything it may use to act, report and be stopped. */
@@ -77,8 +79,16 @@ export interface StepContext {
   signal: AbortSignal
   /** The runbook's folder: relative paths in a step resolve against it. */
   workdir: string
-  /** Live progress for the operator's screen; never journaled. */
+  /**
+   * Live progress for the operator's screen; never journaled. A `milestone` (a stage applied, a
+   * seed started or ended, a gate's verdict) is never dropped by a renderer's throttle.
+   */
   progress(update: Progress): void
+  /**
+   * Something the operator must know though the step goes on (plain LDAP, a certificate near its
+   * end): journaled, shown under the step and again at the end of the run, listed by `status`.
+   */
+  warn(message: string): void
   /** Makes undo data durable in the journal; call it BEFORE the change it undoes. */
   recordUndo(undo: unknown): Promise<void>
   /**
@@ -113,9 +123,15 @@ export interface StepContext {
    * approves or `approvers` names no identity switchyard can prove.
    */
   approve(request: { message: string; approvers?: string[] }): Promise<{ operator: string; reason: string }>
-  /** Runs another step's `check` (else its `verify`), for `wait until:` and gates; rejects if it fails. */
-  check(stepId: string): Promise<void>
+  /**
+   * Runs another step's `check` (else its `verify`), for `wait until:` and gates; rejects if it fails.
+   * A step an `if:` turned off for the run stands down: it checks nothing, and says why.
+   */
+  check(stepId: string): Promise<CheckVerdict>
 }
+
+/** What a check found: it passes, or its step was turned off by `if:` and it stands down (the reason). */
+export type CheckVerdict = { result: 'passes' } | { result: 'stands-down'; reason: string }
 
 /** The part of a step type that acts on the world; loaded only when a step of the type runs. */
 export interface StepImplementation<P = unknown> {

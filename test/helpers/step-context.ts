@@ -25,6 +25,8 @@ export interface StepContextOptions {
 export interface TestStepContext {
   ctx: StepContext
   progress: Progress[]
+  /** What the step warned about (ctx.warn), in order. */
+  warnings: string[]
   undo: unknown[]
   checkpoints: unknown[]
   /** The commands the step journaled as started. */
@@ -37,6 +39,7 @@ export interface TestStepContext {
 export function createStepContext(options: StepContextOptions): TestStepContext {
   const controller = new AbortController()
   const progress: Progress[] = []
+  const warnings: string[] = []
   const undo: unknown[] = []
   const secrets = [...(options.secrets ?? [])].sort((a, b) => b.length - a.length)
   const checkpoints = [...(options.checkpoints ?? [])]
@@ -51,6 +54,7 @@ export function createStepContext(options: StepContextOptions): TestStepContext 
     signal: controller.signal,
     workdir: options.workdir,
     progress: (update: Progress) => progress.push(update),
+    warn: (message: string) => warnings.push(redact(message)),
     async recordUndo(data: unknown) {
       await options.onRecordUndo?.(data)
       undo.push(data)
@@ -79,6 +83,7 @@ export function createStepContext(options: StepContextOptions): TestStepContext 
   return {
     ctx,
     progress,
+    warnings,
     undo,
     checkpoints,
     commands,

@@ -112,9 +112,9 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
       hint: 'use ldaps://, starttls: true, or say insecure: true',
     })
   if (plain)
-    ctx.progress({
-      message: `warning: ${label} uses plain LDAP (insecure: true): the password for ${bindDn} crosses the network in clear`,
-    })
+    ctx.warn(
+      `${label} uses plain LDAP (insecure: true): the password for ${bindDn} crosses the network in clear`,
+    )
 
   const client = new Client({
     url,

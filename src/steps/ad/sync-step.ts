@@ -58,7 +58,7 @@ async function proveReplication(ctx: StepContext, p: AdSyncParams, source: Direc
       timeoutMs: parseDuration(p.timeout ?? DEFAULT_TIMEOUT),
       pollMs: parseDuration(p.poll ?? DEFAULT_POLL),
     })
-    ctx.progress({ message: `canary seen on ${target.label} after ${canary.latency_ms} ms` })
+    ctx.progress({ message: `canary seen on ${target.label} after ${canary.latency_ms} ms`, milestone: true })
     outputs.latency_ms = canary.latency_ms
     outputs.canary = { dn: canary.dn, attribute: canary.attribute, value: canary.value }
   }

@@ -67,8 +67,14 @@ async function waitUntilPassing(
   let lastFailure = ''
   for (let attempt = 1; ; attempt++) {
     try {
-      await ctx.check(stepId)
-      ctx.progress({ message: `${stepId} passed (check ${attempt})` })
+      const verdict = await ctx.check(stepId)
+      ctx.progress({
+        message:
+          verdict.result === 'passes'
+            ? `${stepId} passed (check ${attempt})`
+            : `${stepId} stands down (skipped: ${verdict.reason}); nothing to wait for`,
+        milestone: true,
+      })
       return { attempts: attempt }
     } catch (error) {
       if (ctx.signal.aborted) throw gaveUp(ctx, stepId, attempt, lastFailure)

@@ -60,7 +60,7 @@ interface Warnings {
   add(text: string): void
 }
 
-/** Warnings said once each (on the progress line) and listed in the outputs. */
+/** Warnings said once each (journaled by ctx.warn) and listed in the outputs. */
 function warningsFor(ctx: StepContext): Warnings {
   const said: string[] = []
   return {
@@ -69,7 +69,7 @@ function warningsFor(ctx: StepContext): Warnings {
       const redacted = ctx.redact(text)
       if (said.includes(redacted)) return
       said.push(redacted)
-      ctx.progress({ message: `warning: ${redacted}` })
+      ctx.warn(redacted)
     },
   }
 }

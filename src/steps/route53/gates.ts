@@ -41,8 +41,12 @@ export async function readGates(ctx: StepContext, gates: readonly ShiftGate[]): 
           return { gate: name, passed: alarmPasses(reading, gate.missing), evidence: describeAlarm(reading) }
         }
         if ('health_check' in gate) return await readHealthCheck(ctx, gate.health_check)
-        await ctx.check(gate.step)
-        return { gate: name, passed: true, evidence: `step ${gate.step} passes` }
+        const verdict = await ctx.check(gate.step)
+        const evidence =
+          verdict.result === 'passes'
+            ? `step ${gate.step} passes`
+            : `step ${gate.step} stands down (skipped: ${verdict.reason})`
+        return { gate: name, passed: true, evidence }
       } catch (error) {
         const message = ctx.redact(error instanceof Error ? error.message : String(error))
         return { gate: name, passed: false, evidence: `${name} failed: ${message}` }

@@ -123,7 +123,7 @@ export const shiftStep: StepImplementation<ShiftParams> = {
             ? s
             : { ...s, Weight: wanted[s.SetIdentifier as string] as number },
         )
-        ctx.progress({ message: `${where}: ${describeWeights(weightsOf(current), wanted)}` })
+        ctx.progress({ message: `${where}: ${describeWeights(weightsOf(current), wanted)}`, milestone: true })
         const changeId = await upsertInOneBatch(
           route53,
           p.zone,
@@ -201,7 +201,10 @@ async function bake(
     // A read cut short by a stop is no evidence against the stage: stop without rolling back.
     if (ctx.signal.aborted) throw ctx.signal.reason
     const failed = readings.find((r) => !r.passed)
-    if (failed) return failed
+    if (failed) {
+      ctx.progress({ message: `${stage.where}: gate verdict: ${failed.evidence}`, milestone: true })
+      return failed
+    }
     const now = performance.now()
     const phase =
       now - start < stage.ttlMs
@@ -212,7 +215,14 @@ async function bake(
       percent: Math.min(100, Math.floor(((now - start) / (end - start || 1)) * 100)),
       message: `${stage.where} ${showWeights(stage.weights)}: ${phase}${gates ? ` | ${gates}` : ''}`,
     })
-    if (now >= end) return undefined
+    if (now >= end) {
+      const verdicts = readings.map((r) => r.evidence).join('; ')
+      ctx.progress({
+        message: `${stage.where} baked: gate verdicts: ${verdicts || 'no gates'}`,
+        milestone: true,
+      })
+      return undefined
+    }
     await ctx.sleep(Math.min(pollMs, end - now))
   }
 }

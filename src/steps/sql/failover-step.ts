@@ -1,5 +1,5 @@
 import type { SqlConnection } from '../../clients/sql.js'
-import { SwitchyardError } from '../../errors.js'
+import { RefusedBeforeActingError, SwitchyardError } from '../../errors.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import {
@@ -161,9 +161,12 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     const name = await replicaNameOf(to, p.to_name)
     const current = await requirePrimary(primary, p.ag)
     if (!(await groupOn(to, p.ag)))
-      throw new SwitchyardError(`${name} (${p.to}) is not a replica of ${p.ag}; nothing was changed`, {
-        hint: 'add and seed it first (sql.add-replica, sql.seed-replica)',
-      })
+      throw new RefusedBeforeActingError(
+        `${name} (${p.to}) is not a replica of ${p.ag}; nothing was changed`,
+        {
+          hint: 'add and seed it first (sql.add-replica, sql.seed-replica)',
+        },
+      )
     const previous = current.primary_replica
     const replicas = await replicasOf(primary, p.ag)
     const undo: FailoverUndo = {

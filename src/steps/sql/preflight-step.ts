@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net'
 import type { SqlConnection } from '../../clients/sql.js'
-import { SwitchyardError } from '../../errors.js'
+import { RefusedBeforeActingError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf, sameName } from './common.js'
 import type { PreflightParams } from './preflight.js'
@@ -336,11 +336,10 @@ function outputsOf(report: Report) {
 
 async function requirePass(ctx: StepContext, p: PreflightParams) {
   const report = await runPreflight(ctx, p)
-  for (const r of report.results.filter((r) => r.status === 'warn'))
-    ctx.progress({ message: `warning: ${line(r)}` })
+  for (const r of report.results.filter((r) => r.status === 'warn')) ctx.warn(line(r))
   const failures = report.results.filter((r) => r.status === 'fail')
   if (failures.length > 0)
-    throw new SwitchyardError(
+    throw new RefusedBeforeActingError(
       `preflight for ${p.ag}: ${failures.length} check(s) failed:\n  ${failures.map(line).join('\n  ')}`,
       { hint: 'fix these on the servers and run again; nothing was changed' },
     )

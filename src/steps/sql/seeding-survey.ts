@@ -138,7 +138,11 @@ export class Board {
   ) {
     for (const db of databases) this.lines.set(db, { text: `${db}: waiting`, percent: 0 })
   }
+  /** Each database's seed start and end is a milestone of its own: a CI log keeps both. */
   set(db: string, percent: number, text: string) {
+    const before = this.lines.get(db)
+    if (before?.text === `${db}: waiting` || (percent === 100 && (before?.percent ?? 0) < 100))
+      this.ctx.progress({ message: `${db}: ${text}`, milestone: true })
     this.lines.set(db, { percent, text: `${db}: ${text}` })
     const all = [...this.lines.values()]
     this.ctx.progress({
