@@ -2,8 +2,8 @@ import type { Writable } from 'node:stream'
 import { approvalProof } from '../engine/approvals.js'
 import type { JournalEvent } from '../engine/events.js'
 import type { EngineEvent, Observer, RunOutcome, TransientEvent } from '../engine/observer.js'
-import type { RunState } from '../engine/state.js'
-import type { Runbook } from '../runbook/model.js'
+import { applyEvent, type RunState } from '../engine/state.js'
+import type { Phase, Runbook } from '../runbook/model.js'
 import { coloursFor } from './ansi.js'
 import { doneBefore } from './done-before.js'
 import type { PromptHost } from './prompt-host.js'
@@ -43,6 +43,11 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
   const survivors = new Set<number>()
   /** Step errors already printed: later lines that quote one point at it instead. */
   const printed = new Set<string>()
+  /** Every warning of this invocation, printed again in a summary at the end. */
+  const warnings: string[] = []
+  /** The run as the events tell it, to say which phases a stop or a rollback leaves as what. */
+  let state: RunState | undefined
+  let phases: Phase[] = []
 
   const label = (step: string) => index?.label(step) ?? step
   /** The first line is stamped; the rest (a plan's changes, the next commands) are indented under it. */
@@ -105,12 +110,15 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
       }
       case 'step-skipped':
         return [`${label(event.step)} ${paint.yellow(skipMessage(event))}`]
+      case 'step-warning':
+        warnings.push(`${label(event.step)}: ${event.message}`)
+        return [`${label(event.step)} ${paint.yellow(`warning: ${event.message}`)}`]
       case 'step-continued':
         return [`${label(event.step)} ${paint.yellow('failed, continued')} (continue_on_error)`]
       case 'run-paused':
-        return [paint.yellow(`run paused: ${withoutRepeats(event.reason)}`)]
+        return [...stoppedPhaseLines(), paint.yellow(`run paused: ${withoutRepeats(event.reason)}`)]
       case 'run-failed':
-        return [paint.red(`run failed: ${withoutRepeats(errorText(event.error))}`)]
+        return [...stoppedPhaseLines(), paint.red(`run failed: ${withoutRepeats(errorText(event.error))}`)]
       case 'run-completed':
         return [paint.green('run completed')]
       case 'rollback-started':
@@ -128,7 +136,10 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
       case 'manual-undo-confirmed':
         return [`${label(event.step)} ${paint.green('undone by hand')}, confirmed by ${event.operator}`]
       case 'rollback-completed':
-        return [paint.green(`rollback to ${event.to} completed`)]
+        return [
+          ...phasesAfter(event.to).map((phase) => paint.yellow(`phase ${phase} rolled back`)),
+          paint.green(`rollback to ${event.to} completed`),
+        ]
       case 'lock-broken':
         return [paint.yellow(`warning: the run's lock was broken by ${event.by}`)]
       case 'journal-torn-line':
@@ -143,40 +154,68 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
     }
   }
 
+  /** A stopped run's open phase says how far it got, never that it completed. */
+  const stoppedPhaseLines = (): string[] =>
+    phases
+      .filter((phase) => state?.phases[phase.id]?.status === 'running')
+      .map((phase) => {
+        const left = phase.steps.filter((s) => !doneBefore(state?.steps[s.id])).map((s) => s.id)
+        const done = phase.steps.length - left.length
+        return paint.yellow(
+          `phase ${phase.id} stopped: ${done} of ${phase.steps.length} steps finished; not finished: ${left.join(', ')}`,
+        )
+      })
+
+  /** Phases a rollback to `to` takes back: every one after it that had started. */
+  const phasesAfter = (to: string): string[] => {
+    const cut = to === 'start' ? 0 : phases.findIndex((p) => p.id === to) + 1
+    return phases
+      .slice(cut)
+      .filter((p) => state?.phases[p.id] !== undefined)
+      .map((p) => p.id)
+  }
+
   const maxAttempts = (step: string) => {
     const attempts = index?.place(step)?.step.retry.attempts
     return attempts && attempts > 1 ? ` of ${attempts}` : ''
   }
 
   const transientLines = (event: TransientEvent, at: Date): string[] | undefined => {
-    if (event.type === 'notice')
+    if (event.type === 'notice') {
+      if (event.level === 'warning') warnings.push(event.message)
       return [
         event.level === 'warning'
           ? paint.yellow(`warning: ${withoutRepeats(event.message)}`)
           : withoutRepeats(event.message),
       ]
+    }
     const text = progressText(event)
     const last = lastProgress.get(event.step)
-    if (!text || text === last?.text || (last && at.getTime() - last.at < every)) return undefined
+    // A milestone is never throttled: it is a line the log must keep.
+    const throttled = !event.milestone && last !== undefined && at.getTime() - last.at < every
+    if (!text || text === last?.text || throttled) return undefined
     lastProgress.set(event.step, { at: at.getTime(), text })
     return [`${label(event.step)} ${paint.dim(text)}`]
   }
 
   return {
-    start(runbook: Runbook, state: RunState) {
+    start(runbook: Runbook, initial: RunState) {
       index = indexRunbook(runbook)
+      state = structuredClone(initial)
+      phases = runbook.phases
       const total = runbook.phases.reduce((n, p) => n + p.steps.length, 0)
-      const done = Object.values(state.steps).filter(doneBefore).length
+      const done = Object.values(initial.steps).filter(doneBefore).length
       const resumed = done > 0 ? `, ${done} of ${total} steps already done` : ''
       write(now(), [
         paint.bold(
-          `${runbook.name} (${runbook.file}): run ${state.runId}, ${runbook.phases.length} phases, ${total} steps${resumed}`,
+          `${runbook.name} (${runbook.file}): run ${initial.runId}, ${runbook.phases.length} phases, ${total} steps${resumed}`,
         ),
       ])
     },
     event(event: EngineEvent) {
       if ('seq' in event) {
         const lines = journalLines(event)
+        if (state && event.type !== 'run-started') foldQuietly(state, event)
         if (lines) write(journalTime(event.at), lines)
         return
       }
@@ -185,8 +224,23 @@ export function createLinesRenderer(options: LinesRendererOptions = {}): Observe
       if (lines) write(at, lines)
     },
     async finish(outcome: RunOutcome) {
-      await new Promise<void>((resolve) => write(now(), outcomeLines(outcome, paint), resolve))
+      const summary =
+        warnings.length === 0
+          ? []
+          : [paint.yellow(`${warnings.length} warning(s):`), ...warnings.map((w) => paint.yellow(`  ${w}`))]
+      await new Promise<void>((resolve) =>
+        write(now(), [...summary, ...outcomeLines(outcome, paint)], resolve),
+      )
     },
     prompt: (_about, ask) => ask(stream),
+  }
+}
+
+/** A renderer folds the events to describe them; the engine's own fold has accepted each already. */
+export function foldQuietly(state: RunState, event: JournalEvent): void {
+  try {
+    applyEvent(state, event)
+  } catch {
+    // A renderer must not be the one to fail.
   }
 }

@@ -4,6 +4,23 @@ import { type Deferred, deferred } from './deferred.js'
 
 export type TaskWrapper = ListrTaskWrapper<unknown, ListrRendererFactory, ListrRendererFactory>
 
+/**
+ * How a phase shows once its steps are settled, while its task stays open: a later rollback can
+ * still turn a completed phase into a rolled-back one.
+ */
+export type PhaseMark =
+  | { kind: 'completed' }
+  | { kind: 'rolled-back' }
+  | { kind: 'stopped'; reason: string }
+  | { kind: 'failed' }
+
+const MARK_STATE: Record<PhaseMark['kind'], ListrTaskState> = {
+  completed: ListrTaskState.COMPLETED,
+  'rolled-back': ListrTaskState.ROLLED_BACK,
+  stopped: ListrTaskState.SKIPPED,
+  failed: ListrTaskState.FAILED,
+}
+
 /** How a task ends on screen: listr2 only shows what the engine already decided. */
 export type Ending =
   | { kind: 'done' }
@@ -21,6 +38,8 @@ export class TaskSlot {
   private retry: { count: number; message: string } | undefined
   private prompting = false
   private end: Ending | undefined
+  private mark: PhaseMark | undefined
+  private readonly released: Deferred<void> = deferred()
   private readonly attachedTo: Deferred<TaskWrapper> = deferred()
   private readonly leftWaiting: Deferred<void> = deferred()
   private readonly ended: Deferred<Ending> = deferred()
@@ -50,6 +69,26 @@ export class TaskSlot {
   /** Resolves when the engine starts the task, or ends it without starting. */
   get started(): Promise<void> {
     return this.leftWaiting.promise
+  }
+
+  get phaseMark(): PhaseMark | undefined {
+    return this.mark
+  }
+
+  /** A phase's mark, drawn at once and kept (listr2 would mark a finished parent ✔ whatever it held). */
+  markPhase(mark: PhaseMark): void {
+    this.mark = mark
+    this.leftWaiting.resolve()
+    this.draw()
+  }
+
+  /** Resolves once `release()` lets the phase's task close (at the end of the run). */
+  get held(): Promise<void> {
+    return this.released.promise
+  }
+
+  release(): void {
+    this.released.resolve()
   }
 
   /** Called first thing in the listr2 task function. */
@@ -125,6 +164,7 @@ export class TaskSlot {
   /** Task setters, not TaskWrapper's: those format '%' like printf, and progress says "40%". */
   private draw(): void {
     const task = this.wrapper?.task
+    if (task && this.mark && !task.isClosed()) return this.drawMark(task, this.mark)
     // A finished task is drawn from listr2's cache; output sent to it can crash the renderer.
     if (!task || task.hasFinalized() || task.isClosed()) return
     if (this.title !== undefined && task.title !== this.title) task.title$ = this.title
@@ -145,5 +185,11 @@ export class TaskSlot {
     }
     // After the state: entering RETRY clears the renderer's output buffer.
     if ((task.output ?? '') !== this.output) task.output$ = this.output
+  }
+
+  private drawMark(task: TaskWrapper['task'], mark: PhaseMark): void {
+    if (this.title !== undefined && task.title !== this.title) task.title$ = this.title
+    if (mark.kind === 'stopped' && task.message.skip !== mark.reason) task.message$ = { skip: mark.reason }
+    if (task.state !== MARK_STATE[mark.kind]) task.state$ = MARK_STATE[mark.kind]
   }
 }

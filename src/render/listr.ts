@@ -56,6 +56,8 @@ interface StepView {
   progress?: string
   retryMessage?: string
   notes: string[]
+  /** Drawn under the step's name for the rest of the run, and again in the summary at the end. */
+  warnings: string[]
 }
 
 interface Rollback {
@@ -147,6 +149,7 @@ class ListrView implements Observer, PromptHost {
     this.closePhases()
     this.closeRollback('not undone')
     if (!this.rollback) this.rollbackSlot.finish({ kind: 'done' })
+    for (const slot of this.phases.values()) slot.release()
     await this.drawing
     const lines = [
       '',
@@ -173,8 +176,9 @@ class ListrView implements Observer, PromptHost {
     this.phases.set(phase.id, slot)
     const phaseState = state.phases[phase.id]?.status
     const children = phase.steps.map((step) => this.stepSlot(step, state, phaseState === 'completed'))
-    if (phaseState === 'running' || phaseState === 'completed') slot.run()
-    if (phaseState === 'running') this.currentPhase = phase.id
+    if (phaseState !== undefined && phaseState !== 'pending') slot.run()
+    if (phaseState === 'completed') slot.markPhase({ kind: 'completed' })
+    else if (phaseState !== undefined && phaseState !== 'pending') this.currentPhase = phase.id
     return {
       title: this.phaseTitle(phase),
       task: async (_ctx, wrapper) => {
@@ -182,7 +186,11 @@ class ListrView implements Observer, PromptHost {
         await slot.started
         if (slot.ending) return slot.settle()
         return wrapper.newListr(
-          children.map((child) => this.slotTask(child)),
+          [
+            ...children.map((child) => this.slotTask(child)),
+            // Untitled, so never drawn: keeps the phase open until the run ends, so a rollback can re-mark it.
+            { task: () => slot.held },
+          ],
           // The engine decides what really runs at once; listr2 only needs to let every task wait.
           { concurrent: true, exitOnError: false },
         )
@@ -191,11 +199,11 @@ class ListrView implements Observer, PromptHost {
   }
 
   private stepSlot(step: Step, state: RunState, phaseCompleted: boolean): TaskSlot {
-    const view: StepView = { attempt: 0, notes: [] }
+    const s = state.steps[step.id]
+    const view: StepView = { attempt: 0, notes: [], warnings: [...(s?.warnings ?? [])] }
     this.views.set(step.id, view)
     const slot = new TaskSlot(this.stepTitle(step.id))
     this.steps.set(step.id, slot)
-    const s = state.steps[step.id]
     if (!s || !(doneBefore(s) || phaseCompleted)) return slot
     // Settled before this invocation: shown at once, never waited for.
     if (s.status === 'skipped') slot.finish({ kind: 'skipped', reason: skipMessageFromState(s.skipReason) })
@@ -236,7 +244,8 @@ class ListrView implements Observer, PromptHost {
       ),
     })
     const list = new Listr<unknown, ListrRendererFactory, ListrRendererFactory>(tasks, {
-      concurrent: false,
+      // Every phase stays open until the run ends (the engine, not listr2, orders them).
+      concurrent: true,
       exitOnError: false,
       // Ctrl-C belongs to the engine (it pauses the run); listr2's handler would exit the process.
       registerSignalListeners: false,
@@ -290,6 +299,7 @@ class ListrView implements Observer, PromptHost {
         return
       case 'phase-completed':
         this.closeSteps(event.phase)
+        this.phases.get(event.phase)?.markPhase({ kind: 'completed' })
         return
       case 'approval-granted': {
         if (event.step) {
@@ -364,6 +374,12 @@ class ListrView implements Observer, PromptHost {
       case 'step-continued':
         this.continued(event.step, this.state?.steps[event.step]?.error)
         return
+      case 'step-warning': {
+        this.warnings.push(`${this.index?.label(event.step) ?? event.step}: ${event.message}`)
+        this.views.get(event.step)?.warnings.push(event.message)
+        this.retitle(event.step)
+        return
+      }
       case 'step-skipped':
         this.steps.get(event.step)?.finish({ kind: 'skipped', reason: skipMessage(event) })
         return
@@ -400,6 +416,7 @@ class ListrView implements Observer, PromptHost {
       case 'rollback-completed':
         this.rollback?.slot.setTitle(this.paint.green(`rolled back to ${event.to}`))
         this.closeRollback('nothing to undo')
+        this.markRolledBack(event.to)
         return
       case 'lock-broken':
         this.notice(`the run's lock was broken by ${event.by}`, true)
@@ -464,11 +481,38 @@ class ListrView implements Observer, PromptHost {
 
   // ---------- closing what the engine will not finish ----------
 
-  /** The run stopped: phases it did not reach, and steps it did not run, say so. */
+  /** The run stopped: phases it did not reach, and steps it did not run, say so; a phase cut short is not ✔. */
   private closePhases(): void {
     for (const [id, slot] of this.phases) {
       if (slot.isWaiting) slot.finish({ kind: 'skipped', reason: 'not run' })
-      else this.closeSteps(id)
+      else if (!slot.ending) {
+        this.closeSteps(id)
+        if (!slot.phaseMark) this.markStopped(id, slot)
+      }
+    }
+  }
+
+  /** A phase the run left part-way says so in its title: failed if a step failed, else how far it got. */
+  private markStopped(phaseId: string, slot: TaskSlot): void {
+    const phase = this.index?.phase(phaseId)
+    if (!phase) return
+    const states = phase.steps.map((step) => this.state?.steps[step.id])
+    const failed = states.some((s) => s?.status === 'failed' && !s.continued)
+    const reason = `${failed ? 'failed' : 'stopped'}: ${states.filter(doneBefore).length} of ${phase.steps.length} steps finished`
+    slot.setTitle(`${this.phaseTitle(phase)} ${this.paint.yellow(`(${reason})`)}`)
+    slot.markPhase(failed ? { kind: 'failed' } : { kind: 'stopped', reason })
+  }
+
+  /** Every phase after the rollback point that had started is marked rolled back, not left ✔. */
+  private markRolledBack(to: string): void {
+    const order = this.index?.phaseOrder() ?? []
+    const cut = to === 'start' ? 0 : order.indexOf(to) + 1
+    for (const id of order.slice(cut)) {
+      const slot = this.phases.get(id)
+      const phase = this.index?.phase(id)
+      if (!slot || !phase || slot.isWaiting || slot.ending) continue
+      slot.setTitle(`${this.phaseTitle(phase)} ${this.paint.yellow(`(rolled back to ${to})`)}`)
+      slot.markPhase({ kind: 'rolled-back' })
     }
   }
 
@@ -514,7 +558,8 @@ class ListrView implements Observer, PromptHost {
     if (view && view.attempt > 1)
       parts.push(this.paint.dim(`attempt ${view.attempt}/${step?.retry.attempts}`))
     if (view?.approvedBy) parts.push(this.paint.dim(`approved by ${view.approvedBy}`))
-    return [...parts, ...(view?.notes ?? [])].join(' ')
+    const warnings = (view?.warnings ?? []).map((w) => `\n${this.paint.yellow(`warning: ${w}`)}`)
+    return [...parts, ...(view?.notes ?? [])].join(' ') + warnings.join('')
   }
 
   private retitle(stepId: string): void {

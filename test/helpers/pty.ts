@@ -50,6 +50,8 @@ export function openShellTerminal(argv: string[], options: TerminalOptions): Ter
   delete env.CI
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)};`)
   const command = [
+    // Ctrl-C reaches the whole foreground group: the wrapper shell outlives it to record the exit code.
+    "trap 'true' INT;",
     'unset CI GITHUB_ACTIONS NO_COLOR;',
     ...exports,
     `cd ${quote(options.cwd)};`,
