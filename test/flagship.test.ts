@@ -120,6 +120,13 @@ describe('the flagship runbook against the demo platform', () => {
     assert.equal(status.code, 0, status.stderr)
     assert.match(status.stdout, /"completed"/)
     assert.match(status.stdout, /finalize/)
+    // The sandbox's directory speaks plain LDAP: each ad.sync step warns, and the journal keeps it.
+    const { warnings } = JSON.parse(status.stdout) as { warnings: string[] }
+    if (platform.ldap)
+      assert.ok(
+        warnings.some((w) => /^ad-sync: dc-onprem .* uses plain LDAP/.test(w)),
+        JSON.stringify(warnings),
+      )
   })
 
   test('rollback --to start fails SQL back, restores the weights and removes the replica', async () => {
@@ -136,6 +143,18 @@ describe('the flagship runbook against the demo platform', () => {
     )
   })
 
+  test('status after the rollback shows what the undone steps output as undone, and no phase with old times', async () => {
+    const text = await cli(['status', runId])
+    assert.match(text.stdout, /^ {6}primary: SQL-AWS-1 \(undone\)$/m)
+    assert.match(text.stdout, /^ {6}weights: \{.*"aws":100.*\} \(undone\)$/m)
+    assert.doesNotMatch(text.stdout, /^ {6}primary: SQL-AWS-1$/m)
+    const state = JSON.parse((await cli(['status', runId, '--json'])).stdout)
+    assert.equal(state.steps.failover.outputs, undefined)
+    assert.equal(state.steps.failover.undoneOutputs.primary, 'SQL-AWS-1')
+    for (const phase of ['preflight', 'replicate', 'verify', 'traffic', 'finalize'])
+      assert.deepEqual(state.phases[phase], { status: 'pending' }, phase)
+  })
+
   test('after rollback --to start the whole world is as it was before the run, but for what rollback keeps', async () => {
     const diff = diffWorlds(pristine, await snapshotWorld(platform))
     assert.deepEqual(describeDifferences(diff.differences), [])
@@ -150,10 +169,25 @@ describe('the flagship runbook against the demo platform', () => {
   })
 
   test('the rehearsal can be repeated: the flagship runs again after the rollback, and rolls back again', async () => {
-    const again = await cli(['run', runbook, '--params', sandboxParams, ...overrides(), '--yes', '--json'])
+    // The CI log this time: every milestone on a line of its own, however close together.
+    const again = await cli(['run', runbook, '--params', sandboxParams, ...overrides(), '--yes'])
     assert.equal(again.code, 0, again.stdout.slice(-3000) + again.stderr)
-    const events = eventsOf(again.stdout)
-    const second = events.find((e) => e.type === 'run-started')?.runId
+    for (const stage of [1, 2, 3]) {
+      assert.match(again.stdout, new RegExp(`traffic\\.shift stage ${stage}/3: onprem`))
+      assert.match(
+        again.stdout,
+        new RegExp(`traffic\\.shift stage ${stage}/3 baked: gate verdicts: alarm giftcard-5xx is OK`),
+      )
+    }
+    for (const db of ['GiftCard', 'GiftCardAudit', 'GiftCardReports'])
+      assert.equal(
+        again.stdout.match(new RegExp(`replicate\\.seed(-reports)? ${db}: `, 'g'))?.length,
+        2,
+        `${db}: its seed's start and end`,
+      )
+    if (platform.ldap)
+      assert.match(again.stdout, /replicate\.ad-sync canary seen on dc-aws \(.*\) after [\d.]+ ms/)
+    const second = again.stdout.match(/run (\S+) started by/)?.[1]
     assert.ok(second && second !== runId)
     assert.equal(primary(), 'SQL-AWS-1')
     assert.deepEqual(weights(), { onprem: 0, aws: 100 })
@@ -193,9 +227,15 @@ describe('the flagship where no directory server can run (slapd not installed)',
     for (const step of ['replicate.ad-sync', 'verify.ad-check'])
       assert.match(
         result.stdout,
-        new RegExp(`${step} skipped: condition was false \\(.*SWITCHYARD_SANDBOX_LDAP != 'off'`),
+        new RegExp(`${step} skipped: condition was false \\(env\\.SWITCHYARD_SANDBOX_LDAP is 'off'\\)\n`),
       )
+    assert.doesNotMatch(result.stdout, /\$\{\{/)
     // The shift is gated on ad-check too: had that gate tried LDAP, the shift would have rolled back.
+    assert.match(
+      result.stdout,
+      /traffic\.shift stage 1\/3 baked: gate verdicts: .*step ad-check stands down \(skipped: env\.SWITCHYARD_SANDBOX_LDAP is 'off'\)/,
+    )
+    assert.doesNotMatch(result.stdout, /step ad-check passes/)
     assert.match(result.stdout, /traffic\.shift applied/)
     assert.equal(bare.sql.world.primaryOf(bare.sql.world.group('AG-GIFTCARD') as never).server, 'SQL-AWS-1')
   })

@@ -177,7 +177,7 @@ class ListrView implements Observer, PromptHost {
     const phaseState = state.phases[phase.id]?.status
     const children = phase.steps.map((step) => this.stepSlot(step, state, phaseState === 'completed'))
     if (phaseState !== undefined && phaseState !== 'pending') slot.run()
-    if (phaseState === 'completed') slot.markPhase({ kind: 'completed' })
+    if (phaseState === 'completed') this.markCompleted(phase.id)
     else if (phaseState !== undefined && phaseState !== 'pending') this.currentPhase = phase.id
     return {
       title: this.phaseTitle(phase),
@@ -299,7 +299,7 @@ class ListrView implements Observer, PromptHost {
         return
       case 'phase-completed':
         this.closeSteps(event.phase)
-        this.phases.get(event.phase)?.markPhase({ kind: 'completed' })
+        this.markCompleted(event.phase)
         return
       case 'approval-granted': {
         if (event.step) {
@@ -490,6 +490,20 @@ class ListrView implements Observer, PromptHost {
         if (!slot.phaseMark) this.markStopped(id, slot)
       }
     }
+  }
+
+  /** A finished phase folds to one line: its steps' warnings stay visible under it. */
+  private markCompleted(phaseId: string): void {
+    const phase = this.index?.phase(phaseId)
+    const slot = this.phases.get(phaseId)
+    if (!phase || !slot) return
+    const warnings = phase.steps.flatMap((step) =>
+      (this.views.get(step.id)?.warnings ?? []).map((w) =>
+        this.paint.yellow(`\n  ${step.name ?? step.id}: warning: ${w}`),
+      ),
+    )
+    if (warnings.length > 0) slot.setTitle(this.phaseTitle(phase) + warnings.join(''))
+    slot.markPhase({ kind: 'completed' })
   }
 
   /** A phase the run left part-way says so in its title: failed if a step failed, else how far it got. */

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { ConnectionOptions } from 'node:tls'
 import { Client } from 'ldapts'
-import { SwitchyardError } from '../../errors.js'
+import { RefusedBeforeActingError, SwitchyardError } from '../../errors.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { LdapTarget } from '../../runbook/model.js'
 import type { StepContext } from '../contract.js'
@@ -24,7 +24,7 @@ export interface Directory {
 /** The resolved ldap settings of a target, or an error saying the target is not a directory. */
 export function ldapSettings(ctx: StepContext, name: string): LdapTarget {
   const settings = ctx.target(name).ldap
-  if (!settings) throw new SwitchyardError(`target ${name} is not an ldap target`)
+  if (!settings) throw new RefusedBeforeActingError(`target ${name} is not an ldap target`)
   return settings
 }
 
@@ -96,7 +96,8 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
   if (settings.ca_file !== undefined) {
     const file = resolve(ctx.workdir, settings.ca_file)
     const hint = 'ca_file is a PEM file; a relative path is relative to the runbook'
-    if (!existsSync(file)) throw new SwitchyardError(`${label}: ca_file ${file} does not exist`, { hint })
+    if (!existsSync(file))
+      throw new RefusedBeforeActingError(`${label}: ca_file ${file} does not exist`, { hint })
     try {
       tlsOptions = { ca: [readFileSync(file)] }
     } catch (error) {
@@ -106,9 +107,9 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
   const plain = url.startsWith('ldap:') && settings.starttls !== true
   // The runbook check cannot see values given by expressions (per-environment params): check them now.
   if (!/^ldaps?:\/\/[^/\s]+\/?$/.test(url))
-    throw new SwitchyardError(`${label}: an ldap url is ldap://host[:port] or ldaps://host[:port]`)
+    throw new RefusedBeforeActingError(`${label}: an ldap url is ldap://host[:port] or ldaps://host[:port]`)
   if (plain && settings.insecure !== true)
-    throw new SwitchyardError(`${label}: plain ldap:// sends the password for ${bindDn} in clear`, {
+    throw new RefusedBeforeActingError(`${label}: plain ldap:// sends the password for ${bindDn} in clear`, {
       hint: 'use ldaps://, starttls: true, or say insecure: true',
     })
   if (plain)
