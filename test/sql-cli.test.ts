@@ -116,3 +116,32 @@ test('rollback refuses a fail-back that would lose data, and fails back once it 
     'no RESTORING copy is left behind on SQL-AWS-1',
   )
 })
+
+test('a failed preflight is not retried: nothing was changed, and another attempt would find the same', async () => {
+  const preflightDir = `${scratch.dir}/preflight`
+  const { mkdirSync } = await import('node:fs')
+  mkdirSync(preflightDir)
+  writeRunbook(
+    preflightDir,
+    `version: 1
+name: sql-preflight
+secrets:
+  sqlPassword: { from: env:SQL_PASSWORD }
+x-login: &login { user: migrator, password: "\${{ secrets.sqlPassword }}", encrypt: false, trust_server_certificate: true }
+targets:
+  sql-onprem: { sql: { server: "${server('SQL-ONPREM-1')}", <<: *login } }
+  sql-aws:    { sql: { server: "${server('SQL-AWS-1')}", <<: *login } }
+defaults:
+  retry: { attempts: 3, backoff: 10ms }
+phases:
+  - id: preflight
+    steps:
+      - { id: check, uses: sql.preflight, with: { ag: AG-GIFTCARD, primary: sql-onprem, replica: sql-aws, databases: [NoSuchDatabase] } }
+`,
+  )
+  const result = await switchyard(preflightDir, ['run', 'runbook.yaml'], env)
+  assert.notEqual(result.code, 0)
+  assert.match(result.stdout, /preflight\.check failed: preflight for AG-GIFTCARD: \d+ check\(s\) failed/)
+  assert.doesNotMatch(result.stdout, /retrying|attempt 2/)
+  assert.equal(journalEvents(preflightDir).filter((e) => e.type === 'step-started').length, 1)
+})
