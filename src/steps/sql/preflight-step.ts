@@ -336,7 +336,8 @@ function outputsOf(report: Report) {
 
 async function requirePass(ctx: StepContext, p: PreflightParams) {
   const report = await runPreflight(ctx, p)
-  for (const r of report.results.filter((r) => r.status === 'warn')) ctx.warn(line(r))
+  for (const r of report.results.filter((r) => r.status === 'warn'))
+    ctx.warn(`${r.on}: ${r.check}: ${r.detail}`)
   const failures = report.results.filter((r) => r.status === 'fail')
   if (failures.length > 0)
     throw new RefusedBeforeActingError(
