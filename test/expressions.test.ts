@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { conditionReason } from '../src/engine/condition-reason.ts'
 import {
   ExpressionError,
   evaluate,
@@ -119,5 +120,25 @@ describe('templates', () => {
       (error: unknown) =>
         error instanceof ExpressionError && error.offset === 5 && /not closed/.test(error.message),
     )
+  })
+})
+
+describe('why an if: was false', () => {
+  const why = (text: string) => conditionReason(text, { ...scope, secrets: { token: 'hunter2-secret' } })
+
+  test('names the part of an && that was false, with the value it read', () => {
+    assert.equal(why("${{ params.notify && params.zone == 'Z999' }}"), "params.zone is 'Z123', not 'Z999'")
+    assert.equal(why('params.empty && params.notify'), "params.empty is ''")
+  })
+
+  test('names every part of an ||, a negation by what it negated, and an unset value as not set', () => {
+    assert.equal(why('params.ttl > 100 || env.MISSING'), 'params.ttl is 60 and env.MISSING is not set')
+    assert.equal(why('!params.notify'), 'params.notify is true')
+  })
+
+  test('never shows a secret it read', () => {
+    const reason = why("secrets.token == 'x'")
+    assert.equal(reason, "secrets.token is a secret, not 'x'")
+    assert.ok(!reason.includes('hunter2'))
   })
 })

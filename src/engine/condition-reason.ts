@@ -4,8 +4,7 @@ import { type Expr, evaluate, isTruthy, parseExpression, type Scope } from '../r
  * Why an `if:` was false, in the values it read: `env.SWITCHYARD_SANDBOX_LDAP is 'off'`, never the
  * raw `${{ }}` text. Of an `&&`, the part that was false; of an `||`, every part.
  */
-export function conditionReason(condition: string | boolean, scope: Scope): string {
-  if (typeof condition === 'boolean') return `if: ${condition}`
+export function conditionReason(condition: string, scope: Scope): string {
   const trimmed = condition.trim()
   const text = trimmed.startsWith('${{') && trimmed.endsWith('}}') ? trimmed.slice(3, -2) : trimmed
   try {

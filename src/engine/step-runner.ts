@@ -128,7 +128,7 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
         type: 'step-skipped',
         step: step.id,
         reason: 'condition',
-        ...(step.if === undefined ? {} : { note: conditionReason(step.if, run.scope()) }),
+        ...(typeof step.if === 'string' ? { note: conditionReason(step.if, run.scope()) } : {}),
       })
       return { kind: 'done' }
     }
