@@ -2,7 +2,15 @@ import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { journalEvents, lines, startSwitchyard, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import {
+  invokedPattern,
+  journalEvents,
+  lines,
+  startSwitchyard,
+  switchyard,
+  tempDir,
+  writeRunbook,
+} from './helpers/cli.ts'
 
 const scratch = tempDir('rollback')
 after(scratch.cleanup)
@@ -229,7 +237,9 @@ describe('resume after a rollback that did not finish', () => {
     const status = switchyard(dir, ['status'])
     assert.match(
       status.stdout,
-      /rollback to start unfinished: 1 step\(s\) undone, 2 still to undo; `switchyard resume` finishes the rollback/,
+      new RegExp(
+        `rollback to start unfinished: 1 step\\(s\\) undone, 2 still to undo; \`${invokedPattern} resume\` finishes the rollback`,
+      ),
     )
     const state = JSON.parse(switchyard(dir, ['status', '--json']).stdout)
     assert.equal(state.rollback.status, 'running')
@@ -247,7 +257,9 @@ describe('resume after a rollback that did not finish', () => {
     assert.deepEqual(lines(join(dir, 'undone.log')), ['c', 'b', 'a'])
     assert.match(
       switchyard(dir, ['status']).stdout,
-      /rolled back to start: 3 step\(s\) undone; `switchyard resume` applies them again/,
+      new RegExp(
+        `rolled back to start: 3 step\\(s\\) undone; \`${invokedPattern} resume\` applies them again`,
+      ),
     )
 
     const forward = switchyard(dir, ['resume'])

@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeStateFolder } from '../engine/state-folder.js'
 import { InvalidInputError } from '../errors.js'
+import { invocation } from '../invocation.js'
 
 /** Where `sandbox up` tells `sandbox env` (and operators) its address. */
 export const sandboxFile = (stateDir: string) => join(stateDir, 'sandbox.json')
@@ -35,7 +36,7 @@ export function readSandboxRecord(stateDir: string): SandboxRecord {
     return JSON.parse(readFileSync(sandboxFile(stateDir), 'utf8')) as SandboxRecord
   } catch {
     throw new InvalidInputError(`no sandbox is running for ${stateDir}`, {
-      hint: 'start one in another terminal with: switchyard sandbox up',
+      hint: `start one in another terminal with: ${invocation()} sandbox up`,
     })
   }
 }

@@ -3,6 +3,7 @@ import { Args, Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { stateDirFlag } from '../cli/run-flags.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { DURATION_PATTERN, parseDuration } from '../runbook/duration.js'
 
 export default class Unlock extends SwitchyardCommand {
@@ -63,7 +64,7 @@ export default class Unlock extends SwitchyardCommand {
         `${args.runbook} is locked by ${who}${stale ? '; that process is gone: the lock is stale' : ''}`,
         {
           exitCode: ExitCode.refused,
-          hint: `${stale ? '' : 'make sure that run has stopped, then '}break it with: switchyard unlock ${args.runbook} --force`,
+          hint: `${stale ? '' : 'make sure that run has stopped, then '}break it with: ${invocation()} unlock ${args.runbook} --force`,
         },
       )
     let stopped: 'SIGTERM' | 'SIGKILL' | undefined
@@ -75,14 +76,14 @@ export default class Unlock extends SwitchyardCommand {
     } else {
       if (flags.kill)
         throw new InvalidInputError(`--kill: the holder runs on ${holder.host}, not on this host`, {
-          hint: `stop it there (Ctrl-C, or kill ${holder.pid} on ${holder.host}), then run unlock --force again`,
+          hint: `stop it there (Ctrl-C, or kill ${holder.pid} on ${holder.host}), then: ${invocation()} unlock ${args.runbook} --force`,
         })
       if (!flags.yes && !(await this.confirmGone(holder.host, holder.pid, who)))
         throw new SwitchyardError(`the lock on ${args.runbook} is left as it is: ${who}`, {
           exitCode: ExitCode.refused,
           hint:
             `switchyard cannot tell from here whether pid ${holder.pid} on ${holder.host} still runs; ` +
-            `once you have made sure it has stopped, confirm with: switchyard unlock ${args.runbook} --force --yes`,
+            `once you have made sure it has stopped, confirm with: ${invocation()} unlock ${args.runbook} --force --yes`,
         })
     }
     const result = await lockBreak.breakLock(stateDir, holder, currentOperator(), stopped)

@@ -1,5 +1,6 @@
 import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
 import { ApprovalRefusedError, obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
@@ -118,7 +119,7 @@ export async function rollBack(
     if (run.interrupt.stopRequested) {
       const reason = `rollback interrupted by the operator before undoing ${item.step}`
       log.note({ type: 'run-paused', reason })
-      const again = `switchyard rollback ${log.state.runId} --to ${to}${force ? ' --force' : ''}`
+      const again = `${invocation()} rollback ${log.state.runId} --to ${to}${force ? ' --force' : ''}`
       return {
         kind: 'paused',
         step: item.step,
@@ -226,7 +227,7 @@ async function decideCutOffUndo(
   } catch (error) {
     if (!(error instanceof ApprovalRefusedError)) throw error
     run.log.note({ type: 'run-paused', reason: `rollback waits for a decision on ${stepId}: ${message}` })
-    const again = `switchyard rollback ${run.log.state.runId} --to ${to}`
+    const again = `${invocation()} rollback ${run.log.state.runId} --to ${to}`
     return {
       kind: 'paused',
       step: stepId,

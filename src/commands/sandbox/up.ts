@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../../cli/base-command.js'
 import { stateDirFlag } from '../../cli/run-flags.js'
 import { exportLines, startDemoSandbox, writeSandboxRecord } from '../../cli/sandbox-session.js'
+import { invocation } from '../../invocation.js'
 
 export default class SandboxUp extends SwitchyardCommand {
   static override summary =
@@ -37,7 +38,7 @@ export default class SandboxUp extends SwitchyardCommand {
     this.log('sandbox started:')
     for (const line of describePlatform(platform)) this.log(`  ${line}`)
     this.log('point switchyard at it in another terminal:')
-    this.log(`  eval "$(switchyard sandbox env)"\n\n${exportLines(env)}\n`)
+    this.log(`  eval "$(${invocation()} sandbox env)"\n\n${exportLines(env)}\n`)
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)

@@ -1,5 +1,6 @@
 import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53'
 import { SwitchyardError } from '../../errors.js'
+import { invocation } from '../../invocation.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { Plan, StepContext, StepImplementation } from '../contract.js'
 import { type GateReading, readGates } from './gates.js'
@@ -144,7 +145,7 @@ export const shiftStep: StepImplementation<ShiftParams> = {
           throw new SwitchyardError(
             `${failed.evidence}; the shift is held at ${where} (${label}: ${showWeights(wanted)})`,
             {
-              hint: `fix the cause, then switchyard resume bakes stage ${stage} again and goes on; rollback --to start restores the weights before the shift`,
+              hint: `fix the cause, then ${invocation()} resume bakes stage ${stage} again and goes on; ${invocation()} rollback --to start restores the weights before the shift`,
             },
           )
         await restore(ctx, route53, p.zone, original, `switchyard ${ctx.runId} ${ctx.stepId} gate failed`)
