@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
-import { ExitCode } from '../errors.js'
 import { drawGraph, GRAPH_FORMATS } from '../runbook/draw.js'
 
 export default class Graph extends SwitchyardCommand {
@@ -28,9 +27,7 @@ export default class Graph extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Graph)
-    const result = await load(loadOptions(args.runbook, flags))
-    this.printDiagnostics(result.diagnostics)
-    if (!result.runbook) return this.exit(ExitCode.invalidInput)
-    process.stdout.write(drawGraph(result.runbook, flags.format as (typeof GRAPH_FORMATS)[number]))
+    const runbook = this.loaded(await load(loadOptions(args.runbook, flags)), args.runbook)
+    process.stdout.write(drawGraph(runbook, flags.format as (typeof GRAPH_FORMATS)[number]))
   }
 }

@@ -6,6 +6,7 @@ import { interruptOnCtrlC } from '../cli/interrupt.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
 import { awsFlags, awsSettings } from '../cli/run-flags.js'
 import { ExitCode } from '../errors.js'
+import { invocation } from '../invocation.js'
 
 export default class Plan extends SwitchyardCommand {
   static override summary = 'Show what a run would change, reading the real world and changing nothing'
@@ -27,9 +28,7 @@ export default class Plan extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Plan)
-    const result = await load(loadOptions(args.runbook, flags, true))
-    this.printDiagnostics(result.diagnostics)
-    if (!result.runbook) return this.exit(ExitCode.invalidInput)
+    const runbook = this.loaded(await load(loadOptions(args.runbook, flags, true)), args.runbook)
     const [{ startRun, currentOperator }, { PlanCollector }] = await Promise.all([
       import('../engine/engine.js'),
       import('../engine/plan-report.js'),
@@ -39,7 +38,7 @@ export default class Plan extends SwitchyardCommand {
     let outcome: Awaited<ReturnType<typeof startRun>>
     try {
       outcome = await startRun({
-        runbook: result.runbook,
+        runbook,
         stateDir: '.',
         awsSettings: awsSettings(flags),
         observer: collector,
@@ -59,7 +58,7 @@ export default class Plan extends SwitchyardCommand {
       if (outcome.exitCode !== ExitCode.ok) process.stderr.write(`${outcome.message}\n`)
       if (flags.out)
         this.log(
-          `plan saved to ${flags.out}; run it with: switchyard run ${args.runbook} --plan ${flags.out}`,
+          `plan saved to ${flags.out}; run it with: ${invocation()} run ${args.runbook} --plan ${flags.out}`,
         )
     }
     this.exit(outcome.exitCode)

@@ -6,7 +6,8 @@ import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
 import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
 import type { SavedPlan } from '../engine/run-context.js'
-import { ExitCode, InvalidInputError } from '../errors.js'
+import { InvalidInputError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { describeInputProblem, readInputFile } from '../runbook/input-file.js'
 
 export default class Run extends SwitchyardCommand {
@@ -48,10 +49,7 @@ export default class Run extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run)
-    const result = await load(loadOptions(args.runbook, flags, true))
-    this.printDiagnostics(result.diagnostics)
-    if (!result.runbook) return this.exit(ExitCode.invalidInput)
-    const runbook = result.runbook
+    const runbook = this.loaded(await load(loadOptions(args.runbook, flags, true)), args.runbook)
     checkApproveIds(flags.approve, forwardApprovalIds(runbook), 'phase or step')
     const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
     const sandbox = flags.sandbox ? await startSandboxForRun() : undefined
@@ -100,7 +98,7 @@ async function startSandboxForRun() {
 const MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 function readPlan(file: string): SavedPlan {
-  const hint = 'make one with switchyard plan <runbook> --out FILE'
+  const hint = `make one with ${invocation()} plan <runbook> --out FILE`
   const read = readInputFile(file, MAX_PLAN_BYTES)
   if (!('bytes' in read))
     throw new InvalidInputError(`--plan ${describeInputProblem(read, file, MAX_PLAN_BYTES)}`, { hint })
