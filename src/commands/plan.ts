@@ -4,7 +4,9 @@ import { SwitchyardCommand } from '../cli/base-command.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { interruptOnCtrlC } from '../cli/interrupt.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
-import { awsFlags, awsSettings } from '../cli/run-flags.js'
+import { awsFlags, awsSettings, sandboxFlag } from '../cli/run-flags.js'
+import { withSandbox } from '../cli/sandbox-target.js'
+import { DEFAULT_STATE_DIR } from '../engine/state-dir.js'
 import { ExitCode } from '../errors.js'
 import { invocation } from '../invocation.js'
 
@@ -22,6 +24,12 @@ export default class Plan extends SwitchyardCommand {
   static override flags = {
     ...paramFlags,
     out: Flags.string({ char: 'o', description: 'Save the plan (JSON) for run --plan', helpValue: 'FILE' }),
+    ...sandboxFlag,
+    'state-dir': Flags.string({
+      description: 'Where `sandbox up` recorded a running sandbox, as for run (a plan writes no state)',
+      default: DEFAULT_STATE_DIR,
+      helpValue: 'DIR',
+    }),
     ...awsFlags,
     ...jsonFlag,
   }
@@ -35,18 +43,21 @@ export default class Plan extends SwitchyardCommand {
     ])
     const collector = new PlanCollector()
     const interrupt = interruptOnCtrlC((message) => process.stderr.write(`${message}\n`))
+    const stateDir = flags['state-dir']
     let outcome: Awaited<ReturnType<typeof startRun>>
     try {
-      outcome = await startRun({
-        runbook,
-        stateDir: '.',
-        awsSettings: awsSettings(flags),
-        observer: collector,
-        interrupt,
-        who: currentOperator(),
-        approvals: { yes: false, ids: new Set() },
-        dryRun: true,
-      })
+      outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
+        startRun({
+          runbook,
+          stateDir,
+          awsSettings: awsSettings(flags),
+          observer: collector,
+          interrupt,
+          who: currentOperator(),
+          approvals: { yes: false, ids: new Set() },
+          dryRun: true,
+        }),
+      )
     } finally {
       await interrupt.dispose()
     }

@@ -4,7 +4,8 @@ import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
-import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
+import { approvalFlags, awsFlags, awsSettings, sandboxFlag, stateDirFlag } from '../cli/run-flags.js'
+import { withSandbox } from '../cli/sandbox-target.js'
 import type { SavedPlan } from '../engine/run-context.js'
 import { InvalidInputError } from '../errors.js'
 import { invocation } from '../invocation.js'
@@ -31,11 +32,7 @@ export default class Run extends SwitchyardCommand {
       default: false,
     }),
     until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
-    sandbox: Flags.boolean({
-      description:
-        'Run against the local gift-card platform started for this run (AWS stand-in, SQL Server, IIS, DCs; no AWS account)',
-      default: false,
-    }),
+    ...sandboxFlag,
     plan: Flags.string({
       description: 'Run only if every step still plans exactly what this saved plan says',
       helpValue: 'FILE',
@@ -52,15 +49,14 @@ export default class Run extends SwitchyardCommand {
     const runbook = this.loaded(await load(loadOptions(args.runbook, flags, true)), args.runbook)
     checkApproveIds(flags.approve, forwardApprovalIds(runbook), 'phase or step')
     const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
-    const sandbox = flags.sandbox ? await startSandboxForRun() : undefined
     const { startRun, currentOperator } = await import('../engine/engine.js')
     const who = currentOperator()
-    let outcome: Awaited<ReturnType<typeof startRun>>
-    try {
-      outcome = await withEngineSession(flags.json, (observer, interrupt) =>
+    const stateDir = flags['state-dir']
+    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
+      withEngineSession(flags.json, (observer, interrupt) =>
         startRun({
           runbook,
-          stateDir: flags['state-dir'],
+          stateDir,
           awsSettings: awsSettings(flags),
           observer,
           interrupt,
@@ -70,28 +66,10 @@ export default class Run extends SwitchyardCommand {
           ...(flags.until ? { until: flags.until } : {}),
           ...(plan ? { plan } : {}),
         }),
-      )
-    } finally {
-      await sandbox?.close()
-    }
+      ),
+    )
     this.exit(outcome.exitCode)
   }
-}
-
-/** The sandbox lives as long as this run; every client (and every program the run starts) uses it. */
-async function startSandboxForRun() {
-  const { startDemoSandbox } = await import('../cli/sandbox-session.js')
-  const { describePlatform } = await import('../sandbox/demo-platform.js')
-  const { platform, env } = await startDemoSandbox()
-  // A real profile would take precedence over the sandbox's keys in the SDK's credential chain.
-  delete process.env.AWS_PROFILE
-  Object.assign(process.env, env)
-  process.stderr.write(
-    `sandbox for this run:\n${describePlatform(platform)
-      .map((l) => `  ${l}\n`)
-      .join('')}`,
-  )
-  return platform
 }
 
 /** A saved plan is a few kilobytes per step; anything past this is not one. */

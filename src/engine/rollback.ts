@@ -1,11 +1,11 @@
 import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
 import { invocation } from '../invocation.js'
-import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
+import { type Runbook, rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
 import { ApprovalRefusedError, obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
 import type { RunContext } from './run-context.js'
-import { mayHaveActed, type StepState, undoOrder } from './state.js'
+import { mayHaveActed, type RunState, type StepState, undoOrder } from './state.js'
 import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { stepSignal } from './step-signal.js'
 
@@ -25,6 +25,26 @@ export type RollbackResult =
   | { kind: 'completed'; undone: number }
   | { kind: 'failed'; step: string; message: string }
   | { kind: 'paused'; step: string; message: string; hint: string; next?: string[] }
+
+/**
+ * `rollback` without --to: one phase back. The run stopped inside a phase (a step after the last
+ * completed phase may have acted): back to that phase's start; otherwise the last completed phase
+ * is undone. `start` when nothing earlier is left.
+ */
+export function previousRollbackPoint(state: RunState, runbook: Runbook): string {
+  const points = [START_POINT, ...state.completedPhases]
+  const last = points.at(-1) as string
+  const after = runbook.phases.slice(
+    last === START_POINT ? 0 : runbook.phases.findIndex((p) => p.id === last) + 1,
+  )
+  const actedAfter = after.some((phase) =>
+    phase.steps.some((step) => {
+      const s = state.steps[step.id]
+      return s !== undefined && mayHaveActed(s)
+    }),
+  )
+  return actedAfter ? last : (points.at(-2) ?? START_POINT)
+}
 
 /** Checks the rollback point and the point of no return; returns what must be undone, newest first. */
 export function compensationPlan(run: RunContext, to: string, force: boolean): CompensationItem[] {
