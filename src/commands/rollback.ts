@@ -111,12 +111,12 @@ export default class Rollback extends SwitchyardCommand {
       else {
         this.log(`rollback of ${runId} to ${to} would, newest first:`)
         for (const item of plan) {
-          const what = item.changes.map((c) => c.summary).join('; ')
           const how = item.interrupted
             ? 'UNDO CUT OFF'
             : { compensate: 'undo', manual: 'MANUAL', nothing: 'nothing to undo' }[item.how]
           const why = item.why ? ` (${item.why})` : ''
-          this.log(`  ${how.padEnd(15)} ${item.phase}.${item.step}${what ? `: ${what}` : ''}${why}`)
+          this.log(`  ${how.padEnd(16)}${item.phase}.${item.step}${why}`)
+          for (const line of item.undo ?? []) this.log(`  ${''.padEnd(16)}  ${line}`)
         }
         if (plan.length === 0) this.log('  (nothing: no step was applied after that point)')
       }

@@ -24,7 +24,7 @@ import { PRIVATE_FILE_MODE } from './private-files.js'
 import { Redactor } from './redaction.js'
 import { rehearsalOutcome } from './rehearsal.js'
 import { createScope } from './resolve.js'
-import { compensationPlan, finishRollback, rollBack } from './rollback.js'
+import { compensationPlan, describeCompensations, finishRollback, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { resolveSecrets } from './secrets.js'
 import { loadRunState, newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
@@ -229,6 +229,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     const log = RunLog.resume(new MemorySink(), redactor, silentObserver, events, runbook)
     const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, { dryRun: true })
     const plan = compensationPlan(run, options.to, options.force)
+    await describeCompensations(run, plan)
     await sql.destroy()
     if (!options.aws) await aws.destroy()
     return {

@@ -14,7 +14,10 @@ export interface CompensationItem {
   phase: string
   /** compensate: switchyard undoes it; manual: an operator must; nothing: it changed nothing. */
   how: 'compensate' | 'manual' | 'nothing'
+  /** What the step changed going forward (its plan). */
   changes: Change[]
+  /** What its undo will do, a line each (set by a dry run: `rollback --dry-run` shows these). */
+  undo?: string[]
   /** Why a step that did not apply is in the plan: skipped by an operator, or cut off mid-apply. */
   why?: string
   /** Its undo was cut off (crash, kill): it may or may not have acted, so an operator decides. */
@@ -93,6 +96,35 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
       ...(s.status === 'compensating' ? { interrupted: true } : {}),
     }
   })
+}
+
+/**
+ * Says what each undo will do, from the step's own description of its undo data; a step type that
+ * gives none is described by the changes its undo puts back. A manual step is what to take back by hand.
+ */
+export async function describeCompensations(run: RunContext, items: CompensationItem[]): Promise<void> {
+  const steps = new Map(run.runbook.phases.flatMap((p) => p.steps).map((s) => [s.id, s]))
+  for (const item of items) {
+    if (item.how === 'nothing') continue
+    const lines =
+      item.how === 'manual'
+        ? item.changes.map((c) => `by hand: ${c.summary}`)
+        : await describeUndo(run, steps.get(item.step) as Step, item.changes)
+    item.undo = lines.map((line) => run.redactor.text(line))
+  }
+}
+
+async function describeUndo(run: RunContext, step: Step, changes: Change[]): Promise<string[]> {
+  const putBack = changes.map((c) => `put back: ${c.summary}`)
+  try {
+    const { definition, params } = resolveParams(run, step)
+    const undo = run.log.state.steps[step.id]?.undo ?? []
+    const described = (await loadImplementation(definition)).describeUndo?.(params, undo)
+    return described && described.length > 0 ? described : putBack
+  } catch {
+    // Params that no longer resolve: the undo itself will say so; the dry run still names the changes.
+    return putBack
+  }
 }
 
 function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem['how'] {

@@ -76,3 +76,11 @@ export function describeWeights(before: Record<string, number>, after: Record<st
     .map((id) => `${id} ${before[id] ?? '?'} -> ${after[id]}`)
     .join(', ')
 }
+
+/** What rolling back to these records does: one batch restoring each weight (rollback --dry-run). */
+export function describeRestore(zone: string, sets: ResourceRecordSet[]): string[] {
+  const [first] = sets
+  if (!first) return []
+  const weights = sets.map((s) => `${s.SetIdentifier} ${s.Weight}`).join(', ')
+  return [`restore ${first.Name?.replace(/\.$/, '')} ${first.Type} in zone ${zone} in one batch: ${weights}`]
+}

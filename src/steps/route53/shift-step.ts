@@ -4,7 +4,13 @@ import { invocation } from '../../invocation.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { Plan, StepContext, StepImplementation } from '../contract.js'
 import { type GateReading, readGates } from './gates.js'
-import { awaitInsync, describeWeights, readWeightedSets, upsertInOneBatch } from './records.js'
+import {
+  awaitInsync,
+  describeRestore,
+  describeWeights,
+  readWeightedSets,
+  upsertInOneBatch,
+} from './records.js'
 import type { ShiftParams } from './shift.js'
 
 const DEFAULT_POLL = '10s'
@@ -162,6 +168,11 @@ export const shiftStep: StepImplementation<ShiftParams> = {
       await ctx.checkpoint({ stage, weights: wanted } satisfies ShiftCheckpoint)
     }
     return { weights: weightsOf(current), stages: total }
+  },
+
+  describeUndo(_p, undo) {
+    const first = undo[0] as ShiftUndo | undefined
+    return first ? describeRestore(first.zone, first.sets) : []
   },
 
   async compensate(ctx, _p, undo) {
