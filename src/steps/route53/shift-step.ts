@@ -170,10 +170,7 @@ export const shiftStep: StepImplementation<ShiftParams> = {
     return { weights: weightsOf(current), stages: total }
   },
 
-  describeUndo(_p, undo) {
-    const first = undo[0] as ShiftUndo | undefined
-    return first ? describeRestore(first.zone, first.sets) : []
-  },
+  describeUndo: (_p, undo) => describeRestore(undo),
 
   async compensate(ctx, _p, undo) {
     const first = undo[0] as ShiftUndo | undefined

@@ -70,10 +70,7 @@ export const weightsStep: StepImplementation<WeightsParams> = {
     return { weights: before }
   },
 
-  describeUndo(_p, undo) {
-    const first = undo[0] as WeightsUndo | undefined
-    return first ? describeRestore(first.zone, first.sets) : []
-  },
+  describeUndo: (_p, undo) => describeRestore(undo),
 
   async compensate(ctx, p, undo) {
     const first = undo[0] as WeightsUndo | undefined
