@@ -187,7 +187,7 @@ describe('rollback lists every step that may have acted', () => {
     assert.equal(preview.code, 0, preview.stderr)
     assert.match(
       preview.stdout,
-      /MANUAL\s+one\.m: run sh -c .*\(cut off mid-apply: it may have acted in part\)/,
+      /MANUAL\s+one\.m \(cut off mid-apply: it may have acted in part\)\n\s+by hand: run sh -c /,
     )
     assert.match(preview.stdout, /undo\s+one\.a/)
     assert.ok(preview.stdout.indexOf('one.m') < preview.stdout.indexOf('one.a'), 'newest first')
@@ -209,8 +209,14 @@ describe('rollback lists every step that may have acted', () => {
 
     const preview = switchyard(dir, ['rollback', '--to', 'start', '--dry-run'])
     assert.equal(preview.code, 0, preview.stderr)
-    assert.match(preview.stdout, /MANUAL\s+one\.m: .*skipped by .*: finished by hand; it may have acted/)
-    assert.match(preview.stdout, /undo\s+one\.u: .*skipped by .*: it did act/)
+    assert.match(
+      preview.stdout,
+      /MANUAL\s+one\.m \(skipped by .*: finished by hand; it may have acted\)\n\s+by hand: run sh -c /,
+    )
+    assert.match(
+      preview.stdout,
+      /undo\s+one\.u \(skipped by .*: it did act; it may have acted\)\n\s+run sh -c 'echo u >> undone\.log'/,
+    )
     const back = switchyard(dir, [
       'rollback',
       '--to',
