@@ -224,7 +224,7 @@ describe('runs and rollback', () => {
     assert.equal(switchyard(dir, ['run', 'runbook.yaml']).code, 0)
     const back = switchyard(dir, ['rollback', '--yes'])
     assert.equal(back.code, 0, back.stdout + back.stderr)
-    assert.match(back.stderr, /rolling back to prepare \(no --to: one phase back\)/)
+    assert.match(back.stderr, /rollback point: prepare \(no --to: one phase back\)/)
     assert.deepEqual(lines(join(dir, 'undone.log')), ['b'])
     const again = switchyard(dir, ['rollback', '--yes'])
     assert.equal(again.code, 0, again.stdout + again.stderr)

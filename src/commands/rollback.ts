@@ -85,7 +85,7 @@ export default class Rollback extends SwitchyardCommand {
       'step',
     )
     const to = flags.to ?? previousRollbackPoint(loadRunState(stateDir, runId).state, runbook)
-    if (!flags.to) process.stderr.write(`rolling back to ${to} (no --to: one phase back)\n`)
+    if (!flags.to) process.stderr.write(`rollback point: ${to} (no --to: one phase back)\n`)
     const who = currentOperator()
     const common = {
       awsSettings: awsSettings(flags),
