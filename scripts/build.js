@@ -57,6 +57,8 @@ await build({
       .map((f) => `src/commands/${f}`),
     // What bin/run.js runs: oclif's execute, from the same chunk of oclif the commands extend.
     'src/cli/oclif.ts',
+    // package.json's oclif.hooks: a mistyped command gets "did you mean".
+    'src/cli/command-not-found.ts',
   ],
   outdir: 'dist',
   outbase: 'src',

@@ -4,6 +4,8 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import {
   allBytes,
+  invokedAs,
+  invokedPattern,
   journalEvents,
   lines,
   startSwitchyard,
@@ -96,7 +98,7 @@ phases:
     assert.match(out, /child.*skipped: upstream broken failed/)
     assert.match(out, /grandchild.*skipped: upstream broken failed/)
     assert.equal(out.match(/exited with code 3/g)?.length ?? 0, 1, `root cause shown once:\n${out}`)
-    assert.match(out, /switchyard resume /)
+    assert.match(out, new RegExp(`${invokedPattern} resume `))
     for (const f of ['child-ran', 'grandchild-ran', 'later-ran'])
       assert.equal(existsSync(join(dir, f)), false, f)
     const events = journalEvents(dir)
@@ -333,7 +335,7 @@ phases:
     const refused = switchyard(dir, ['resume'])
     assert.equal(refused.code, 3)
     assert.match(refused.stderr, /that process is gone: the lock is stale/)
-    assert.match(refused.stderr, /switchyard unlock stale --force/)
+    assert.ok(refused.stderr.includes(`${invokedAs} unlock stale --force`), refused.stderr)
     const unlocked = switchyard(dir, ['unlock', 'stale', '--force'], { SWITCHYARD_OPERATOR: 'ops-lead' })
     assert.equal(unlocked.code, 0, unlocked.stderr)
     assert.ok(
@@ -441,7 +443,7 @@ phases:
     assert.equal(existsSync(join(dir, 'slow-done')), true, 'the running step reached its end')
     assert.equal(existsSync(join(dir, 'next-ran')), false, 'no new step started')
     assert.match(result.stdout, /interrupted by the operator \(Ctrl-C\)/)
-    assert.match(result.stdout, /switchyard resume \S+/)
+    assert.match(result.stdout, new RegExp(`${invokedPattern} resume \\S+`))
     assert.equal(journalEvents(dir).at(-1)?.type, 'run-paused')
     assert.equal(switchyard(dir, ['resume']).code, 0)
     assert.equal(existsSync(join(dir, 'next-ran')), true)

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { bin, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import { bin, invokedPattern, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
 
 const scratch = tempDir('hostile-paths')
 after(scratch.cleanup)
@@ -195,7 +195,7 @@ node "$BIN" resume --state-dir "$STATE" >second.out 2>second.err; echo $? >secon
     assert.equal(read('first.code').trim(), '1', first)
     assert.match(first, /could not write the journal .*journal\.ndjson: the disk is full \(ENOSPC\)/)
     assert.match(first, /every complete line of the journal is on disk/)
-    assert.match(first, /free space on that disk, then: switchyard resume \S+-full-/)
+    assert.match(first, new RegExp(`free space on that disk, then: ${invokedPattern} resume \\S+-full-`))
     noStackTrace(first)
     assert.equal(read('second.code').trim(), '0', read('second.err'))
     assert.match(read('second.out'), /run \S+ completed/)

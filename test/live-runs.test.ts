@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { journalEvents, lines, switchyard, writeRunbook } from './helpers/cli.ts'
+import { invokedAs, journalEvents, lines, switchyard, writeRunbook } from './helpers/cli.ts'
 import { undoableStep, useWorkspaces } from './helpers/workspaces.ts'
 
 const workspace = useWorkspaces('live')
@@ -54,9 +54,9 @@ describe('one live run per runbook', () => {
       ),
     )
     for (const choice of [
-      `switchyard resume ${runId}`,
-      `switchyard rollback ${runId} --to start`,
-      `switchyard abandon ${runId} --reason TEXT`,
+      `${invokedAs} resume ${runId}`,
+      `${invokedAs} rollback ${runId} --to start`,
+      `${invokedAs} abandon ${runId} --reason TEXT`,
     ])
       assert.ok(second.stderr.includes(choice), `offers ${choice}:\n${second.stderr}`)
     assert.deepEqual(runIds(dir), [runId], 'no second run was started')

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { journalEvents, lines, startSwitchyard, switchyard, tempDir, writeRunbook } from './helpers/cli.ts'
+import {
+  invokedPattern,
+  journalEvents,
+  lines,
+  startSwitchyard,
+  switchyard,
+  tempDir,
+  writeRunbook,
+} from './helpers/cli.ts'
 
 const scratch = tempDir('rollback')
 after(scratch.cleanup)
@@ -179,7 +187,7 @@ describe('rollback lists every step that may have acted', () => {
     assert.equal(preview.code, 0, preview.stderr)
     assert.match(
       preview.stdout,
-      /MANUAL\s+one\.m: run sh -c .*\(cut off mid-apply: it may have acted in part\)/,
+      /MANUAL\s+one\.m \(cut off mid-apply: it may have acted in part\)\n\s+by hand: run sh -c /,
     )
     assert.match(preview.stdout, /undo\s+one\.a/)
     assert.ok(preview.stdout.indexOf('one.m') < preview.stdout.indexOf('one.a'), 'newest first')
@@ -201,8 +209,14 @@ describe('rollback lists every step that may have acted', () => {
 
     const preview = switchyard(dir, ['rollback', '--to', 'start', '--dry-run'])
     assert.equal(preview.code, 0, preview.stderr)
-    assert.match(preview.stdout, /MANUAL\s+one\.m: .*skipped by .*: finished by hand; it may have acted/)
-    assert.match(preview.stdout, /undo\s+one\.u: .*skipped by .*: it did act/)
+    assert.match(
+      preview.stdout,
+      /MANUAL\s+one\.m \(skipped by .*: finished by hand; it may have acted\)\n\s+by hand: run sh -c /,
+    )
+    assert.match(
+      preview.stdout,
+      /undo\s+one\.u \(skipped by .*: it did act; it may have acted\)\n\s+run sh -c 'echo u >> undone\.log'/,
+    )
     const back = switchyard(dir, [
       'rollback',
       '--to',
@@ -229,7 +243,9 @@ describe('resume after a rollback that did not finish', () => {
     const status = switchyard(dir, ['status'])
     assert.match(
       status.stdout,
-      /rollback to start unfinished: 1 step\(s\) undone, 2 still to undo; `switchyard resume` finishes the rollback/,
+      new RegExp(
+        `rollback to start unfinished: 1 step\\(s\\) undone, 2 still to undo; \`${invokedPattern} resume\` finishes the rollback`,
+      ),
     )
     const state = JSON.parse(switchyard(dir, ['status', '--json']).stdout)
     assert.equal(state.rollback.status, 'running')
@@ -247,7 +263,9 @@ describe('resume after a rollback that did not finish', () => {
     assert.deepEqual(lines(join(dir, 'undone.log')), ['c', 'b', 'a'])
     assert.match(
       switchyard(dir, ['status']).stdout,
-      /rolled back to start: 3 step\(s\) undone; `switchyard resume` applies them again/,
+      new RegExp(
+        `rolled back to start: 3 step\\(s\\) undone; \`${invokedPattern} resume\` applies them again`,
+      ),
     )
 
     const forward = switchyard(dir, ['resume'])

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { root, startSwitchyard, switchyard, tempDir, waitUntil } from './helpers/cli.ts'
+import { journalEvents, root, startSwitchyard, switchyard, tempDir, waitUntil } from './helpers/cli.ts'
 
 const scratch = tempDir('sandbox-cli')
 after(scratch.cleanup)
@@ -63,6 +63,66 @@ describe('the sandbox from the command line', () => {
     assert.equal(stopped.code, 0, stopped.stdout + stopped.stderr)
     assert.equal(existsSync(record), false)
     assert.equal(switchyard(scratch.dir, ['sandbox', 'env']).code, 2)
+  })
+})
+
+describe('the sandbox for operators who use it from several terminals', () => {
+  test('sandbox up --json says where it listens; sandbox env --json the same; a terminal without it is told to run sandbox env', async () => {
+    const dir = tempDir('sandbox-json')
+    const up = startSwitchyard(dir.dir, ['sandbox', 'up', '--json'])
+    try {
+      await waitUntil(() => up.output().includes('"sandbox-started"'), 'the sandbox-started line')
+      const started = JSON.parse(up.output().split('\n')[0] as string)
+      assert.equal(started.pid, up.child.pid)
+      const env = switchyard(dir.dir, ['sandbox', 'env', '--json'])
+      assert.equal(env.code, 0, env.stderr)
+      const { set, unset } = JSON.parse(env.stdout)
+      assert.equal(set.AWS_ENDPOINT_URL, started.aws)
+      assert.deepEqual(unset, ['AWS_PROFILE'])
+
+      copyFileSync(join(root, 'runbooks', 'sandbox-shift.yaml'), join(dir.dir, 'sandbox-shift.yaml'))
+      const forgot = switchyard(dir.dir, ['run', 'sandbox-shift.yaml', '--yes'], {
+        AWS_REGION: '',
+        AWS_DEFAULT_REGION: '',
+        AWS_PROFILE: '',
+        AWS_ENDPOINT_URL: '',
+      })
+      assert.equal(forgot.code, 2, forgot.stdout + forgot.stderr)
+      assert.match(
+        forgot.stderr,
+        new RegExp(`hint: a sandbox is running \\(sandbox up, pid ${up.child.pid}\\)`),
+      )
+      assert.match(forgot.stderr, /eval "\$\(\S+ sandbox env\)"/)
+    } finally {
+      up.child.kill('SIGINT')
+      await up.done
+      dir.cleanup()
+    }
+    assert.deepEqual(JSON.parse(up.output().trim().split('\n').at(-1) as string).type, 'sandbox-stopped')
+  })
+
+  test('plan, resume and rollback take --sandbox like run', () => {
+    const dir = tempDir('sandbox-flag')
+    try {
+      const noAws = { AWS_REGION: '', AWS_PROFILE: 'no-such-profile', AWS_ENDPOINT_URL: '' }
+      copyFileSync(join(root, 'runbooks', 'sandbox-shift.yaml'), join(dir.dir, 'sandbox-shift.yaml'))
+      const plan = switchyard(dir.dir, ['plan', 'sandbox-shift.yaml', '--sandbox', '-p', 'bake=10ms'], noAws)
+      assert.equal(plan.code, 0, plan.stdout + plan.stderr)
+      assert.match(plan.stdout, /stage 1\/3: onprem 100 -> 90, aws 0 -> 10/)
+      const paused = switchyard(dir.dir, ['run', 'sandbox-shift.yaml', '--sandbox', '-p', 'bake=10ms'], noAws)
+      assert.equal(paused.code, 3, paused.stdout + paused.stderr)
+      const resumed = switchyard(dir.dir, ['resume', '--sandbox', '--yes'], noAws)
+      assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr)
+      assert.match(resumed.stderr, /sandbox for this command:/)
+      const back = switchyard(dir.dir, ['rollback', '--to', 'start', '--sandbox', '--yes'], noAws)
+      assert.equal(back.code, 0, back.stdout + back.stderr)
+      assert.ok(
+        journalEvents(dir.dir).some((e) => e.type === 'step-compensated' && e.step === 'shift'),
+        'the shift was undone in the sandbox',
+      )
+    } finally {
+      dir.cleanup()
+    }
   })
 })
 

@@ -91,7 +91,14 @@ test('killed in the middle of a seed, the resumed run re-attaches to it instead 
 test('rollback refuses a fail-back that would lose data, and fails back once it would not', async () => {
   assert.ok(dir, 'runs after the crash test')
   const preview = await switchyard(dir, ['rollback', '--to', 'start', '--dry-run'], env)
-  assert.match(preview.stdout, /undo\s+replicate\.add: .*\(left for an operator: listener giftcard-lsn\)/)
+  assert.match(
+    preview.stdout,
+    /undo\s+replicate\.add \(left for an operator: listener giftcard-lsn\)\n\s+remove replica SQL-AWS-1 from AG-GIFTCARD and drop the copies it received since it joined\n\s+leave listener IP \S+ on giftcard-lsn for an operator/,
+  )
+  assert.match(
+    preview.stdout,
+    /undo\s+cutover\.failover\n\s+fail AG-GIFTCARD back to SQL-ONPREM-1 if no data would be lost/,
+  )
   world.neverSynchronize('SQL-ONPREM-1')
   const refused = await switchyard(dir, ['rollback', '--to', 'start'], env)
   assert.notEqual(refused.code, 0)

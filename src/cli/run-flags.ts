@@ -9,6 +9,15 @@ export const stateDirFlag = {
   }),
 }
 
+export const sandboxFlag = {
+  sandbox: Flags.boolean({
+    description:
+      'Start the local gift-card platform for this command alone (AWS stand-in, SQL Server, IIS, DCs; no AWS ' +
+      'account), in its first state; to keep one world across commands, use sandbox up and sandbox env',
+    default: false,
+  }),
+}
+
 export const approvalFlags = {
   yes: Flags.boolean({
     char: 'y',

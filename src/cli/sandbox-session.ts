@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeStateFolder } from '../engine/state-folder.js'
 import { InvalidInputError } from '../errors.js'
+import { invocation } from '../invocation.js'
 
 /** Where `sandbox up` tells `sandbox env` (and operators) its address. */
 export const sandboxFile = (stateDir: string) => join(stateDir, 'sandbox.json')
@@ -35,14 +36,32 @@ export function readSandboxRecord(stateDir: string): SandboxRecord {
     return JSON.parse(readFileSync(sandboxFile(stateDir), 'utf8')) as SandboxRecord
   } catch {
     throw new InvalidInputError(`no sandbox is running for ${stateDir}`, {
-      hint: 'start one in another terminal with: switchyard sandbox up',
+      hint: `start one in another terminal with: ${invocation()} sandbox up`,
     })
   }
 }
 
-/** Shell lines; AWS_PROFILE is unset because the SDK prefers a profile to the sandbox's keys. */
+/** The SDK prefers a profile to the sandbox's keys, so a shell pointed at the sandbox has none. */
+export const UNSET_FOR_SANDBOX = ['AWS_PROFILE']
+
+/** Shell lines that point a shell at the sandbox. */
 export const exportLines = (env: Record<string, string>) =>
   [
-    'unset AWS_PROFILE',
+    ...UNSET_FOR_SANDBOX.map((name) => `unset ${name}`),
     ...Object.entries(env).map(([key, value]) => `export ${key}=${JSON.stringify(value)}`),
   ].join('\n')
+
+/** `--sandbox`: a fresh demo platform that lives as long as this command; every client (and every program it starts) uses it. */
+export async function startSandboxForCommand() {
+  const { describePlatform } = await import('../sandbox/demo-platform.js')
+  const { platform, env } = await startDemoSandbox()
+  // A real profile would take precedence over the sandbox's keys in the SDK's credential chain.
+  for (const name of UNSET_FOR_SANDBOX) delete process.env[name]
+  Object.assign(process.env, env)
+  process.stderr.write(
+    `sandbox for this command:\n${describePlatform(platform)
+      .map((l) => `  ${l}\n`)
+      .join('')}`,
+  )
+  return platform
+}

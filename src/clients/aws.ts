@@ -26,6 +26,13 @@ export class DryRunViolation extends SwitchyardError {
   }
 }
 
+/** No region or no credentials: AWS was never reached, so nothing was changed. */
+export class AwsNotConfiguredError extends SwitchyardError {
+  constructor(message: string, hint: string, cause?: unknown) {
+    super(message, { exitCode: ExitCode.invalidInput, hint, cause })
+  }
+}
+
 const READ_ONLY = /^(Describe|Get|List|Test)/
 
 /** The first retry's wait; SWITCHYARD_AWS_BACKOFF_MS tunes it (the tests make it short). */
@@ -85,10 +92,10 @@ export class AwsClients {
   ): Promise<C> {
     const where = region ?? this.region
     if (!where)
-      throw new SwitchyardError(`no AWS region for ${service}`, {
-        exitCode: ExitCode.invalidInput,
-        hint: 'pass --region, set AWS_REGION, or give the runbook a region param',
-      })
+      throw new AwsNotConfiguredError(
+        `no AWS region for ${service}`,
+        'pass --region, set AWS_REGION, or give the runbook a region param',
+      )
     const key = `${service}:${where}`
     let pending = this.cache.get(key) as Promise<C> | undefined
     if (!pending) {

@@ -3,8 +3,9 @@ import { approvalTerms, checkApproveIds, forwardApprovalIds } from '../cli/appro
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag } from '../cli/flags.js'
-import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
+import { approvalFlags, awsFlags, awsSettings, sandboxFlag, stateDirFlag } from '../cli/run-flags.js'
 import { runbookOfRun } from '../cli/runbook-of-run.js'
+import { withSandbox } from '../cli/sandbox-target.js'
 import { InvalidInputError } from '../errors.js'
 
 export default class Resume extends SwitchyardCommand {
@@ -52,6 +53,7 @@ export default class Resume extends SwitchyardCommand {
     }),
     ...approvalFlags,
     ...stateDirFlag,
+    ...sandboxFlag,
     ...awsFlags,
     ...jsonFlag,
   }
@@ -72,20 +74,22 @@ export default class Resume extends SwitchyardCommand {
       if (!steps.has(id))
         throw new InvalidInputError(`--retry-step/--skip-step ${id}: no such step in ${runbook.name}`)
     const who = currentOperator()
-    const outcome = await withEngineSession(flags.json, (observer, interrupt) =>
-      resumeRun({
-        awsSettings: awsSettings(flags),
-        runbook,
-        runId,
-        stateDir,
-        observer,
-        interrupt,
-        who,
-        approvals: approvalTerms(flags, who, observer),
-        retrySteps: new Set(flags['retry-step'] ?? []),
-        skipSteps: new Map((flags['skip-step'] ?? []).map((id) => [id, flags.reason ?? ''])),
-        ...(flags.until ? { until: flags.until } : {}),
-      }),
+    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
+      withEngineSession(flags.json, (observer, interrupt) =>
+        resumeRun({
+          awsSettings: awsSettings(flags),
+          runbook,
+          runId,
+          stateDir,
+          observer,
+          interrupt,
+          who,
+          approvals: approvalTerms(flags, who, observer),
+          retrySteps: new Set(flags['retry-step'] ?? []),
+          skipSteps: new Map((flags['skip-step'] ?? []).map((id) => [id, flags.reason ?? ''])),
+          ...(flags.until ? { until: flags.until } : {}),
+        }),
+      ),
     )
     this.exit(outcome.exitCode)
   }

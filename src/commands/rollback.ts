@@ -3,8 +3,9 @@ import { approvalTerms, checkApproveIds } from '../cli/approval-prompt.js'
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag } from '../cli/flags.js'
-import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
+import { approvalFlags, awsFlags, awsSettings, sandboxFlag, stateDirFlag } from '../cli/run-flags.js'
 import { runbookOfRun } from '../cli/runbook-of-run.js'
+import { withSandbox } from '../cli/sandbox-target.js'
 import { ExitCode } from '../errors.js'
 
 export default class Rollback extends SwitchyardCommand {
@@ -18,6 +19,7 @@ export default class Rollback extends SwitchyardCommand {
     '--yes never confirms manual work. Going back past a completed ' +
     'point-of-no-return phase needs --force.'
   static override examples = [
+    '<%= config.bin %> rollback --dry-run',
     '<%= config.bin %> rollback --to verify --dry-run',
     '<%= config.bin %> rollback 20261126T041233Z-giftcard-rehearsal-3fa9 --to start',
     '<%= config.bin %> rollback --to replicate --approve ad --reason "removed the test user by hand (CHG0041234)"',
@@ -27,8 +29,9 @@ export default class Rollback extends SwitchyardCommand {
   }
   static override flags = {
     to: Flags.string({
-      required: true,
-      description: 'The rollback point: start, or a completed phase',
+      description:
+        'The rollback point: start, or a completed phase (default: one phase back: the start of the phase ' +
+        'the run stopped in, or else the last completed phase undone)',
       helpValue: 'POINT',
     }),
     'dry-run': Flags.boolean({ description: 'Show the compensation plan; change nothing', default: false }),
@@ -56,6 +59,7 @@ export default class Rollback extends SwitchyardCommand {
     }),
     reason: Flags.string({ description: 'What was done by hand (journaled)', helpValue: 'TEXT' }),
     ...stateDirFlag,
+    ...sandboxFlag,
     ...awsFlags,
     ...jsonFlag,
   }
@@ -63,7 +67,12 @@ export default class Rollback extends SwitchyardCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Rollback)
     const stateDir = flags['state-dir']
-    const { pickRun, rollbackRun, currentOperator } = await import('../engine/engine.js')
+    const [{ pickRun, rollbackRun, currentOperator }, { previousRollbackPoint }, { loadRunState }] =
+      await Promise.all([
+        import('../engine/engine.js'),
+        import('../engine/rollback.js'),
+        import('../engine/state-dir.js'),
+      ])
     const runId = pickRun(stateDir, args.run, 'rollback')
     const { runbook, notices } = await runbookOfRun(stateDir, runId, {
       runbook: flags.runbook,
@@ -75,6 +84,8 @@ export default class Rollback extends SwitchyardCommand {
       runbook.phases.flatMap((p) => p.steps.map((s) => s.id)),
       'step',
     )
+    const to = flags.to ?? previousRollbackPoint(loadRunState(stateDir, runId).state, runbook)
+    if (!flags.to) process.stderr.write(`rollback point: ${to} (no --to: one phase back)\n`)
     const who = currentOperator()
     const common = {
       awsSettings: awsSettings(flags),
@@ -82,38 +93,42 @@ export default class Rollback extends SwitchyardCommand {
       runId,
       stateDir,
       who,
-      to: flags.to,
+      to,
       force: flags.force,
       retrySteps: new Set(flags['retry-step'] ?? []),
     }
     if (flags['dry-run']) {
-      const { plan, outcome } = await rollbackRun({
-        ...common,
-        dryRun: true,
-        approvals: { yes: false, ids: new Set<string>() },
-        observer: { start() {}, event() {}, finish: async () => {} },
-        interrupt: { stopRequested: false, signal: new AbortController().signal },
-      })
+      const { plan, outcome } = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
+        rollbackRun({
+          ...common,
+          dryRun: true,
+          approvals: { yes: false, ids: new Set<string>() },
+          observer: { start() {}, event() {}, finish: async () => {} },
+          interrupt: { stopRequested: false, signal: new AbortController().signal },
+        }),
+      )
       if (flags.json) this.printJson({ plan, outcome })
       else {
-        this.log(`rollback of ${runId} to ${flags.to} would, newest first:`)
+        this.log(`rollback of ${runId} to ${to} would, newest first:`)
         for (const item of plan) {
-          const what = item.changes.map((c) => c.summary).join('; ')
           const how = item.interrupted
             ? 'UNDO CUT OFF'
             : { compensate: 'undo', manual: 'MANUAL', nothing: 'nothing to undo' }[item.how]
           const why = item.why ? ` (${item.why})` : ''
-          this.log(`  ${how.padEnd(15)} ${item.phase}.${item.step}${what ? `: ${what}` : ''}${why}`)
+          this.log(`  ${how.padEnd(16)}${item.phase}.${item.step}${why}`)
+          for (const line of item.undo ?? []) this.log(`  ${''.padEnd(16)}  ${line}`)
         }
         if (plan.length === 0) this.log('  (nothing: no step was applied after that point)')
       }
       return this.exit(ExitCode.ok)
     }
-    const outcome = await withEngineSession(flags.json, async (observer, interrupt) => {
-      const approvals = approvalTerms(flags, who, observer)
-      const result = await rollbackRun({ ...common, dryRun: false, approvals, observer, interrupt })
-      return result.outcome
-    })
+    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
+      withEngineSession(flags.json, async (observer, interrupt) => {
+        const approvals = approvalTerms(flags, who, observer)
+        const result = await rollbackRun({ ...common, dryRun: false, approvals, observer, interrupt })
+        return result.outcome
+      }),
+    )
     this.exit(outcome.status === 'rolled-back' ? ExitCode.ok : outcome.exitCode)
   }
 }

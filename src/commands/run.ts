@@ -4,9 +4,11 @@ import { SwitchyardCommand } from '../cli/base-command.js'
 import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
-import { approvalFlags, awsFlags, awsSettings, stateDirFlag } from '../cli/run-flags.js'
+import { approvalFlags, awsFlags, awsSettings, sandboxFlag, stateDirFlag } from '../cli/run-flags.js'
+import { withSandbox } from '../cli/sandbox-target.js'
 import type { SavedPlan } from '../engine/run-context.js'
-import { ExitCode, InvalidInputError } from '../errors.js'
+import { InvalidInputError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { describeInputProblem, readInputFile } from '../runbook/input-file.js'
 
 export default class Run extends SwitchyardCommand {
@@ -30,11 +32,7 @@ export default class Run extends SwitchyardCommand {
       default: false,
     }),
     until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
-    sandbox: Flags.boolean({
-      description:
-        'Run against the local gift-card platform started for this run (AWS stand-in, SQL Server, IIS, DCs; no AWS account)',
-      default: false,
-    }),
+    ...sandboxFlag,
     plan: Flags.string({
       description: 'Run only if every step still plans exactly what this saved plan says',
       helpValue: 'FILE',
@@ -48,21 +46,17 @@ export default class Run extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run)
-    const result = await load(loadOptions(args.runbook, flags, true))
-    this.printDiagnostics(result.diagnostics)
-    if (!result.runbook) return this.exit(ExitCode.invalidInput)
-    const runbook = result.runbook
+    const runbook = this.loaded(await load(loadOptions(args.runbook, flags, true)), args.runbook)
     checkApproveIds(flags.approve, forwardApprovalIds(runbook), 'phase or step')
     const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
-    const sandbox = flags.sandbox ? await startSandboxForRun() : undefined
     const { startRun, currentOperator } = await import('../engine/engine.js')
     const who = currentOperator()
-    let outcome: Awaited<ReturnType<typeof startRun>>
-    try {
-      outcome = await withEngineSession(flags.json, (observer, interrupt) =>
+    const stateDir = flags['state-dir']
+    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
+      withEngineSession(flags.json, (observer, interrupt) =>
         startRun({
           runbook,
-          stateDir: flags['state-dir'],
+          stateDir,
           awsSettings: awsSettings(flags),
           observer,
           interrupt,
@@ -72,35 +66,17 @@ export default class Run extends SwitchyardCommand {
           ...(flags.until ? { until: flags.until } : {}),
           ...(plan ? { plan } : {}),
         }),
-      )
-    } finally {
-      await sandbox?.close()
-    }
+      ),
+    )
     this.exit(outcome.exitCode)
   }
-}
-
-/** The sandbox lives as long as this run; every client (and every program the run starts) uses it. */
-async function startSandboxForRun() {
-  const { startDemoSandbox } = await import('../cli/sandbox-session.js')
-  const { describePlatform } = await import('../sandbox/demo-platform.js')
-  const { platform, env } = await startDemoSandbox()
-  // A real profile would take precedence over the sandbox's keys in the SDK's credential chain.
-  delete process.env.AWS_PROFILE
-  Object.assign(process.env, env)
-  process.stderr.write(
-    `sandbox for this run:\n${describePlatform(platform)
-      .map((l) => `  ${l}\n`)
-      .join('')}`,
-  )
-  return platform
 }
 
 /** A saved plan is a few kilobytes per step; anything past this is not one. */
 const MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 function readPlan(file: string): SavedPlan {
-  const hint = 'make one with switchyard plan <runbook> --out FILE'
+  const hint = `make one with ${invocation()} plan <runbook> --out FILE`
   const read = readInputFile(file, MAX_PLAN_BYTES)
   if (!('bytes' in read))
     throw new InvalidInputError(`--plan ${describeInputProblem(read, file, MAX_PLAN_BYTES)}`, { hint })

@@ -1,6 +1,7 @@
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { jsonFlag } from '../cli/flags.js'
 import { stateDirFlag } from '../cli/run-flags.js'
+import { formatTable } from '../cli/table.js'
 
 export default class Runs extends SwitchyardCommand {
   static override summary = 'List the runs in the state directory, newest last'
@@ -35,10 +36,10 @@ export default class Runs extends SwitchyardCommand {
     }))
     if (flags.json) return this.printJson([...rows, ...bad].sort((a, b) => a.runId.localeCompare(b.runId)))
     if (rows.length === 0 && bad.length === 0) return this.log(`no runs in ${flags['state-dir']}`)
-    for (const r of rows)
-      this.log(
-        `${r.runId}  ${r.status.padEnd(12)} ${r.live ? 'live' : '    '} at ${r.rollbackPoint.padEnd(14)} ${r.operator}  ${r.updatedAt}`,
-      )
-    for (const r of bad) this.log(`${r.runId}  unreadable   ${r.problem}`)
+    const table = [
+      ...rows.map((r) => [r.runId, r.status, r.live ? 'live' : '', r.rollbackPoint, r.operator, r.updatedAt]),
+      ...bad.map((r) => [r.runId, r.status, r.problem]),
+    ].sort((a, b) => (a[0] as string).localeCompare(b[0] as string))
+    this.log(formatTable(['RUN', 'STATUS', 'LIVE', 'ROLLBACK POINT', 'OPERATOR', 'UPDATED'], table))
   }
 }

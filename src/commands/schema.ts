@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../cli/base-command.js'
+import { jsonFlag } from '../cli/flags.js'
 
 export default class Schema extends SwitchyardCommand {
   static override summary = 'Print the JSON Schema of the runbook format'
@@ -18,6 +19,8 @@ export default class Schema extends SwitchyardCommand {
       description: 'Write the schema to this file instead of stdout',
       helpValue: 'FILE',
     }),
+    // The schema is JSON already; with --out, --json reports where it went.
+    ...jsonFlag,
   }
 
   async run(): Promise<void> {
@@ -27,7 +30,8 @@ export default class Schema extends SwitchyardCommand {
       import('../steps/index.js'),
     ])
     const text = `${JSON.stringify(runbookJsonSchema(stepTypes), null, 2)}\n`
-    if (flags.out) writeFileSync(flags.out, text)
-    else process.stdout.write(text)
+    if (!flags.out) return void process.stdout.write(text)
+    writeFileSync(flags.out, text)
+    if (flags.json) this.printJson({ out: flags.out, bytes: Buffer.byteLength(text) })
   }
 }

@@ -51,6 +51,8 @@ export default class Status extends SwitchyardCommand {
         )
     }
     if (!runId) {
+      // Still JSON for a script that reads it: no run, so no fields.
+      if (flags.json) return this.printJson({})
       this.log(`no runs in ${stateDir}`)
       return
     }

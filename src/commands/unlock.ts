@@ -1,8 +1,10 @@
 import { hostname } from 'node:os'
 import { Args, Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../cli/base-command.js'
+import { jsonFlag } from '../cli/flags.js'
 import { stateDirFlag } from '../cli/run-flags.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { DURATION_PATTERN, parseDuration } from '../runbook/duration.js'
 
 export default class Unlock extends SwitchyardCommand {
@@ -38,6 +40,7 @@ export default class Unlock extends SwitchyardCommand {
       default: false,
     }),
     ...stateDirFlag,
+    ...jsonFlag,
   }
 
   async run(): Promise<void> {
@@ -51,7 +54,10 @@ export default class Unlock extends SwitchyardCommand {
       import('../engine/engine.js'),
     ])
     const holder = readLock(stateDir, args.runbook)
-    if (!holder) return this.log(`${args.runbook} is not locked`)
+    if (!holder)
+      return flags.json
+        ? this.printJson({ runbook: args.runbook, locked: false })
+        : this.log(`${args.runbook} is not locked`)
     const who = describeHolder(holder)
     const stale = isStale(holder)
     const local = holder.host === hostname()
@@ -63,29 +69,39 @@ export default class Unlock extends SwitchyardCommand {
         `${args.runbook} is locked by ${who}${stale ? '; that process is gone: the lock is stale' : ''}`,
         {
           exitCode: ExitCode.refused,
-          hint: `${stale ? '' : 'make sure that run has stopped, then '}break it with: switchyard unlock ${args.runbook} --force`,
+          hint: `${stale ? '' : 'make sure that run has stopped, then '}break it with: ${invocation()} unlock ${args.runbook} --force`,
         },
       )
     let stopped: 'SIGTERM' | 'SIGKILL' | undefined
     if (local) {
       if (!stale)
         stopped = await lockBreak.stopProcess(holder.pid, parseDuration(flags.grace), (line) =>
-          this.log(line),
+          // Under --json, stdout is the result alone: progress goes to stderr.
+          flags.json ? process.stderr.write(`${line}\n`) : this.log(line),
         )
     } else {
       if (flags.kill)
         throw new InvalidInputError(`--kill: the holder runs on ${holder.host}, not on this host`, {
-          hint: `stop it there (Ctrl-C, or kill ${holder.pid} on ${holder.host}), then run unlock --force again`,
+          hint: `stop it there (Ctrl-C, or kill ${holder.pid} on ${holder.host}), then: ${invocation()} unlock ${args.runbook} --force`,
         })
-      if (!flags.yes && !(await this.confirmGone(holder.host, holder.pid, who)))
+      // Under --json nothing is asked: a prompt would write into the JSON.
+      if (!flags.yes && (flags.json || !(await this.confirmGone(holder.host, holder.pid, who))))
         throw new SwitchyardError(`the lock on ${args.runbook} is left as it is: ${who}`, {
           exitCode: ExitCode.refused,
           hint:
             `switchyard cannot tell from here whether pid ${holder.pid} on ${holder.host} still runs; ` +
-            `once you have made sure it has stopped, confirm with: switchyard unlock ${args.runbook} --force --yes`,
+            `once you have made sure it has stopped, confirm with: ${invocation()} unlock ${args.runbook} --force --yes`,
         })
     }
     const result = await lockBreak.breakLock(stateDir, holder, currentOperator(), stopped)
+    if (flags.json)
+      return this.printJson({
+        runbook: args.runbook,
+        broken: true,
+        heldBy: holder,
+        ...(stopped ? { stoppedWith: stopped } : {}),
+        ...(result.takenBy ? { takenSinceBy: result.takenBy } : {}),
+      })
     const how = stopped ? `stopped with ${stopped}; ` : ''
     this.log(`lock on ${args.runbook} broken (${how}it was held by ${who})`)
     if (result.takenBy)

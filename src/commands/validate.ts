@@ -1,6 +1,7 @@
 import { SwitchyardCommand } from '../cli/base-command.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
+import { InvalidRunbookError } from '../cli/report-error.js'
 import { ExitCode } from '../errors.js'
 import { rollbackPoints } from '../runbook/model.js'
 
@@ -32,11 +33,14 @@ export default class Validate extends SwitchyardCommand {
     }
 
     if (flags.json) {
+      const invalid = runbook ? undefined : new InvalidRunbookError(args.runbook, result.diagnostics)
       this.printJson({
         ok: runbook !== undefined,
         file: args.runbook,
         diagnostics: result.diagnostics,
         summary,
+        // Like every command's failure under --json: an `error` a script can test for.
+        ...(invalid ? { error: { message: invalid.message, exitCode: invalid.exitCode } } : {}),
       })
     } else {
       this.printDiagnostics(result.diagnostics)

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ExitCode, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Who } from './events.js'
 import { JOURNAL_FILE, Journal } from './journal.js'
@@ -28,7 +29,7 @@ export class HolderAliveError extends SwitchyardError {
         exitCode: ExitCode.refused,
         hint:
           `stop it first: Ctrl-C in its terminal or kill ${holder.pid} (it pauses once its running steps end), ` +
-          `or let switchyard stop it and break the lock: switchyard unlock ${holder.runbook} --force --kill`,
+          `or let switchyard stop it and break the lock: ${invocation()} unlock ${holder.runbook} --force --kill`,
       },
     )
   }

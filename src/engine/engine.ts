@@ -6,6 +6,7 @@ import { AwsClients, type AwsSettings } from '../clients/aws.js'
 import { SqlConnections } from '../clients/sql.js'
 import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import type { Scope } from '../runbook/expressions.js'
 import type { Phase, Runbook, Step, Target } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
@@ -24,7 +25,7 @@ import { PRIVATE_FILE_MODE } from './private-files.js'
 import { Redactor } from './redaction.js'
 import { rehearsalOutcome } from './rehearsal.js'
 import { createScope } from './resolve.js'
-import { compensationPlan, finishRollback, rollBack } from './rollback.js'
+import { compensationPlan, describeCompensations, finishRollback, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { resolveSecrets } from './secrets.js'
 import { loadRunState, newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
@@ -229,6 +230,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
     const log = RunLog.resume(new MemorySink(), redactor, silentObserver, events, runbook)
     const run = runContext(options, log, secrets, redactor, who, workdir, aws, sql, { dryRun: true })
     const plan = compensationPlan(run, options.to, options.force)
+    await describeCompensations(run, plan)
     await sql.destroy()
     if (!options.aws) await aws.destroy()
     return {
@@ -238,7 +240,9 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
         status: 'rehearsed',
         exitCode: ExitCode.ok,
         message: `rollback of ${options.runId} to ${options.to} would undo ${plan.length} step(s)`,
-        next: [`switchyard rollback ${options.runId} --to ${options.to}${options.force ? ' --force' : ''}`],
+        next: [
+          `${invocation()} rollback ${options.runId} --to ${options.to}${options.force ? ' --force' : ''}`,
+        ],
       },
     }
   }
@@ -340,7 +344,7 @@ async function finish(observer: Observer, log: RunLog, partial: Partial): Promis
 async function drive(run: RunContext, until: string | undefined): Promise<Partial> {
   const { log, runbook } = run
   const id = log.state.runId
-  const resume = `switchyard resume ${id}`
+  const resume = `${invocation()} resume ${id}`
   for (const phase of runbook.phases) {
     if (log.state.phases[phase.id]?.status === 'completed') continue
     if (run.interrupt.stopRequested) return paused(run, 'interrupted by the operator (Ctrl-C)', [resume])
@@ -388,7 +392,7 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
         status: 'paused',
         exitCode: ExitCode.ok,
         message: `stopped after phase ${phase.id}, as asked; rollback point ${phase.id} is reached`,
-        next: [resume, `switchyard rollback ${id} --to ${phase.id}`],
+        next: [resume, `${invocation()} rollback ${id} --to ${phase.id}`],
       }
     }
   }
@@ -426,7 +430,7 @@ async function onFailure(run: RunContext, phase: Phase, step: string, error: str
       status: 'failed',
       exitCode: ExitCode.runFailed,
       message: `${failure}; run aborted (on_failure: abort)`,
-      next: [`switchyard rollback ${id} --to ${point}`, `switchyard status ${id}`],
+      next: [`${invocation()} rollback ${id} --to ${point}`, `${invocation()} status ${id}`],
     }
   }
   log.note({ type: 'run-paused', reason: failure })
@@ -434,7 +438,7 @@ async function onFailure(run: RunContext, phase: Phase, step: string, error: str
     status: 'paused',
     exitCode: ExitCode.runFailed,
     message: `${failure}; the run is paused`,
-    next: [`switchyard resume ${id}`, `switchyard rollback ${id} --to ${point}`],
+    next: [`${invocation()} resume ${id}`, `${invocation()} rollback ${id} --to ${point}`],
   }
 }
 
@@ -445,7 +449,7 @@ function rollbackOutcome(run: RunContext, to: string, result: Awaited<ReturnType
       status: 'rolled-back',
       exitCode: ExitCode.runFailed,
       message: `rolled back to ${to}: ${result.undone} step(s) undone`,
-      next: [`switchyard resume ${id}`],
+      next: [`${invocation()} resume ${id}`],
     }
   if (result.kind === 'paused')
     return {
@@ -453,14 +457,14 @@ function rollbackOutcome(run: RunContext, to: string, result: Awaited<ReturnType
       exitCode: ExitCode.refused,
       message: `rollback paused at ${result.step}: ${result.message}${result.hint ? ` (${result.hint})` : ''}`,
       next: result.next ?? [
-        `switchyard rollback ${id} --to ${to} --approve ${result.step} --reason "what was done by hand"`,
+        `${invocation()} rollback ${id} --to ${to} --approve ${result.step} --reason "what was done by hand"`,
       ],
     }
   return {
     status: 'failed',
     exitCode: ExitCode.runFailed,
     message: `rollback failed at ${result.step}: ${result.message}`,
-    next: [`switchyard rollback ${id} --to ${to}`, `switchyard status ${id}`],
+    next: [`${invocation()} rollback ${id} --to ${to}`, `${invocation()} status ${id}`],
   }
 }
 
@@ -468,7 +472,7 @@ function checkPlanMatches(plan: SavedPlan, runbook: Runbook): void {
   if (plan.runbook.name !== runbook.name || plan.runbook.hash !== runbook.hash)
     throw new SwitchyardError('plan is stale: the runbook has changed since the plan was made', {
       exitCode: ExitCode.refused,
-      hint: 'make a new plan with switchyard plan --out and review it',
+      hint: `make a new plan with ${invocation()} plan --out and review it`,
     })
   if (JSON.stringify(plan.params) !== JSON.stringify(runbook.paramValues))
     throw new SwitchyardError('plan is stale: it was made with other params', {

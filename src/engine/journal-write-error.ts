@@ -1,5 +1,6 @@
 import { ExitCode, SwitchyardError } from '../errors.js'
 import { describeFsError, isDiskFull } from '../fs-errors.js'
+import { invocation } from '../invocation.js'
 
 /**
  * The journal could not take an event (a full disk, a volume gone read-only). Every event before it
@@ -13,7 +14,7 @@ export class JournalWriteError extends SwitchyardError {
       `could not write the journal ${where}: ${describeFsError(cause)}; the run stopped at its last durable event`,
       {
         exitCode: ExitCode.runFailed,
-        hint: `every complete line of the journal is on disk (a line cut off by the full disk is set aside on resume); ${fix}, then: switchyard resume ${runId} — a step that was running is planned again before it acts`,
+        hint: `every complete line of the journal is on disk (a line cut off by the full disk is set aside on resume); ${fix}, then: ${invocation()} resume ${runId} — a step that was running is planned again before it acts`,
         cause,
       },
     )

@@ -1,4 +1,5 @@
 import { ExitCode, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 
 /**
  * The right to write a run's journal. Each lease carries an epoch that only grows: taking the lock
@@ -23,7 +24,7 @@ export class LeaseLostError extends SwitchyardError {
       `the lock on runbook ${runbook} was broken${by ? ` by ${by}` : ''} (this process held epoch ${epoch}, the lock is at epoch ${current} now): it stopped before its next step and wrote nothing more to the journal`,
       {
         exitCode: ExitCode.refused,
-        hint: 'another process may be acting on this run now: see switchyard status, and continue only from the terminal that holds the lock',
+        hint: `another process may be acting on this run now: see ${invocation()} status, and continue only from the terminal that holds the lock`,
       },
     )
   }

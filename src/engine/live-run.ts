@@ -1,4 +1,5 @@
 import { ExitCode, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import type { Who } from './events.js'
 import { Journal } from './journal.js'
 import { acquireLock } from './lock.js'
@@ -11,7 +12,7 @@ export class LiveRunError extends SwitchyardError {
     const id = live.runId
     super(`${blocked}: runbook ${live.runbook.name} has a live run, ${id}: ${whereRunStands(live)}`, {
       exitCode: ExitCode.refused,
-      hint: `continue it (switchyard resume ${id}), undo it (switchyard rollback ${id} --to start), or release the runbook without touching the world (switchyard abandon ${id} --reason TEXT)`,
+      hint: `continue it (${invocation()} resume ${id}), undo it (${invocation()} rollback ${id} --to start), or release the runbook without touching the world (${invocation()} abandon ${id} --reason TEXT)`,
     })
   }
 }
@@ -54,7 +55,7 @@ export async function abandonRun(options: {
   if (!isLive(state))
     throw new SwitchyardError(`run ${runId} is ${state.status}: it does not hold its runbook`, {
       exitCode: ExitCode.invalidInput,
-      hint: `nothing to abandon; switchyard run can start ${state.runbook.name} again`,
+      hint: `nothing to abandon; ${invocation()} run can start ${state.runbook.name} again`,
     })
   const lease = acquireLock(stateDir, {
     ...who,

@@ -2,6 +2,7 @@ import { closeSync, linkSync, openSync, readdirSync, readFileSync, renameSync, r
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { ExitCode, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { type Lease, LeaseLostError } from './lease.js'
 import { ensurePrivateDir, PRIVATE_FILE_MODE, writePrivateFile } from './private-files.js'
 
@@ -34,7 +35,7 @@ export class LockHeldError extends SwitchyardError {
       {
         exitCode: ExitCode.refused,
         hint: stale
-          ? `if no one else is running it, break the lock: switchyard unlock ${holder.runbook} --force`
+          ? `if no one else is running it, break the lock: ${invocation()} unlock ${holder.runbook} --force`
           : 'one operator at a time: wait for that run to finish or pause, or ask its operator',
       },
     )

@@ -1,10 +1,11 @@
 import { stepScope } from '../clients/step-scope.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../errors.js'
-import { rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
+import { invocation } from '../invocation.js'
+import { type Runbook, rollbackPoints, START_POINT, type Step } from '../runbook/model.js'
 import { ApprovalRefusedError, obtainApproval } from './approvals.js'
 import type { Change } from './events.js'
 import type { RunContext } from './run-context.js'
-import { mayHaveActed, type StepState, undoOrder } from './state.js'
+import { mayHaveActed, type RunState, type StepState, undoOrder } from './state.js'
 import { errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { stepSignal } from './step-signal.js'
 
@@ -13,7 +14,10 @@ export interface CompensationItem {
   phase: string
   /** compensate: switchyard undoes it; manual: an operator must; nothing: it changed nothing. */
   how: 'compensate' | 'manual' | 'nothing'
+  /** What the step changed going forward (its plan). */
   changes: Change[]
+  /** What its undo will do, a line each (set by a dry run: `rollback --dry-run` shows these). */
+  undo?: string[]
   /** Why a step that did not apply is in the plan: skipped by an operator, or cut off mid-apply. */
   why?: string
   /** Its undo was cut off (crash, kill): it may or may not have acted, so an operator decides. */
@@ -24,6 +28,26 @@ export type RollbackResult =
   | { kind: 'completed'; undone: number }
   | { kind: 'failed'; step: string; message: string }
   | { kind: 'paused'; step: string; message: string; hint: string; next?: string[] }
+
+/**
+ * `rollback` without --to: one phase back. The run stopped inside a phase (a step after the last
+ * completed phase may have acted): back to that phase's start; otherwise the last completed phase
+ * is undone. `start` when nothing earlier is left.
+ */
+export function previousRollbackPoint(state: RunState, runbook: Runbook): string {
+  const points = [START_POINT, ...state.completedPhases]
+  const last = points.at(-1) as string
+  const after = runbook.phases.slice(
+    last === START_POINT ? 0 : runbook.phases.findIndex((p) => p.id === last) + 1,
+  )
+  const actedAfter = after.some((phase) =>
+    phase.steps.some((step) => {
+      const s = state.steps[step.id]
+      return s !== undefined && mayHaveActed(s)
+    }),
+  )
+  return actedAfter ? last : (points.at(-2) ?? START_POINT)
+}
 
 /** Checks the rollback point and the point of no return; returns what must be undone, newest first. */
 export function compensationPlan(run: RunContext, to: string, force: boolean): CompensationItem[] {
@@ -74,6 +98,35 @@ export function compensationPlan(run: RunContext, to: string, force: boolean): C
   })
 }
 
+/**
+ * Says what each undo will do, from the step's own description of its undo data; a step type that
+ * gives none is described by the changes its undo puts back. A manual step is what to take back by hand.
+ */
+export async function describeCompensations(run: RunContext, items: CompensationItem[]): Promise<void> {
+  const steps = new Map(run.runbook.phases.flatMap((p) => p.steps).map((s) => [s.id, s]))
+  for (const item of items) {
+    if (item.how === 'nothing') continue
+    const lines =
+      item.how === 'manual'
+        ? item.changes.map((c) => `by hand: ${c.summary}`)
+        : await describeUndo(run, steps.get(item.step) as Step, item.changes)
+    item.undo = lines.map((line) => run.redactor.text(line))
+  }
+}
+
+async function describeUndo(run: RunContext, step: Step, changes: Change[]): Promise<string[]> {
+  const putBack = changes.map((c) => `put back: ${c.summary}`)
+  try {
+    const { definition, params } = resolveParams(run, step)
+    const undo = run.log.state.steps[step.id]?.undo ?? []
+    const described = (await loadImplementation(definition)).describeUndo?.(params, undo)
+    return described && described.length > 0 ? described : putBack
+  } catch {
+    // Params that no longer resolve: the undo itself will say so; the dry run still names the changes.
+    return putBack
+  }
+}
+
 function howToUndo(run: RunContext, step: Step, s: StepState): CompensationItem['how'] {
   // The operator said it acted, perhaps by hand: without undo data only a person can take it back.
   if (s.status === 'skipped') return s.undo.length > 0 ? 'compensate' : 'manual'
@@ -118,7 +171,7 @@ export async function rollBack(
     if (run.interrupt.stopRequested) {
       const reason = `rollback interrupted by the operator before undoing ${item.step}`
       log.note({ type: 'run-paused', reason })
-      const again = `switchyard rollback ${log.state.runId} --to ${to}${force ? ' --force' : ''}`
+      const again = `${invocation()} rollback ${log.state.runId} --to ${to}${force ? ' --force' : ''}`
       return {
         kind: 'paused',
         step: item.step,
@@ -226,7 +279,7 @@ async function decideCutOffUndo(
   } catch (error) {
     if (!(error instanceof ApprovalRefusedError)) throw error
     run.log.note({ type: 'run-paused', reason: `rollback waits for a decision on ${stepId}: ${message}` })
-    const again = `switchyard rollback ${run.log.state.runId} --to ${to}`
+    const again = `${invocation()} rollback ${run.log.state.runId} --to ${to}`
     return {
       kind: 'paused',
       step: stepId,

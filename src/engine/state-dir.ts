@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { JOURNAL_FILE, readJournal, UnreadableJournalError } from './journal-read.js'
 import { foldJournal, isLive, type RunState } from './state.js'
 
@@ -106,6 +107,6 @@ export function pickRun(
     live[0]?.runId ?? [...runs].reverse().find((s) => !s.abandoned)?.runId ?? listRunIds(stateDir).at(-1)
   if (chosen) return chosen
   throw new InvalidInputError(`no run in ${stateDir} to ${purpose}`, {
-    hint: 'start one with switchyard run <runbook>, or point --state-dir at the folder that holds the runs',
+    hint: `start one with ${invocation()} run <runbook>, or point --state-dir at the folder that holds the runs`,
   })
 }

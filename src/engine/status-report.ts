@@ -1,3 +1,4 @@
+import { invocation } from '../invocation.js'
 import type { Runbook } from '../runbook/model.js'
 import { approvalProof } from './approvals.js'
 import { mayHaveActed, type RunState, type StepState } from './state.js'
@@ -31,12 +32,12 @@ function rollbackLine(state: RunState, runbook: Runbook | undefined): string | u
     runbook?.phases.slice(cut + 1).flatMap((p) => p.steps.map((s) => s.id)) ?? Object.keys(state.steps)
   const undone = after.filter((id) => state.steps[id]?.status === 'compensated').length
   if (rollback.status === 'completed')
-    return `rolled back to ${rollback.to}: ${undone} step(s) undone; \`switchyard resume\` applies them again`
+    return `rolled back to ${rollback.to}: ${undone} step(s) undone; \`${invocation()} resume\` applies them again`
   const left = after.filter((id) => {
     const s = state.steps[id]
     return s !== undefined && mayHaveActed(s)
   }).length
-  return `rollback to ${rollback.to} unfinished: ${undone} step(s) undone, ${left} still to undo; \`switchyard resume\` finishes the rollback`
+  return `rollback to ${rollback.to} unfinished: ${undone} step(s) undone, ${left} still to undo; \`${invocation()} resume\` finishes the rollback`
 }
 
 /** A step's outputs, one a line; those of an undone step say so, since the world no longer holds them. */

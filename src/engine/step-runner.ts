@@ -1,6 +1,7 @@
 import pRetry from 'p-retry'
 import { type StepScope, stepScope } from '../clients/step-scope.js'
 import { ExitCode, RefusedBeforeActingError, SwitchyardError } from '../errors.js'
+import { invocation } from '../invocation.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Step } from '../runbook/model.js'
 import type { Plan, StepDefinition, StepImplementation } from '../steps/contract.js'
@@ -25,7 +26,7 @@ export class StalePlanError extends SwitchyardError {
       changes.length === 0 ? 'no change' : changes.map((c) => c.summary).join('; ')
     super(`plan is stale: ${step} now sees ${show(now)} (the saved plan said ${show(saved)})`, {
       exitCode: ExitCode.refused,
-      hint: 'make a new plan with switchyard plan --out, review it, and run that',
+      hint: `make a new plan with ${invocation()} plan --out, review it, and run that`,
     })
   }
 }

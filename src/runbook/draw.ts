@@ -159,3 +159,25 @@ function drawDot(runbook: Runbook): string {
   lines.push('}')
   return `${lines.join('\n')}\n`
 }
+
+/** The graph as data (`graph --json`): phases in order, each step with what it needs, the rollback points. */
+export function graphData(runbook: Runbook) {
+  return {
+    runbook: runbook.name,
+    phases: runbook.phases.map((phase) => ({
+      id: phase.id,
+      ...(phase.name ? { name: phase.name } : {}),
+      approval: phase.approval,
+      pointOfNoReturn: phase.pointOfNoReturn,
+      steps: phase.steps.map((step) => ({
+        id: step.id,
+        ...(step.name ? { name: step.name } : {}),
+        uses: step.uses,
+        needs: step.needs,
+        conditional: step.if !== undefined,
+        continueOnError: step.continueOnError,
+      })),
+    })),
+    rollbackPoints: [START_POINT, ...runbook.phases.map((p) => p.id)],
+  }
+}

@@ -1,7 +1,14 @@
 import { distance } from 'fastest-levenshtein'
 
-/** The closest known name to a misspelt one, if it is close enough to be a likely typo. */
-export function closest(input: string, known: Iterable<string>): string | undefined {
+/**
+ * The closest known name to a misspelt one, if it is close enough to be a likely typo; `allowed`
+ * widens what counts as close (a command name is short, and a swap of two letters costs two edits).
+ */
+export function closest(
+  input: string,
+  known: Iterable<string>,
+  allowed = input.length <= 3 ? 1 : Math.max(2, Math.floor(input.length / 3)),
+): string | undefined {
   let best: string | undefined
   let bestDistance = Number.POSITIVE_INFINITY
   const lowered = input.toLowerCase()
@@ -12,7 +19,6 @@ export function closest(input: string, known: Iterable<string>): string | undefi
       bestDistance = d
     }
   }
-  const allowed = input.length <= 3 ? 1 : Math.max(2, Math.floor(input.length / 3))
   return best !== undefined && bestDistance <= allowed ? best : undefined
 }
 

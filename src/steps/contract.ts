@@ -153,4 +153,9 @@ export interface StepImplementation<P = unknown> {
   precondition?(ctx: StepContext, params: P): Promise<void>
   /** Puts back what apply changed, from the undo data it recorded (oldest first). */
   compensate?(ctx: StepContext, params: P, undo: unknown[]): Promise<void>
+  /**
+   * What compensate would do with this undo data, a line per action, for `rollback --dry-run`;
+   * reads nothing. Without it, the dry run names the changes the undo puts back.
+   */
+  describeUndo?(params: P, undo: unknown[]): string[]
 }

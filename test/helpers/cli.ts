@@ -5,6 +5,10 @@ import { join } from 'node:path'
 
 export const root = join(import.meta.dirname, '..', '..')
 export const bin = join(root, 'bin', 'run.js')
+/** How hints name the CLI the helpers start: by its path, since tests run it from other folders. */
+export const invokedAs = bin
+/** `invokedAs` for a RegExp. */
+export const invokedPattern = bin.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 export interface CliResult {
   code: number | null

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../../cli/base-command.js'
 import { stateDirFlag } from '../../cli/run-flags.js'
 import { exportLines, startDemoSandbox, writeSandboxRecord } from '../../cli/sandbox-session.js'
+import { invocation } from '../../invocation.js'
 
 export default class SandboxUp extends SwitchyardCommand {
   static override summary =
@@ -22,6 +23,10 @@ export default class SandboxUp extends SwitchyardCommand {
       max: 65535,
     }),
     ...stateDirFlag,
+    json: Flags.boolean({
+      description: 'Print a JSON line when it has started (addresses, environment) and one when it stops',
+      default: false,
+    }),
   }
 
   async run(): Promise<void> {
@@ -34,16 +39,30 @@ export default class SandboxUp extends SwitchyardCommand {
       since: new Date().toISOString(),
       ldap: platform.ldap !== undefined,
     })
-    this.log('sandbox started:')
-    for (const line of describePlatform(platform)) this.log(`  ${line}`)
-    this.log('point switchyard at it in another terminal:')
-    this.log(`  eval "$(switchyard sandbox env)"\n\n${exportLines(env)}\n`)
+    if (flags.json)
+      jsonLine({
+        type: 'sandbox-started',
+        pid: process.pid,
+        ...platform.addresses,
+        ...(platform.ldapSkipped ? { ldapSkipped: platform.ldapSkipped } : {}),
+        env,
+      })
+    else {
+      this.log('sandbox started:')
+      for (const line of describePlatform(platform)) this.log(`  ${line}`)
+      this.log('point switchyard at it in another terminal:')
+      this.log(`  eval "$(${invocation()} sandbox env)"\n\n${exportLines(env)}\n`)
+    }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve)
       process.once('SIGTERM', resolve)
     })
     forget()
     await platform.close()
-    this.log(`sandbox stopped after ${sandbox.log.calls.length} AWS calls`)
+    if (flags.json) jsonLine({ type: 'sandbox-stopped', awsCalls: sandbox.log.calls.length })
+    else this.log(`sandbox stopped after ${sandbox.log.calls.length} AWS calls`)
   }
 }
+
+/** One event a line, as `run --json` prints them: the first says where everything listens. */
+const jsonLine = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`)

@@ -40,6 +40,10 @@ export const execStep: StepImplementation<ExecParams> = {
     await runCommand(ctx, params, { successCodes: params.success_codes })
   },
 
+  describeUndo(params, undo) {
+    return undo.some(isRollbackMarker) && params.rollback ? [`run ${displayCommand(params.rollback)}`] : []
+  },
+
   async compensate(ctx, params, undo) {
     if (!undo.some(isRollbackMarker)) return
     refuseDryRun(ctx, params)

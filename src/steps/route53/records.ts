@@ -76,3 +76,18 @@ export function describeWeights(before: Record<string, number>, after: Record<st
     .map((id) => `${id} ${before[id] ?? '?'} -> ${after[id]}`)
     .join(', ')
 }
+
+/** The undo data of both weight steps: the zone and its records as they were before the change. */
+export interface RecordsUndo {
+  zone: string
+  sets: ResourceRecordSet[]
+}
+
+/** What rolling back to the recorded records does: one batch restoring each weight (rollback --dry-run). */
+export function describeRestore(undo: unknown[]): string[] {
+  const { zone, sets } = (undo[0] as RecordsUndo | undefined) ?? { zone: '', sets: [] }
+  const [first] = sets
+  if (!first) return []
+  const weights = sets.map((s) => `${s.SetIdentifier} ${s.Weight}`).join(', ')
+  return [`restore ${first.Name?.replace(/\.$/, '')} ${first.Type} in zone ${zone} in one batch: ${weights}`]
+}

@@ -1,9 +1,16 @@
 import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53'
 import { SwitchyardError } from '../../errors.js'
+import { invocation } from '../../invocation.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { Plan, StepContext, StepImplementation } from '../contract.js'
 import { type GateReading, readGates } from './gates.js'
-import { awaitInsync, describeWeights, readWeightedSets, upsertInOneBatch } from './records.js'
+import {
+  awaitInsync,
+  describeRestore,
+  describeWeights,
+  readWeightedSets,
+  upsertInOneBatch,
+} from './records.js'
 import type { ShiftParams } from './shift.js'
 
 const DEFAULT_POLL = '10s'
@@ -144,7 +151,7 @@ export const shiftStep: StepImplementation<ShiftParams> = {
           throw new SwitchyardError(
             `${failed.evidence}; the shift is held at ${where} (${label}: ${showWeights(wanted)})`,
             {
-              hint: `fix the cause, then switchyard resume bakes stage ${stage} again and goes on; rollback --to start restores the weights before the shift`,
+              hint: `fix the cause, then ${invocation()} resume bakes stage ${stage} again and goes on; ${invocation()} rollback --to start restores the weights before the shift`,
             },
           )
         await restore(ctx, route53, p.zone, original, `switchyard ${ctx.runId} ${ctx.stepId} gate failed`)
@@ -162,6 +169,8 @@ export const shiftStep: StepImplementation<ShiftParams> = {
     }
     return { weights: weightsOf(current), stages: total }
   },
+
+  describeUndo: (_p, undo) => describeRestore(undo),
 
   async compensate(ctx, _p, undo) {
     const first = undo[0] as ShiftUndo | undefined

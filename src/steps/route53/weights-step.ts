@@ -1,7 +1,13 @@
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
-import { awaitInsync, describeWeights, readWeightedSets, upsertInOneBatch } from './records.js'
+import {
+  awaitInsync,
+  describeRestore,
+  describeWeights,
+  readWeightedSets,
+  upsertInOneBatch,
+} from './records.js'
 import type { WeightsParams } from './weights.js'
 
 /** What rollback needs: the record sets exactly as they were before the change. */
@@ -63,6 +69,8 @@ export const weightsStep: StepImplementation<WeightsParams> = {
     }
     return { weights: before }
   },
+
+  describeUndo: (_p, undo) => describeRestore(undo),
 
   async compensate(ctx, p, undo) {
     const first = undo[0] as WeightsUndo | undefined

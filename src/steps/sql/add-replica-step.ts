@@ -222,6 +222,24 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
     return { replica: s.name, endpoint_url: p.endpoint_url }
   },
 
+  describeUndo(p, undo) {
+    return (undo as AddReplicaUndo[])
+      .slice()
+      .reverse()
+      .flatMap((u) => [
+        ...(u.addedReplica
+          ? [`remove replica ${u.replica} from ${p.ag} and drop the copies it received since it joined`]
+          : []),
+        ...(u.listenerIp
+          ? [
+              p.cluster_node
+                ? `remove listener IP ${u.listenerIp.ip} from ${u.listenerIp.listener} through the cluster`
+                : `leave listener IP ${u.listenerIp.ip} on ${u.listenerIp.listener} for an operator (no cluster_node)`,
+            ]
+          : []),
+      ])
+  },
+
   async compensate(ctx, p, undo) {
     const primary = await ctx.sql(p.primary)
     await requirePrimary(primary, p.ag)

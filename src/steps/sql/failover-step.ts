@@ -216,6 +216,14 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     return { previous_primary: previous, primary: name, databases }
   },
 
+  describeUndo(p, undoList) {
+    const undo = (undoList as FailoverUndo[]).at(-1)
+    if (!undo) return []
+    return [
+      `fail ${p.ag} back to ${undo.previousPrimary} if no data would be lost, then restore each replica's commit and failover modes`,
+    ]
+  },
+
   async compensate(ctx, p, undoList) {
     const undo = (undoList as FailoverUndo[]).at(-1)
     if (!undo) return

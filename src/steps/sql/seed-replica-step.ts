@@ -134,6 +134,17 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
     }
   },
 
+  describeUndo(p, undoList) {
+    const undo = (undoList as SeedReplicaUndo[])[0]
+    if (!undo) return []
+    const added = undo.databases.filter((d) => !d.inGroupBefore).map((d) => d.db)
+    const copied = undo.databases.filter((d) => !d.copyBefore).map((d) => d.db)
+    return [
+      ...(added.length > 0 ? [`remove ${added.join(', ')} from ${p.ag} on the primary`] : []),
+      ...(copied.length > 0 ? [`drop the copies of ${copied.join(', ')} on ${undo.replica}`] : []),
+    ]
+  },
+
   async compensate(ctx, p, undoList) {
     const undo = (undoList as SeedReplicaUndo[])[0]
     if (!undo) return

@@ -156,6 +156,12 @@ export const ssmRunStep: StepImplementation<SsmRunParams> = {
     await runAndCheck(ctx, p, requestFor(ctx, p, document, p.script))
   },
 
+  describeUndo(p, undo) {
+    if (!undo.some(isRollbackMarker) || !p.rollback) return []
+    const document = p.rollback.document ?? p.document ?? DEFAULT_DOCUMENT
+    return [`run the rollback script on ${p.instances.length} instance(s) through SSM (${document})`]
+  },
+
   async compensate(ctx, p, undo) {
     if (!undo.some(isRollbackMarker)) return
     if (!p.rollback) throw new SwitchyardError('this ssm.run has no rollback script; undo it by hand')
