@@ -1,0 +1,43 @@
+import { Writable } from 'node:stream'
+
+export interface LineQuestion {
+  message: string
+  default?: string
+  validate?: (text: string) => boolean | string
+}
+
+/**
+ * Asks for one line on the terminal, drawn on `output`. Resolves `undefined` when the operator ends
+ * input instead of answering (Ctrl-D on an empty line), as a shell reads end of file.
+ */
+export async function askLine(question: LineQuestion, output: Writable): Promise<string | undefined> {
+  const { input } = await import('@inquirer/prompts')
+  const endOfInput = new AbortController()
+  const stdin = process.stdin
+  const onKeypress = (_typed: string | undefined, key: { ctrl?: boolean; name?: string } | undefined) => {
+    if (!key?.ctrl || key.name !== 'd') return
+    // readline closes itself (pausing stdin) on Ctrl-D at an empty line; elsewhere Ctrl-D deletes a character.
+    setImmediate(() => {
+      if (stdin.isPaused()) endOfInput.abort()
+    })
+  }
+  stdin.on('keypress', onKeypress)
+  try {
+    return await input(question, { output: ownStream(output), signal: endOfInput.signal })
+  } catch (error) {
+    if (endOfInput.signal.aborted) return undefined
+    throw error
+  } finally {
+    stdin.off('keypress', onKeypress)
+  }
+}
+
+/** inquirer ends the stream it drew on when its question is answered: the next question needs its own. */
+function ownStream(target: Writable): Writable {
+  return new Writable({
+    write(chunk, encoding, callback) {
+      target.write(chunk, encoding)
+      callback()
+    },
+  })
+}
