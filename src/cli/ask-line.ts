@@ -34,10 +34,12 @@ export async function askLine(question: LineQuestion, output: Writable): Promise
 
 /** inquirer ends the stream it drew on when its question is answered: the next question needs its own. */
 function ownStream(target: Writable): Writable {
-  return new Writable({
+  const stream = new Writable({
     write(chunk, encoding, callback) {
       target.write(chunk, encoding)
       callback()
     },
   })
+  // inquirer wraps its lines at the stream's width; the terminal's, not 80 columns.
+  return Object.assign(stream, { columns: process.stdout.columns })
 }

@@ -91,8 +91,8 @@ export class ApprovalLeftError extends ApprovalRefusedError {
   constructor(question: ApprovalQuestion, who: Who) {
     const { kind, id } = question
     super(
-      `the approval for ${kind} ${id} was left unanswered by ${who.operator} (Ctrl-D): the run is paused`,
-      `resume the run to be asked again at the same approval, or give it with --approve ${id}`,
+      `the approval for ${kind} ${id} was left unanswered by ${who.operator} (Ctrl-D)`,
+      `the run is paused: resume it to be asked again at the same approval, or give it with --approve ${id}`,
     )
     this.left = { kind, id, operator: who.operator, ...(who.osUser ? { osUser: who.osUser } : {}) }
   }
