@@ -46,12 +46,15 @@ export interface QuickStartShell {
 const promptsIn = (text: string) => [...text.matchAll(/^\[exit (\d+)\] \$(?: |$)/gm)]
 
 /** An interactive bash in a fresh terminal whose prompt says how the last command exited. */
-export function openQuickStartShell(cwd: string, columns = 100): QuickStartShell {
+export function openQuickStartShell(
+  cwd: string,
+  options: { columns?: number; env?: Record<string, string> } = {},
+): QuickStartShell {
   const terminal = openShellTerminal(['bash', '--norc', '--noprofile', '-i'], {
     cwd,
-    columns,
+    columns: options.columns ?? 100,
     rows: 50,
-    env: { PS1: '[exit $?] $ ', HISTFILE: '/dev/null' },
+    env: { ...options.env, PS1: '[exit $?] $ ', HISTFILE: '/dev/null' },
   })
   let prompts = 1
   return {
