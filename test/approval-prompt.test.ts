@@ -117,4 +117,30 @@ describe('the approval prompt in a terminal', { skip: !hasTmux && 'tmux is not i
     assert.equal(await again.exited(), 0)
     assert.ok(existsSync(join(dir, 'flipped')), 'the resumed run went on past the approval')
   })
+
+  test('Ctrl-D at an approve step’s question pauses the run there and frees the lock', async () => {
+    const dir = space.workspace()
+    writeRunbook(
+      dir,
+      `version: 1
+name: stepped
+phases:
+  - id: cutover
+    steps:
+      - id: go-ahead
+        uses: approve
+        with: { message: DNS change ticket signed off? }
+`,
+      'stepped.yaml',
+    )
+    const run = cli(dir, ['run', 'stepped.yaml'])
+    await run.waitFor(/Type "go-ahead" to approve as night-shift/)
+    run.press('C-d')
+    assert.equal(await run.exited(), 3)
+    assert.match(
+      String(pauses(dir)[0]?.reason),
+      /approval for step go-ahead was left unanswered by night-shift \(Ctrl-D\)/,
+    )
+    assert.ok(!existsSync(join(dir, '.switchyard', 'locks', 'stepped.lock')), 'the lock is released')
+  })
 })
