@@ -82,6 +82,7 @@ describe('the approval prompt in a terminal', { skip: !hasTmux && 'tmux is not i
     assert.deepEqual(first?.leftApproval, {
       kind: 'phase',
       id: 'cutover',
+      leftWith: 'Ctrl-D',
       operator: 'night-shift',
       osUser: userInfo().username,
     })
@@ -118,7 +119,7 @@ describe('the approval prompt in a terminal', { skip: !hasTmux && 'tmux is not i
     assert.ok(existsSync(join(dir, 'flipped')), 'the resumed run went on past the approval')
   })
 
-  test('Ctrl-D at an approve step’s question pauses the run there and frees the lock', async () => {
+  test('Ctrl-C at an approve step’s question pauses the run there, as Ctrl-D does, and frees the lock', async () => {
     const dir = space.workspace()
     writeRunbook(
       dir,
@@ -135,11 +136,11 @@ phases:
     )
     const run = cli(dir, ['run', 'stepped.yaml'])
     await run.waitFor(/Type "go-ahead" to approve as night-shift/)
-    run.press('C-d')
+    run.press('C-c')
     assert.equal(await run.exited(), 3)
     assert.match(
       String(pauses(dir)[0]?.reason),
-      /approval for step go-ahead was left unanswered by night-shift \(Ctrl-D\)/,
+      /approval for step go-ahead was left unanswered by night-shift \(Ctrl-C\)/,
     )
     assert.ok(!existsSync(join(dir, '.switchyard', 'locks', 'stepped.lock')), 'the lock is released')
   })

@@ -40,8 +40,8 @@ async function ask(question: ApprovalQuestion, operator: string, output: Writabl
     },
     output,
   )
-  if (typed === undefined) return 'left'
-  if (typed.trim() !== question.id) return 'declined'
+  if ('leftWith' in typed) return typed
+  if (typed.answer.trim() !== question.id) return 'declined'
   // A manual undo is confirmed with what was done by hand; nothing stands in for it.
   const reason = await askLine(
     question.manual
@@ -55,7 +55,7 @@ async function ask(question: ApprovalQuestion, operator: string, output: Writabl
         },
     output,
   )
-  return reason === undefined ? 'left' : { reason }
+  return 'leftWith' in reason ? reason : { reason: reason.answer }
 }
 
 /** An --approve naming nothing in the runbook is a typo that would leave a gate closed: exit 2 first. */

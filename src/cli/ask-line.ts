@@ -6,11 +6,14 @@ export interface LineQuestion {
   validate?: (text: string) => boolean | string
 }
 
-/**
- * Asks for one line on the terminal, drawn on `output`. Resolves `undefined` when the operator ends
- * input instead of answering (Ctrl-D on an empty line), as a shell reads end of file.
- */
-export async function askLine(question: LineQuestion, output: Writable): Promise<string | undefined> {
+/** The keys that leave a question unanswered: end of input (at an empty line), or an interrupt. */
+export type LeavingKey = 'Ctrl-D' | 'Ctrl-C'
+
+/** Asks for one line on the terminal, drawn on `output`; or says which key the operator left it with. */
+export async function askLine(
+  question: LineQuestion,
+  output: Writable,
+): Promise<{ answer: string } | { leftWith: LeavingKey }> {
   const { input } = await import('@inquirer/prompts')
   const endOfInput = new AbortController()
   const stdin = process.stdin
@@ -23,9 +26,11 @@ export async function askLine(question: LineQuestion, output: Writable): Promise
   }
   stdin.on('keypress', onKeypress)
   try {
-    return await input(question, { output: ownStream(output), signal: endOfInput.signal })
+    return { answer: await input(question, { output: ownStream(output), signal: endOfInput.signal }) }
   } catch (error) {
-    if (endOfInput.signal.aborted) return undefined
+    if (endOfInput.signal.aborted) return { leftWith: 'Ctrl-D' }
+    // In raw mode Ctrl-C reaches readline as a key, not the process as SIGINT: inquirer rejects with this.
+    if (error instanceof Error && error.name === 'ExitPromptError') return { leftWith: 'Ctrl-C' }
     throw error
   } finally {
     stdin.off('keypress', onKeypress)

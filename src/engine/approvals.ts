@@ -13,13 +13,14 @@ export interface ApprovalPolicy {
   prompt?: (question: ApprovalQuestion) => Promise<PromptAnswer>
 }
 
-/** What a person at the prompt did: approved with a reason, declined, or left it unanswered (Ctrl-D). */
-export type PromptAnswer = { reason: string } | 'declined' | 'left'
+/** What a person at the prompt did: approved with a reason, declined, or left it unanswered with a key. */
+export type PromptAnswer = { reason: string } | 'declined' | { leftWith: 'Ctrl-D' | 'Ctrl-C' }
 
 /** An approval prompt left unanswered: which one, and who was asked. */
 export interface LeftApproval {
   kind: 'phase' | 'step'
   id: string
+  leftWith: 'Ctrl-D' | 'Ctrl-C'
   operator: string
   osUser?: string
 }
@@ -85,16 +86,16 @@ export class ApprovalMissingError extends ApprovalRefusedError {
   }
 }
 
-/** The operator ended input at the prompt (Ctrl-D): the run pauses there, as for a step away from the desk. */
+/** The operator left the prompt (Ctrl-D, Ctrl-C): the run pauses there, as for a step away from the desk. */
 export class ApprovalLeftError extends ApprovalRefusedError {
   readonly left: LeftApproval
-  constructor(question: ApprovalQuestion, who: Who) {
+  constructor(question: ApprovalQuestion, who: Who, leftWith: LeftApproval['leftWith']) {
     const { kind, id } = question
     super(
-      `the approval for ${kind} ${id} was left unanswered by ${who.operator} (Ctrl-D)`,
+      `the approval for ${kind} ${id} was left unanswered by ${who.operator} (${leftWith})`,
       `the run is paused: resume it to be asked again at the same approval, or give it with --approve ${id}`,
     )
-    this.left = { kind, id, operator: who.operator, ...(who.osUser ? { osUser: who.osUser } : {}) }
+    this.left = { kind, id, leftWith, operator: who.operator, ...(who.osUser ? { osUser: who.osUser } : {}) }
   }
 }
 
@@ -153,7 +154,7 @@ async function giveApproval(
   }
   if (!policy.prompt) throw new ApprovalMissingError(question, false)
   const answer = await policy.prompt(question)
-  if (answer === 'left') throw new ApprovalLeftError(question, who)
   if (answer === 'declined') throw new ApprovalMissingError(question, true)
+  if ('leftWith' in answer) throw new ApprovalLeftError(question, who, answer.leftWith)
   return { reason: answer.reason, via: 'prompt' }
 }
