@@ -52,7 +52,10 @@ describe('the README quick start in a terminal', { skip: !hasTmux && 'tmux is no
         assert.notEqual(mark(upToPreflight, phase), '✔', `${phase} did not run:\n${upToPreflight.text}`)
 
       const traffic = frameOf(frames, /resume --approve traffic --until traffic$/)
-      const shifting = traffic.screens.find((s) => new RegExp(`^  ${SPINNER} shift\\b`, 'm').test(s))
+      // A frame once the shift reports a stage: settled, not one listr2 draws as it starts the tasks.
+      const shifting = traffic.screens.find(
+        (s) => new RegExp(`^  ${SPINNER} shift\\b`, 'm').test(s) && /^› shift: aws at \d+%$/m.test(s),
+      )
       assert.ok(shifting, `a frame shows the shift running:\n${traffic.screens.join('\n---\n')}`)
       assert.match(shifting, /^✔ preflight$/m)
       assert.match(shifting, /^[❯⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] traffic \(approved by /m)
