@@ -1,13 +1,11 @@
 import { Writable } from 'node:stream'
+import type { LeavingKey } from '../engine/approvals.js'
 
 export interface LineQuestion {
   message: string
   default?: string
   validate?: (text: string) => boolean | string
 }
-
-/** The keys that leave a question unanswered: end of input (at an empty line), or an interrupt. */
-export type LeavingKey = 'Ctrl-D' | 'Ctrl-C'
 
 /** Asks for one line on the terminal, drawn on `output`; or says which key the operator left it with. */
 export async function askLine(

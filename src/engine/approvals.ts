@@ -13,14 +13,17 @@ export interface ApprovalPolicy {
   prompt?: (question: ApprovalQuestion) => Promise<PromptAnswer>
 }
 
+/** The keys that leave a question unanswered: end of input (at an empty line), or an interrupt. */
+export type LeavingKey = 'Ctrl-D' | 'Ctrl-C'
+
 /** What a person at the prompt did: approved with a reason, declined, or left it unanswered with a key. */
-export type PromptAnswer = { reason: string } | 'declined' | { leftWith: 'Ctrl-D' | 'Ctrl-C' }
+export type PromptAnswer = { reason: string } | 'declined' | { leftWith: LeavingKey }
 
 /** An approval prompt left unanswered: which one, and who was asked. */
 export interface LeftApproval {
   kind: 'phase' | 'step'
   id: string
-  leftWith: 'Ctrl-D' | 'Ctrl-C'
+  leftWith: LeavingKey
   operator: string
   osUser?: string
 }
@@ -89,7 +92,7 @@ export class ApprovalMissingError extends ApprovalRefusedError {
 /** The operator left the prompt (Ctrl-D, Ctrl-C): the run pauses there, as for a step away from the desk. */
 export class ApprovalLeftError extends ApprovalRefusedError {
   readonly left: LeftApproval
-  constructor(question: ApprovalQuestion, who: Who, leftWith: LeftApproval['leftWith']) {
+  constructor(question: ApprovalQuestion, who: Who, leftWith: LeavingKey) {
     const { kind, id } = question
     super(
       `the approval for ${kind} ${id} was left unanswered by ${who.operator} (${leftWith})`,

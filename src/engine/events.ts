@@ -96,7 +96,7 @@ export type NewEvent =
       action: 'wait' | 'stop'
       until?: string
     }
-  /** `leftApproval`: paused because the operator left an approval prompt unanswered (Ctrl-D). */
+  /** `leftApproval`: paused because the operator left an approval prompt unanswered (Ctrl-D, Ctrl-C). */
   | { type: 'run-paused'; reason: string; leftApproval?: LeftApproval }
   | { type: 'run-failed'; error: ErrorInfo }
   | { type: 'run-completed' }
