@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Client } from 'ldapts'
 import { AwsClients } from '../src/clients/aws.ts'
@@ -51,6 +51,7 @@ const SEED: SeedEntry[] = [
 const slapd = useSlapdPair(SEED, PASSWORD)
 const aws = useAwsSandbox('ad-sync')
 const scratch = tempDir('ad-sync-work')
+after(scratch.cleanup)
 
 const skip = slapdSkipReason ? `slapd is not installed: ${slapdSkipReason}` : false
 if (skip) console.log(`# skipping the LDAP tests of ad.sync: ${skip}`)

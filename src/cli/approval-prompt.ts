@@ -1,10 +1,11 @@
 import type { Writable } from 'node:stream'
-import type { ApprovalPolicy, ApprovalQuestion } from '../engine/approvals.js'
+import type { ApprovalPolicy, ApprovalQuestion, PromptAnswer } from '../engine/approvals.js'
 import type { Who } from '../engine/events.js'
 import { InvalidInputError } from '../errors.js'
 import type { PromptHost } from '../render/prompt-host.js'
 import type { Runbook } from '../runbook/model.js'
 import { didYouMean } from '../runbook/suggest.js'
+import { askLine } from './ask-line.js'
 
 /**
  * Flags first; then, only on a terminal, a question drawn by the renderer that owns the screen:
@@ -32,26 +33,29 @@ export function approvalTerms(
   }
 }
 
-async function ask(question: ApprovalQuestion, operator: string, output: Writable) {
-  const { input } = await import('@inquirer/prompts')
-  const typed = await input(
+async function ask(question: ApprovalQuestion, operator: string, output: Writable): Promise<PromptAnswer> {
+  const typed = await askLine(
     {
       message: `${question.message}\n  Type "${question.id}" to approve as ${operator} (anything else declines):`,
     },
-    { output },
+    output,
   )
-  if (typed.trim() !== question.id) return undefined
+  if ('leftWith' in typed) return typed
+  if (typed.answer.trim() !== question.id) return 'declined'
   // A manual undo is confirmed with what was done by hand; nothing stands in for it.
-  const reason = await input(
+  const reason = await askLine(
     question.manual
       ? {
-          message: 'What was done by hand (recorded in the journal):',
+          message: `What was done by hand to undo ${question.id} (recorded in the journal):`,
           validate: (text: string) => text.trim().length > 0 || 'say what was done',
         }
-      : { message: 'Reason (recorded in the journal):', default: 'go ahead' },
-    { output },
+      : {
+          message: `Reason for approving ${question.kind} ${question.id} (recorded in the journal):`,
+          default: 'go ahead',
+        },
+    output,
   )
-  return { reason }
+  return 'leftWith' in reason ? reason : { reason: reason.answer }
 }
 
 /** An --approve naming nothing in the runbook is a typo that would leave a gate closed: exit 2 first. */

@@ -9,8 +9,23 @@ export interface ApprovalPolicy {
   ids: ReadonlySet<string>
   /** --reason: why, in the operator's words (a manual undo cannot be confirmed without one). */
   reason?: string
-  /** Present only with a terminal: asks a person; undefined means they declined. */
-  prompt?: (question: ApprovalQuestion) => Promise<{ reason: string } | undefined>
+  /** Present only with a terminal: asks a person. */
+  prompt?: (question: ApprovalQuestion) => Promise<PromptAnswer>
+}
+
+/** The keys that leave a question unanswered: end of input (at an empty line), or an interrupt. */
+export type LeavingKey = 'Ctrl-D' | 'Ctrl-C'
+
+/** What a person at the prompt did: approved with a reason, declined, or left it unanswered with a key. */
+export type PromptAnswer = { reason: string } | 'declined' | { leftWith: LeavingKey }
+
+/** An approval prompt left unanswered: which one, and who was asked. */
+export interface LeftApproval {
+  kind: 'phase' | 'step'
+  id: string
+  leftWith: LeavingKey
+  operator: string
+  osUser?: string
 }
 
 export interface ApprovalQuestion {
@@ -74,6 +89,19 @@ export class ApprovalMissingError extends ApprovalRefusedError {
   }
 }
 
+/** The operator left the prompt (Ctrl-D, Ctrl-C): the run pauses there, as for a step away from the desk. */
+export class ApprovalLeftError extends ApprovalRefusedError {
+  readonly left: LeftApproval
+  constructor(question: ApprovalQuestion, who: Who, leftWith: LeavingKey) {
+    const { kind, id } = question
+    super(
+      `the approval for ${kind} ${id} was left unanswered by ${who.operator} (${leftWith})`,
+      `the run is paused: resume it to be asked again at the same approval, or give it with --approve ${id}`,
+    )
+    this.left = { kind, id, leftWith, operator: who.operator, ...(who.osUser ? { osUser: who.osUser } : {}) }
+  }
+}
+
 export class NotAnApproverError extends ApprovalRefusedError {
   constructor(question: ApprovalQuestion, who: Who) {
     const proven = [
@@ -103,7 +131,7 @@ export async function obtainApproval(
 ): Promise<GrantedApproval> {
   const approver = question.approvers ? proveApprover(question.approvers, who) : undefined
   if (question.approvers && !approver) throw new NotAnApproverError(question, who)
-  const given = await giveApproval(policy, question)
+  const given = await giveApproval(policy, question, who)
   return {
     operator: who.operator,
     ...(who.osUser ? { osUser: who.osUser } : {}),
@@ -116,6 +144,7 @@ export async function obtainApproval(
 async function giveApproval(
   policy: ApprovalPolicy,
   question: ApprovalQuestion,
+  who: Who,
 ): Promise<Pick<GrantedApproval, 'reason' | 'via' | 'flag'>> {
   const flag = policy.ids.has(question.id)
     ? `--approve ${question.id}`
@@ -128,6 +157,7 @@ async function giveApproval(
   }
   if (!policy.prompt) throw new ApprovalMissingError(question, false)
   const answer = await policy.prompt(question)
-  if (!answer) throw new ApprovalMissingError(question, true)
+  if (answer === 'declined') throw new ApprovalMissingError(question, true)
+  if ('leftWith' in answer) throw new ApprovalLeftError(question, who, answer.leftWith)
   return { reason: answer.reason, via: 'prompt' }
 }

@@ -11,7 +11,7 @@ import type { Scope } from '../runbook/expressions.js'
 import type { Phase, Runbook, Step, Target } from '../runbook/model.js'
 import type { StepContext, StepDefinition } from '../steps/contract.js'
 import { stepTypes as registeredStepTypes } from '../steps/index.js'
-import { type ApprovalPolicy, obtainApproval } from './approvals.js'
+import { ApprovalLeftError, type ApprovalPolicy, obtainApproval } from './approvals.js'
 import { conditionReason } from './condition-reason.js'
 import { type EventSink, journalSink, MemorySink, RunLog } from './event-log.js'
 import type { Who } from './events.js'
@@ -362,13 +362,15 @@ async function drive(run: RunContext, until: string | undefined): Promise<Partia
         await log.record({ type: 'approval-granted', phase: phase.id, ...approval })
       } catch (error) {
         const info = errorInfo(run, error)
-        log.note({ type: 'run-paused', reason: info.message })
+        const left = error instanceof ApprovalLeftError
+        log.note({ type: 'run-paused', reason: info.message, ...(left ? { leftApproval: error.left } : {}) })
         const exitCode = error instanceof SwitchyardError ? error.exitCode : ExitCode.refused
         return {
           status: 'paused',
           exitCode,
           message: `${info.message}${info.hint ? ` (${info.hint})` : ''}`,
-          next: [`${resume} --approve ${phase.id}`],
+          // Someone who stepped away is asked again on a terminal; a flag approves without asking.
+          next: [...(left ? [resume] : []), `${resume} --approve ${phase.id}`],
         }
       }
     }

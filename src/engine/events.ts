@@ -1,5 +1,5 @@
 import type { ParamValue } from '../runbook/model.js'
-import type { GrantedApproval } from './approvals.js'
+import type { GrantedApproval, LeftApproval } from './approvals.js'
 
 /** A planned change, as a step's `plan` reports it and the operator reads it. */
 export interface Change {
@@ -97,7 +97,8 @@ export type NewEvent =
       action: 'wait' | 'stop'
       until?: string
     }
-  | { type: 'run-paused'; reason: string }
+  /** `leftApproval`: paused because the operator left an approval prompt unanswered (Ctrl-D, Ctrl-C). */
+  | { type: 'run-paused'; reason: string; leftApproval?: LeftApproval }
   | { type: 'run-failed'; error: ErrorInfo }
   | { type: 'run-completed' }
   | ({ type: 'run-abandoned'; reason: string } & Who)

@@ -18,6 +18,8 @@ export interface Terminal {
   press(...keys: string[]): void
   /** Waits until the screen (or, with `inHistory`, the scrollback) matches; returns that text. */
   waitFor(pattern: RegExp, options?: { inHistory?: boolean; what?: string }): Promise<string>
+  /** Waits until `read` returns a value, reading every 50 ms: for what a pattern cannot say. */
+  until<T>(read: () => T | undefined, what: string): Promise<T>
   /** Waits until the command has exited and returns its exit code. */
   exited(): Promise<number>
   close(): void
@@ -99,6 +101,7 @@ export function openShellTerminal(argv: string[], options: TerminalOptions): Ter
   return {
     screen: () => capture(),
     history: () => capture('-'),
+    until: poll,
     type: (text, enter = false) => {
       tmux('send-keys', '-l', text)
       if (enter) tmux('send-keys', 'Enter')
