@@ -176,7 +176,12 @@ export function s3Endpoint(world: S3World, clock: Clock): ServiceEndpoint {
       const run = runners[operation]
       if (!run) throw new ServiceError(501, 'NotImplemented', `The sandbox does not emulate S3 ${operation}`)
       return {
-        params: { bucket, ...(key === undefined ? {} : { key }), conditions: conditionsOf(request) },
+        params: {
+          bucket,
+          ...(key === undefined ? {} : { key }),
+          ...(request.query.has('prefix') ? { prefix: request.query.get('prefix') } : {}),
+          conditions: conditionsOf(request),
+        },
         run: async () => dated(await run(request, bucket, key ?? '')),
       }
     },

@@ -1,0 +1,133 @@
+import { type Lease, LeaseLostError } from '../lease.js'
+import { describeHolder, LockHeldError, type LockHolder } from '../lock.js'
+import { type LockObject, stateKeys } from './s3-mirror.js'
+import type { StateObjects } from './s3-objects.js'
+
+/** How long a lease lasts without a renewal: SWITCHYARD_LEASE_TTL (seconds), default 60. */
+export const leaseTtlSeconds = (): number => Number(process.env.SWITCHYARD_LEASE_TTL) || 60
+
+/** Conditional writes that lose a race are tried again this many times before giving up. */
+const RACE_ATTEMPTS = 8
+
+/** A lock held on another machine whose lease is still running: how long until it lapses. */
+export class S3LockHeldError extends LockHeldError {
+  constructor(holder: LockHolder, expiresInMs: number) {
+    super(holder, false)
+    const seconds = Math.max(1, Math.ceil(expiresInMs / 1000))
+    this.message += `; its lease lapses in ${seconds}s unless that process renews it`
+  }
+}
+
+/** The lock as S3 holds it now, with its age on S3's own clock. */
+async function readLockObject(objects: StateObjects, runbook: string) {
+  const read = await objects.read(stateKeys.lock(runbook))
+  if (!read) return undefined
+  return { read, body: JSON.parse(read.body) as LockObject, ageMs: read.serverNow - read.lastModified }
+}
+
+/**
+ * Takes the runbook's lock in S3: created with If-None-Match: *, or taken over with If-Match on
+ * the ETag of a lock that was released or whose lease lapsed (or, with `breaking`, of the holder
+ * being broken). Each take bumps the epoch the lock carries, fencing every earlier holder.
+ */
+export async function acquireS3Lease(
+  objects: StateObjects,
+  holder: LockHolder,
+  options: { breaking?: LockHolder } = {},
+): Promise<Lease> {
+  const ttlSeconds = leaseTtlSeconds()
+  for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
+    const current = await readLockObject(objects, holder.runbook)
+    if (current && !current.body.released && current.ageMs < ttlSeconds * 1000) {
+      const breaking = options.breaking && sameHolder(current.body.holder, options.breaking)
+      if (!breaking)
+        throw new S3LockHeldError(current.body.holder, current.body.ttlSeconds * 1000 - current.ageMs)
+    }
+    const epoch = (current?.body.holder.epoch ?? 0) + 1
+    const body: LockObject = { holder: { ...holder, epoch }, ttlSeconds, renewals: 0 }
+    const result = await objects.write(
+      stateKeys.lock(holder.runbook),
+      JSON.stringify(body),
+      current ? { ifMatch: current.read.etag } : { ifNoneMatch: '*' },
+    )
+    if (result.written) return heartbeat(objects, body, result.etag)
+  }
+  const now = await readLockObject(objects, holder.runbook)
+  throw new S3LockHeldError(now?.body.holder ?? holder, 0)
+}
+
+const sameHolder = (a: LockHolder, b: LockHolder) =>
+  a.pid === b.pid && a.host === b.host && a.since === b.since && a.runId === b.runId
+
+/**
+ * The held lease: renewed with If-Match on its ETag every third of its TTL. It is current while the
+ * last renewal is younger than the TTL less a margin, measured on this machine's clock from before
+ * the renewal was sent (S3 dates the write later, so the lease lapses here before it does there).
+ * A renewal refused (412) means another took the lock: the lease is lost for good.
+ */
+function heartbeat(objects: StateObjects, body: LockObject, etag: string): Lease {
+  const ttlMs = body.ttlSeconds * 1000
+  const key = stateKeys.lock(body.holder.runbook)
+  let renewedAt = performance.now()
+  let lost: LeaseLostError | undefined
+  let released = false
+  let renewing: Promise<void> = Promise.resolve()
+
+  const loseTo = async () => {
+    const now = await readLockObject(objects, body.holder.runbook).catch(() => undefined)
+    lost = new LeaseLostError(
+      body.holder.runbook,
+      body.holder.epoch,
+      now?.body.holder.epoch ?? body.holder.epoch + 1,
+      now ? describeHolder(now.body.holder) : undefined,
+    )
+  }
+
+  const renew = async () => {
+    if (lost || released) return
+    const sentAt = performance.now()
+    const next: LockObject = { ...body, renewals: body.renewals + 1 }
+    try {
+      const result = await objects.write(key, JSON.stringify(next), { ifMatch: etag })
+      if (result.written) {
+        etag = result.etag
+        body.renewals = next.renewals
+        renewedAt = sentAt
+      } else if (result.why === 'precondition') await loseTo()
+    } catch {
+      // S3 unreachable for now: the next beat tries again; check() tells when the lease has lapsed.
+    }
+  }
+  const timer = setInterval(() => {
+    renewing = renew()
+  }, ttlMs / 3)
+  timer.unref()
+
+  return {
+    runbook: body.holder.runbook,
+    epoch: body.holder.epoch,
+    check: async () => {
+      if (lost) throw lost
+      if (performance.now() - renewedAt < (ttlMs * 5) / 6) return
+      await renewing
+      await renew()
+      if (lost) throw lost
+      if (performance.now() - renewedAt >= (ttlMs * 5) / 6)
+        throw new LeaseLostError(
+          body.holder.runbook,
+          body.holder.epoch,
+          body.holder.epoch,
+          'its lease lapsing',
+        )
+    },
+    release: async () => {
+      if (released) return
+      released = true
+      clearInterval(timer)
+      await renewing
+      if (lost) return
+      const done: LockObject = { ...body, renewals: body.renewals + 1, released: true }
+      await objects.write(key, JSON.stringify(done), { ifMatch: etag }).catch(() => undefined)
+    },
+  }
+}
