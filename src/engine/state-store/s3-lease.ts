@@ -38,7 +38,8 @@ export async function acquireS3Lease(
   const ttlSeconds = leaseTtlSeconds()
   for (let attempt = 0; attempt < RACE_ATTEMPTS; attempt++) {
     const current = await readLockObject(objects, holder.runbook)
-    if (current && !current.body.released && current.ageMs < ttlSeconds * 1000) {
+    // The holder's own TTL counts: it renews at its pace, whatever this machine's setting is.
+    if (current && !current.body.released && current.ageMs < current.body.ttlSeconds * 1000) {
       const breaking = options.breaking && sameHolder(current.body.holder, options.breaking)
       if (!breaking)
         throw new S3LockHeldError(current.body.holder, current.body.ttlSeconds * 1000 - current.ageMs)
@@ -74,6 +75,8 @@ function heartbeat(objects: StateObjects, body: LockObject, etag: string): Lease
   let renewing: Promise<void> = Promise.resolve()
 
   const loseTo = async () => {
+    // Lost from the 412 on: no batch may pass check() while the new holder is being looked up.
+    lost = new LeaseLostError(body.holder.runbook, body.holder.epoch, body.holder.epoch + 1, undefined)
     const now = await readLockObject(objects, body.holder.runbook).catch(() => undefined)
     lost = new LeaseLostError(
       body.holder.runbook,
