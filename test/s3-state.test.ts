@@ -226,6 +226,32 @@ describe('state in S3', () => {
     )
   })
 
+  test('a holder that cannot renew its lease (S3 failing) stops before its next side effect; another machine resumes once it lapses', async () => {
+    const a = laptop('a', runbook(true))
+    const b = laptop('b', runbook(true))
+    const first = a.start(['run', 'runbook.yaml'], { SWITCHYARD_LEASE_TTL: '1' })
+    await waitUntil(() => journalInS3().some((e) => e.type === 'command-started'), "A's hold command")
+    sandbox.faults.add({ service: 's3', operation: 'PutObject', kind: 'server-error', times: 10_000 })
+    const failedRenewals = () => puts('locks/team.lock').filter((c) => c.status === 500)
+    // Renewals failing for longer than the TTL, on the sandbox's clock: A's lease has lapsed.
+    await waitUntil(() => {
+      const failed = failedRenewals()
+      return failed.length > 1 && (failed.at(-1)?.at ?? 0) - (failed[0]?.at ?? 0) > 1000
+    }, "A's renewals failing for a whole TTL")
+    writeFileSync(join(a.dir, 'release'), '')
+    const stopped = await first.done
+    assert.equal(stopped.code, 3, stopped.stdout + stopped.stderr)
+    assert.match(stopped.stderr, /could not renew its lease on runbook team within its 1s TTL/)
+    assert.deepEqual(changesPerRecord(), {}, 'A changed nothing after its lease lapsed')
+
+    sandbox.faults.clear()
+    clockAhead += 2_000
+    const resumed = await b.cli(['resume'])
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr)
+    assert.deepEqual(changesPerRecord(), ONCE_EACH)
+    assertUnbroken(journalInS3())
+  })
+
   test('kill -9 at several points, then unlock --force (journaled in S3) and resume from another machine: each change exactly once', async () => {
     for (const k of [3, 6, 9]) {
       freshState()

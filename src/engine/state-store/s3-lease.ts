@@ -1,3 +1,4 @@
+import { ExitCode, SwitchyardError } from '../../errors.js'
 import { type Lease, LeaseLostError } from '../lease.js'
 import { describeHolder, LockHeldError, type LockHolder } from '../lock.js'
 import { type LockObject, stateKeys } from './s3-mirror.js'
@@ -8,6 +9,19 @@ export const leaseTtlSeconds = (): number => Number(process.env.SWITCHYARD_LEASE
 
 /** Conditional writes that lose a race are tried again this many times before giving up. */
 const RACE_ATTEMPTS = 8
+
+/** This process could not renew its lease in time: another machine may hold the lock by now. */
+export class LeaseLapsedError extends SwitchyardError {
+  constructor(runbook: string, ttlSeconds: number, lastFailure: string) {
+    super(
+      `this process could not renew its lease on runbook ${runbook} within its ${ttlSeconds}s TTL (last attempt: ${lastFailure}): it stopped before its next step and wrote nothing more to the journal`,
+      {
+        exitCode: ExitCode.refused,
+        hint: 'check the network to S3 and the credentials; then switchyard resume, from this machine or another (see switchyard status first)',
+      },
+    )
+  }
+}
 
 /** A lock held on another machine whose lease is still running: how long until it lapses. */
 export class S3LockHeldError extends LockHeldError {
@@ -68,11 +82,13 @@ const sameHolder = (a: LockHolder, b: LockHolder) =>
  */
 function heartbeat(objects: StateObjects, body: LockObject, etag: string): Lease {
   const ttlMs = body.ttlSeconds * 1000
+  const lapsesAfterMs = (ttlMs * 5) / 6
   const key = stateKeys.lock(body.holder.runbook)
   let renewedAt = performance.now()
-  let lost: LeaseLostError | undefined
+  let lost: SwitchyardError | undefined
+  let lastFailure = 'no answer yet'
   let released = false
-  let renewing: Promise<void> = Promise.resolve()
+  let renewing: Promise<void> | undefined
 
   const loseTo = async () => {
     // Lost from the 412 on: no batch may pass check() while the new holder is being looked up.
@@ -86,8 +102,7 @@ function heartbeat(objects: StateObjects, body: LockObject, etag: string): Lease
     )
   }
 
-  const renew = async () => {
-    if (lost || released) return
+  const attemptRenewal = async () => {
     const sentAt = performance.now()
     const next: LockObject = { ...body, renewals: body.renewals + 1 }
     try {
@@ -97,38 +112,39 @@ function heartbeat(objects: StateObjects, body: LockObject, etag: string): Lease
         body.renewals = next.renewals
         renewedAt = sentAt
       } else if (result.why === 'precondition') await loseTo()
-    } catch {
+      else lastFailure = 'a concurrent write on the lock (409)'
+    } catch (error) {
       // S3 unreachable for now: the next beat tries again; check() tells when the lease has lapsed.
+      lastFailure = (error as Error).message
     }
   }
-  const timer = setInterval(() => {
-    renewing = renew()
-  }, ttlMs / 3)
+  /** One renewal at a time: a beat that finds one in flight joins it. */
+  const renew = (): Promise<void> => {
+    if (lost || released) return Promise.resolve()
+    renewing ??= attemptRenewal().finally(() => {
+      renewing = undefined
+    })
+    return renewing
+  }
+  const timer = setInterval(() => void renew(), ttlMs / 3)
   timer.unref()
 
   return {
     runbook: body.holder.runbook,
     epoch: body.holder.epoch,
     check: async () => {
+      if (!lost && performance.now() - renewedAt >= lapsesAfterMs) await renew()
+      if (!lost && performance.now() - renewedAt >= lapsesAfterMs)
+        lost = new LeaseLapsedError(body.holder.runbook, body.ttlSeconds, lastFailure)
       if (lost) throw lost
-      if (performance.now() - renewedAt < (ttlMs * 5) / 6) return
-      await renewing
-      await renew()
-      if (lost) throw lost
-      if (performance.now() - renewedAt >= (ttlMs * 5) / 6)
-        throw new LeaseLostError(
-          body.holder.runbook,
-          body.holder.epoch,
-          body.holder.epoch,
-          'its lease lapsing',
-        )
     },
     release: async () => {
       if (released) return
       released = true
       clearInterval(timer)
       await renewing
-      if (lost) return
+      // Taken by another: nothing to give back. Lapsed here: it may still be ours, and If-Match tells.
+      if (lost instanceof LeaseLostError) return
       const done: LockObject = { ...body, renewals: body.renewals + 1, released: true }
       await objects.write(key, JSON.stringify(done), { ifMatch: etag }).catch(() => undefined)
     },

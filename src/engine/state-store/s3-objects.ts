@@ -1,6 +1,10 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import type { AwsClients } from '../../clients/aws.js'
+import { stepScope } from '../../clients/step-scope.js'
 import { ExitCode, InvalidInputError, SwitchyardError } from '../../errors.js'
+
+/** Runs a call outside any step's scope: the state's retries are not a step's progress. */
+const outsideSteps = <T>(call: () => Promise<T>): Promise<T> => stepScope.exit(call)
 
 /** Where team state lives: `s3://BUCKET/PREFIX`. */
 export interface S3Location {
@@ -93,7 +97,7 @@ export class StateObjects {
       { step: 'deserialize', name: 'switchyardServerDate' },
     )
     try {
-      const out = await s3.send(command)
+      const out = await outsideSteps(() => s3.send(command))
       return {
         body: (await out.Body?.transformToString('utf8')) ?? '',
         etag: out.ETag ?? '',
@@ -121,15 +125,17 @@ export class StateObjects {
   private async put(relative: string, body: string, condition: WriteCondition): Promise<WriteResult> {
     const { s3, sdk } = await this.client()
     try {
-      const out = await s3.send(
-        new sdk.PutObjectCommand({
-          Bucket: this.location.bucket,
-          Key: this.key(relative),
-          Body: body,
-          ContentType: relative.endsWith('.yaml') ? 'application/yaml' : 'application/json',
-          ...('ifNoneMatch' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.ifMatch }),
-          ...(this.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.kmsKeyId } : {}),
-        }),
+      const out = await outsideSteps(() =>
+        s3.send(
+          new sdk.PutObjectCommand({
+            Bucket: this.location.bucket,
+            Key: this.key(relative),
+            Body: body,
+            ContentType: relative.endsWith('.yaml') ? 'application/yaml' : 'application/json',
+            ...('ifNoneMatch' in condition ? { IfNoneMatch: '*' } : { IfMatch: condition.ifMatch }),
+            ...(this.kmsKeyId ? { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.kmsKeyId } : {}),
+          }),
+        ),
       )
       return { written: true, etag: out.ETag ?? '' }
     } catch (error) {
@@ -150,12 +156,15 @@ export class StateObjects {
     do {
       let out: import('@aws-sdk/client-s3').ListObjectsV2CommandOutput
       try {
-        out = await s3.send(
-          new sdk.ListObjectsV2Command({
-            Bucket: this.location.bucket,
-            Prefix: this.key(relative),
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
+        const page = token
+        out = await outsideSteps(() =>
+          s3.send(
+            new sdk.ListObjectsV2Command({
+              Bucket: this.location.bucket,
+              Prefix: this.key(relative),
+              ...(page ? { ContinuationToken: page } : {}),
+            }),
+          ),
         )
       } catch (error) {
         throw new StateStoreError(this.location.url, 'ListObjectsV2', relative, error)
