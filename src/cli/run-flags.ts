@@ -11,6 +11,15 @@ export const stateDirFlag = {
   }),
 }
 
+/** The sandbox's record of what it started is this machine's: always a folder, never S3. */
+export const sandboxStateDirFlag = {
+  'state-dir': Flags.string({
+    description: 'The folder where the running sandbox is recorded',
+    default: DEFAULT_STATE_DIR,
+    helpValue: 'DIR',
+  }),
+}
+
 /** A folder is used as it is; S3 state is pulled into this machine's copy, which commands then read. */
 async function openStateDir(input: string): Promise<string> {
   if (!input.startsWith('s3://')) return input
