@@ -78,17 +78,16 @@ async function once(
         delayMs: S3_WRITE_MS,
         times: 1e9,
       })
-    await runCli(
-      dir,
-      ['run', 'runbook.yaml', ...(prefix ? ['--state-dir', `s3://bench-state/${prefix}`] : [])],
-      {
-        ...process.env,
-        ...sandboxEnv(sandbox.url),
-        AWS_REGION: 'us-east-1',
-        CI: 'true',
-        XDG_CACHE_HOME: join(dir, 'cache'),
-      },
-    )
+    const state = prefix ? ['--state-dir', `s3://bench-state/${prefix}`] : []
+    const env = {
+      ...process.env,
+      ...sandboxEnv(sandbox.url),
+      AWS_REGION: 'us-east-1',
+      CI: 'true',
+      XDG_CACHE_HOME: join(dir, 'cache'),
+    }
+    const { code, output } = await runCli(dir, env, ['run', 'runbook.yaml', ...state])
+    if (code !== 0) throw new Error(`the ${backend} run exited ${code}:\n${output}`)
     const events = journalOf(dir, sandbox, prefix)
     const s3 = sandbox.log.of('s3')
     return {

@@ -1,12 +1,12 @@
 // Team state in S3, through the built CLI against the sandbox's S3: two "laptops" (each its own
 // folder and cache) share one prefix; the sandbox's request log counts every change made to the world.
 import assert from 'node:assert/strict'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { after, before, beforeEach, describe, test } from 'node:test'
 import { type AwsSandbox, sandboxEnv, startAwsSandbox } from '../src/sandbox/aws/index.ts'
-import { startSwitchyard, tempDir, waitUntil, writeRunbook } from './helpers/cli.ts'
+import { lines, startSwitchyard, tempDir, waitUntil, writeRunbook } from './helpers/cli.ts'
 
 const BUCKET = 'team-state'
 const KMS_KEY = 'arn:aws:kms:us-east-1:123456789012:key/state-key'
@@ -167,7 +167,7 @@ describe('state in S3', () => {
     assert.match(status.stdout, /: completed/)
     assert.match(status.stdout, /as arn:aws:iam::123456789012:user\/switchyard-sandbox/)
     const runs = await b.cli(['runs'])
-    assert.match(runs.stdout, /team|completed/)
+    assert.match(runs.stdout, new RegExp(`${started.runId}\\s+completed`))
   })
 
   test('two CLIs at once: B is refused while A holds the lease, naming OS user, host and AWS identity; after kill -9 on A and its lease lapsing, B resumes and every change is made exactly once', async () => {
@@ -269,6 +269,31 @@ describe('state in S3', () => {
       assert.equal(events.at(-1)?.type, 'run-completed', `k=${k}`)
       assert.deepEqual(changesPerRecord(), ONCE_EACH, `k=${k}`)
     }
+  })
+
+  test("resume on a machine where the run's folder does not exist runs its steps in the folder of the runbook given there", async () => {
+    const text = `version: 1
+name: team
+phases:
+  - id: one
+    steps:
+      - id: mark
+        uses: exec
+        with: { command: sh, args: [-c, 'echo once >> marks'], idempotent: true }
+      - id: later
+        uses: exec
+        needs: [mark]
+        with: { command: sh, args: [-c, 'echo once >> marks'], idempotent: true }
+`
+    const a = laptop('a', text)
+    const killed = await a.cli(['run', 'runbook.yaml'], { SWITCHYARD_CRASH_AFTER_EVENTS: '2' })
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr)
+    rmSync(a.dir, { recursive: true, force: true })
+    const b = laptop('b', text)
+    assert.equal((await b.cli(['unlock', 'team', '--force'])).code, 0)
+    const resumed = await b.cli(['resume', '--runbook', 'runbook.yaml'])
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr)
+    assert.deepEqual(lines(join(b.dir, 'marks')), ['once', 'once'], "both steps ran in B's folder")
   })
 
   test('503 SlowDown, 500 and dropped connections on S3 during a run are retried: the run completes with every event once', async () => {

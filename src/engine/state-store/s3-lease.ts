@@ -1,6 +1,6 @@
 import { ExitCode, SwitchyardError } from '../../errors.js'
 import { type Lease, LeaseLostError } from '../lease.js'
-import { describeHolder, LockHeldError, type LockHolder } from '../lock.js'
+import { describeHolder, isStale, LockHeldError, type LockHolder } from '../lock.js'
 import { type LockObject, stateKeys } from './s3-mirror.js'
 import type { StateObjects } from './s3-objects.js'
 
@@ -55,6 +55,8 @@ export async function acquireS3Lease(
     // The holder's own TTL counts: it renews at its pace, whatever this machine's setting is.
     if (current && !current.body.released && current.ageMs < current.body.ttlSeconds * 1000) {
       const breaking = options.breaking && sameHolder(current.body.holder, options.breaking)
+      // A holder gone from this very host is stale: it is broken only on purpose, as a local one.
+      if (!breaking && isStale(current.body.holder)) throw new LockHeldError(current.body.holder, true)
       if (!breaking)
         throw new S3LockHeldError(current.body.holder, current.body.ttlSeconds * 1000 - current.ageMs)
     }
