@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AwsClients } from '../../clients/aws.js'
+import { SwitchyardError } from '../../errors.js'
 import { Journal } from '../journal.js'
 import type { Lease } from '../lease.js'
 import type { LockHolder } from '../lock.js'
@@ -48,7 +49,10 @@ export async function openS3Store(location: S3Location): Promise<{ folder: strin
     createRun: async (runId, runbookFile, lease) => {
       const text = readFileSync(runbookFile, 'utf8')
       const pinned = await objects.write(stateKeys.runbook(runId), text, { ifNoneMatch: '*' })
-      if (!pinned.written) throw new Error(`run ${runId} already has a pinned runbook in ${location.url}`)
+      if (!pinned.written)
+        throw new SwitchyardError(`run ${runId} already exists in ${location.url}: nothing was started`, {
+          hint: 'run the command again: a new run gets a new id',
+        })
       const journal = Journal.create(runDir(folder, runId), lease, segmentReplica(objects, folder, runId, 1))
       writeFileSync(join(runDir(folder, runId), RUNBOOK_COPY), text, { mode: PRIVATE_FILE_MODE })
       return journal
