@@ -135,6 +135,8 @@ function heartbeat(objects: StateObjects, body: LockObject, etag: string): Lease
     runbook: body.holder.runbook,
     epoch: body.holder.epoch,
     check: async () => {
+      // A renewal in flight may be the one S3 refuses: its answer decides.
+      if (renewing) await renewing
       if (!lost && performance.now() - renewedAt >= lapsesAfterMs) await renew()
       if (!lost && performance.now() - renewedAt >= lapsesAfterMs)
         lost = new LeaseLapsedError(body.holder.runbook, body.ttlSeconds, lastFailure)

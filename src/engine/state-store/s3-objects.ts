@@ -106,6 +106,9 @@ export class StateObjects {
       }
     } catch (error) {
       if ((error as Error).name === 'NoSuchKey') return undefined
+      // A missing key is 403, not 404, to an identity allowed to list only its prefix: the listing tells.
+      if ((error as Error).name === 'AccessDenied' && !(await this.list(relative)).includes(relative))
+        return undefined
       throw new StateStoreError(this.location.url, 'GetObject', relative, error)
     }
   }
