@@ -10,7 +10,11 @@ export abstract class SwitchyardCommand extends Command {
   ): Promise<unknown> {
     if (isFsError(error)) return this.catch(fileSystemError(error as NodeJS.ErrnoException))
     if (error instanceof SwitchyardError) {
-      process.stderr.write(`error: ${error.message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`)
+      // oclif wraps what a flag's parser throws in "Parsing --flag … See more help"; ours names the flag itself.
+      const message = error.message
+        .replace(/^Parsing --[\w-]+ \n\t/, '')
+        .replace(/\nSee more help with --help$/, '')
+      process.stderr.write(`error: ${message}\n${error.hint ? `  hint: ${error.hint}\n` : ''}`)
       return this.exit(error.exitCode)
     }
     // oclif's own flag and argument errors are bad input: exit 2, as for every other bad input.

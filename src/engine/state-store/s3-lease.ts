@@ -80,7 +80,8 @@ const sameHolder = (a: LockHolder, b: LockHolder) =>
  * The held lease: renewed with If-Match on its ETag every third of its TTL. It is current while the
  * last renewal is younger than the TTL less a margin, measured on this machine's clock from before
  * the renewal was sent (S3 dates the write later, so the lease lapses here before it does there).
- * A renewal refused (412) means another took the lock: the lease is lost for good.
+ * A renewal refused (412) means another took the lock: the lease is lost for good. check() waits
+ * for a renewal in flight, so no batch slips through while S3's answer is on its way.
  */
 function heartbeat(objects: StateObjects, body: LockObject, etag: string): Lease {
   const ttlMs = body.ttlSeconds * 1000
