@@ -313,7 +313,10 @@ phases:
     const a = laptop('a', runbook(false))
     const bad = await startSwitchyard(a.dir, ['status', '--state-dir', 's3://Not_A_Bucket/x']).done
     assert.equal(bad.code, 2, bad.stderr)
-    assert.match(bad.stderr, /^error: --state-dir s3:\/\/Not_A_Bucket\/x: 'Not_A_Bucket' is not an S3 bucket name\n/)
+    assert.match(
+      bad.stderr,
+      /^error: --state-dir s3:\/\/Not_A_Bucket\/x: 'Not_A_Bucket' is not an S3 bucket name\n/,
+    )
     const missing = await startSwitchyard(a.dir, ['status', '--state-dir', 's3://no-such-bucket/x'], {
       ...sandboxEnv(sandbox.url),
       AWS_REGION: 'us-east-1',
