@@ -40,9 +40,14 @@ export interface FanoutReport {
 
 const durationOf = (i: number) => Math.round(FASTEST_MS + ((SLOWEST_MS - FASTEST_MS) * i) / (INSTANCES - 1))
 
-function runCli(dir: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+/** Runs the built CLI (default: `run runbook.yaml`) in `dir`, with its output. */
+export function runCli(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  args = ['run', 'runbook.yaml'],
+): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), 'run', 'runbook.yaml'], {
+    const child = spawn(process.execPath, [join(root, 'bin', 'run.js'), ...args], {
       cwd: dir,
       env,
     })

@@ -16,7 +16,10 @@
 // Then the sql.seed-replica benchmark (bench/seeding.ts): queries per minute per database while
 // seeding, and the time from a seed failing to the step reporting it.
 //
-// Environment: BENCH_ONLY=startup|engine|fanout|seeding runs one part and keeps the others' sections of
+// Then the S3 state benchmark (bench/s3-state.ts): events per second, added time per step and S3
+// requests per step with the journal in S3, against the local journal.
+//
+// Environment: BENCH_ONLY=startup|engine|fanout|seeding|s3state runs one part and keeps the others' sections of
 // BENCHMARKS.md as they were; BENCH_FANOUT_RUNS (fan-out runs, default 3); BENCH_RUNS (interleaved rounds, default 21), BENCH_LARGE_RUNS (timed
 // runs of the 20,000-step runbook, default 3), BENCH_MEMORY_RUNS (memory runs per case, default
 // 3), BENCH_ENGINE_RUNS (child processes per engine measurement, default 3), BENCH_ENGINE_SIZES
@@ -30,6 +33,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { engineMarkdown, runEngineBenchmark } from './engine.ts'
 import { fanoutMarkdown, runFanoutBenchmark } from './fanout.ts'
+import { runS3StateBenchmark, s3StateMarkdown } from './s3-state.ts'
 import { runSeedingBenchmark, seedingMarkdown } from './seeding.ts'
 import { median } from './stats.ts'
 
@@ -42,9 +46,10 @@ const NOTES_MARKER = '<!-- notes: kept by bench/run.ts -->'
 const ENGINE_MARKER = '<!-- engine: written by bench/run.ts -->'
 const FANOUT_MARKER = '<!-- fanout: written by bench/run.ts -->'
 const SEEDING_MARKER = '<!-- seeding: written by bench/run.ts -->'
+const S3STATE_MARKER = '<!-- s3state: written by bench/run.ts -->'
 const ONLY = process.env.BENCH_ONLY ?? ''
-if (!['', 'startup', 'engine', 'fanout', 'seeding'].includes(ONLY))
-  throw new Error(`BENCH_ONLY must be startup, engine, fanout or seeding, not '${ONLY}'`)
+if (!['', 'startup', 'engine', 'fanout', 'seeding', 's3state'].includes(ONLY))
+  throw new Error(`BENCH_ONLY must be startup, engine, fanout, seeding or s3state, not '${ONLY}'`)
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -473,10 +478,12 @@ function splitBenchmarks(text: string): {
   engine?: string
   fanout?: string
   seeding?: string
+  s3state?: string
   notes: string
 } {
   const notesAt = text.includes(NOTES_MARKER) ? text.indexOf(NOTES_MARKER) : text.length
-  const seedingAt = text.includes(SEEDING_MARKER) ? text.indexOf(SEEDING_MARKER) : notesAt
+  const s3stateAt = text.includes(S3STATE_MARKER) ? text.indexOf(S3STATE_MARKER) : notesAt
+  const seedingAt = text.includes(SEEDING_MARKER) ? text.indexOf(SEEDING_MARKER) : s3stateAt
   const fanoutAt = text.includes(FANOUT_MARKER) ? text.indexOf(FANOUT_MARKER) : seedingAt
   const engineAt = text.includes(ENGINE_MARKER) ? text.indexOf(ENGINE_MARKER) : fanoutAt
   const startup = text.slice(0, engineAt).trim()
@@ -487,13 +494,17 @@ function splitBenchmarks(text: string): {
     ? text.slice(fanoutAt + FANOUT_MARKER.length, seedingAt).trim()
     : ''
   const seeding = text.includes(SEEDING_MARKER)
-    ? text.slice(seedingAt + SEEDING_MARKER.length, notesAt).trim()
+    ? text.slice(seedingAt + SEEDING_MARKER.length, s3stateAt).trim()
+    : ''
+  const s3state = text.includes(S3STATE_MARKER)
+    ? text.slice(s3stateAt + S3STATE_MARKER.length, notesAt).trim()
     : ''
   return {
     ...(startup ? { startup } : {}),
     ...(engine ? { engine } : {}),
     ...(fanout ? { fanout } : {}),
     ...(seeding ? { seeding } : {}),
+    ...(s3state ? { s3state } : {}),
     notes: text.slice(notesAt),
   }
 }
@@ -515,6 +526,15 @@ async function seedingSection(): Promise<string> {
   return markdown
 }
 
+/** The S3 state benchmark (bench/s3-state.ts): prints its progress and returns its section. */
+async function s3StateSection(): Promise<string> {
+  console.log('S3 state: the journal in the sandbox S3 against the local journal, through the built CLI')
+  const runs = await runS3StateBenchmark(positiveInt('BENCH_S3STATE_RUNS', 3), (text) => console.log(text))
+  const markdown = s3StateMarkdown(runs, treeState())
+  console.log(`\n${markdown}`)
+  return markdown
+}
+
 // ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
@@ -531,12 +551,14 @@ try {
   const engine = runs('engine') ? await engineSection() : previous.engine
   const fanout = runs('fanout') ? await fanoutSection() : previous.fanout
   const seeding = runs('seeding') ? await seedingSection() : previous.seeding
+  const s3state = runs('s3state') ? await s3StateSection() : previous.s3state
   // Notes written by hand below NOTES_MARKER survive each run.
   const parts = [
     startup.trim(),
     ...(engine ? [`${ENGINE_MARKER}\n${engine.trim()}`] : []),
     ...(fanout ? [`${FANOUT_MARKER}\n${fanout.trim()}`] : []),
     ...(seeding ? [`${SEEDING_MARKER}\n${seeding.trim()}`] : []),
+    ...(s3state ? [`${S3STATE_MARKER}\n${s3state.trim()}`] : []),
   ]
   if (previous.notes) parts.push(previous.notes.trim())
   writeFileSync(target, `${parts.join('\n\n')}\n`)

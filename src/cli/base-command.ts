@@ -12,6 +12,10 @@ export abstract class SwitchyardCommand extends Command {
   ): Promise<unknown> {
     if (isFsError(error)) return this.catch(fileSystemError(error as NodeJS.ErrnoException))
     if (error instanceof SwitchyardError) {
+      // oclif wraps what a flag's parser throws in "Parsing --flag … See more help"; ours names the flag itself.
+      error.message = error.message
+        .replace(/^Parsing --[\w-]+ \n\t/, '')
+        .replace(/\nSee more help with --help$/, '')
       reportError(error, wantsJson(this.argv))
       return this.exit(error.exitCode)
     }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { summarizeRunbookChanges } from '../engine/runbook-diff.js'
 import type { RunState } from '../engine/state.js'
 import { loadRunState, RUNBOOK_COPY, runDir } from '../engine/state-dir.js'
@@ -30,8 +30,14 @@ export async function runbookOfRun(
     throw new InvalidInputError(
       `the runbook of run ${runId} no longer loads:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`,
     )
-  // Relative paths in steps keep resolving against the folder the run started from.
-  const runbook = { ...loaded.runbook, file: state.runbook.path, paramValues: state.params }
+  // Relative paths in steps keep resolving against the folder the run started from, where this
+  // machine has it (a run kept in S3 may have started on another): else against the one loaded here.
+  const startedIn = state.runbook.path ?? state.runbook.file
+  const runbook = {
+    ...loaded.runbook,
+    file: existsSync(dirname(startedIn)) ? startedIn : file,
+    paramValues: state.params,
+  }
   if (runbook.name !== state.runbook.name)
     throw new InvalidInputError(
       `${file} is runbook ${runbook.name}, but run ${runId} is of ${state.runbook.name}`,

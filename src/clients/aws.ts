@@ -53,6 +53,7 @@ const SERVICE_NAMES: Record<string, string> = {
   sts: 'STS',
   sns: 'SNS',
   cloudwatch: 'CloudWatch',
+  s3: 'S3',
 }
 
 type ClientConstructor<C> = new (config: Record<string, unknown>) => C
@@ -84,11 +85,25 @@ export class AwsClients {
     this.client('cloudwatch', region, () =>
       import('@aws-sdk/client-cloudwatch').then((m) => m.CloudWatchClient),
     )
+  /** Path style where an endpoint is set (the sandbox answers 127.0.0.1, not bucket.127.0.0.1). */
+  s3 = (region?: string) =>
+    this.client('s3', region, () => import('@aws-sdk/client-s3').then((m) => m.S3Client), {
+      forcePathStyle: this.endpointOverridden('S3'),
+      followRegionRedirects: true,
+    })
+
+  /** Whether calls to the service go to a configured endpoint instead of AWS's own. */
+  private endpointOverridden(service: string): boolean {
+    return Boolean(
+      this.settings.endpoint || process.env[`AWS_ENDPOINT_URL_${service}`] || process.env.AWS_ENDPOINT_URL,
+    )
+  }
 
   private client<C>(
     service: string,
     region: string | undefined,
     load: () => Promise<ClientConstructor<C>>,
+    extra: Record<string, unknown> = {},
   ): Promise<C> {
     const where = region ?? this.region
     if (!where)
@@ -99,7 +114,7 @@ export class AwsClients {
     const key = `${service}:${where}`
     let pending = this.cache.get(key) as Promise<C> | undefined
     if (!pending) {
-      pending = this.build(SERVICE_NAMES[service] ?? service, where, load)
+      pending = this.build(SERVICE_NAMES[service] ?? service, where, load, extra)
       this.cache.set(key, pending)
     }
     return pending
@@ -109,6 +124,7 @@ export class AwsClients {
     service: string,
     region: string,
     load: () => Promise<ClientConstructor<C>>,
+    extra: Record<string, unknown>,
   ): Promise<C> {
     // The SDK's notice about Node 22 is for us, not for an operator mid-cutover on stderr.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -123,6 +139,7 @@ export class AwsClients {
       retryStrategy: new ConfiguredRetryStrategy(AWS_MAX_ATTEMPTS, backoff),
       // A hung connection fails (and is retried) instead of holding a step until its timeout.
       requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+      ...extra,
     })
     addCallContext(client as unknown as { middlewareStack: MiddlewareStack<object, object> }, service)
     return client

@@ -5,17 +5,12 @@ import { ExitCode, SwitchyardError } from '../errors.js'
 import { invocation } from '../invocation.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Who } from './events.js'
-import { JOURNAL_FILE, Journal } from './journal.js'
-import {
-  acquireLock,
-  describeHolder,
-  LockHeldError,
-  type LockHolder,
-  processAlive,
-  removeLockOf,
-} from './lock.js'
+import { JOURNAL_FILE } from './journal.js'
+import type { Lease } from './lease.js'
+import { describeHolder, LockHeldError, type LockHolder, processAlive } from './lock.js'
 import type { RunState } from './state.js'
 import { loadRunState, runDir } from './state-dir.js'
+import { stateStoreAt } from './state-store/store.js'
 
 /** How often a stopping holder is looked at: it is the pid that is waited on, this is only the pace. */
 const EXIT_POLL_MS = 50
@@ -101,10 +96,10 @@ export async function breakLock(
   by: Who,
   stopped?: 'SIGTERM' | 'SIGKILL',
 ): Promise<{ journaled: boolean; takenBy?: LockHolder }> {
-  removeLockOf(stateDir, holder)
-  let lease: ReturnType<typeof acquireLock>
+  const store = stateStoreAt(stateDir)
+  let lease: Lease
   try {
-    lease = acquireLock(stateDir, {
+    lease = await store.breakLock(holder, {
       ...by,
       runId: holder.runId,
       runbook: holder.runbook,
@@ -118,7 +113,7 @@ export async function breakLock(
   try {
     const dir = runDir(stateDir, holder.runId)
     if (!existsSync(join(dir, JOURNAL_FILE))) return { journaled: false }
-    const { journal } = Journal.open(dir, lease)
+    const { journal } = await store.openJournal(holder.runId, lease)
     const event = journal.append({
       type: 'lock-broken',
       by: `${by.operator}@${by.host}`,
@@ -132,6 +127,6 @@ export async function breakLock(
     }
     return { journaled: true }
   } finally {
-    lease.release()
+    await lease.release()
   }
 }

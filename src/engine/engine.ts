@@ -1,4 +1,3 @@
-import { chmodSync, copyFileSync } from 'node:fs'
 import { hostname, userInfo } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -15,20 +14,19 @@ import { ApprovalLeftError, type ApprovalPolicy, obtainApproval } from './approv
 import { conditionReason } from './condition-reason.js'
 import { type EventSink, journalSink, MemorySink, RunLog } from './event-log.js'
 import type { Who } from './events.js'
-import { JOURNAL_FILE, Journal, readJournal } from './journal.js'
+import { JOURNAL_FILE, readJournal } from './journal.js'
 import { refuseAbandoned, refuseOtherLiveRun } from './live-run.js'
-import { acquireLock } from './lock.js'
 import { withNotifications } from './notify.js'
 import type { Observer, RunOutcome } from './observer.js'
 import { runPhase } from './phase.js'
-import { PRIVATE_FILE_MODE } from './private-files.js'
 import { Redactor } from './redaction.js'
 import { rehearsalOutcome } from './rehearsal.js'
 import { createScope } from './resolve.js'
 import { compensationPlan, describeCompensations, finishRollback, rollBack } from './rollback.js'
 import type { Interrupt, RunContext, SavedPlan } from './run-context.js'
 import { resolveSecrets } from './secrets.js'
-import { loadRunState, newRunId, pickRun, RUNBOOK_COPY, runDir } from './state-dir.js'
+import { loadRunState, newRunId, pickRun, runDir } from './state-dir.js'
+import { stateStoreAt } from './state-store/store.js'
 import { conditionHolds, errorInfo, loadImplementation, resolveParams, scopeOf } from './step-runner.js'
 import { settleLeftoverCommands } from './survivors.js'
 import { hasTagQueries, resolveTagQueries } from './targets.js'
@@ -106,11 +104,12 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
   const runId = newRunId(runbook.name)
   const observer = notifying(options, aws, runId, options.dryRun === true)
 
-  let release = () => {}
+  let release = async () => {}
   let sink: EventSink
   if (options.dryRun) sink = new MemorySink()
   else {
-    const lease = acquireLock(options.stateDir, {
+    const store = stateStoreAt(options.stateDir)
+    const lease = await store.acquireLock({
       ...who,
       runId,
       runbook: runbook.name,
@@ -121,13 +120,9 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
     try {
       // Checked under the lock, so two terminals cannot both find the runbook free.
       refuseOtherLiveRun(options.stateDir, runbook.name, 'run refused')
-      const dir = runDir(options.stateDir, runId)
-      const journal = Journal.create(dir, lease)
-      copyFileSync(runbook.file, join(dir, RUNBOOK_COPY))
-      chmodSync(join(dir, RUNBOOK_COPY), PRIVATE_FILE_MODE)
-      sink = journalSink(journal)
+      sink = journalSink(await store.createRun(runId, runbook.file, lease))
     } catch (error) {
-      release()
+      await release()
       throw error
     }
   }
@@ -165,7 +160,7 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
   } catch (error) {
     throw redactor.thrown(error)
   } finally {
-    release()
+    await release()
     await sql.destroy()
     if (!options.aws) await aws.destroy()
   }
@@ -179,7 +174,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   checkUntil(runbook, options.until, state.completedPhases)
   const { aws, sql, who, workdir, secrets, redactor } = await prepare(options)
   const observer = notifying(options, aws, options.runId, false)
-  const { release, journal, events, warnings } = openLocked(options, who, 'resume')
+  const { release, journal, events, warnings } = await openLocked(options, who, 'resume')
   try {
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
     for (const message of warnings) log.show({ type: 'notice', level: 'warning', message })
@@ -211,7 +206,7 @@ export async function resumeRun(options: ResumeOptions): Promise<RunOutcome> {
   } catch (error) {
     throw redactor.thrown(error)
   } finally {
-    release()
+    await release()
     await sql.destroy()
     if (!options.aws) await aws.destroy()
   }
@@ -246,7 +241,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
       },
     }
   }
-  const { release, journal, events, warnings } = openLocked(options, who, 'rollback')
+  const { release, journal, events, warnings } = await openLocked(options, who, 'rollback')
   const observer = notifying(options, aws, options.runId, false)
   try {
     const log = RunLog.resume(journalSink(journal), redactor, observer, events, runbook)
@@ -263,7 +258,7 @@ export async function rollbackRun(options: RollbackOptions & { dryRun: boolean }
   } catch (error) {
     throw redactor.thrown(error)
   } finally {
-    release()
+    await release()
     await sql.destroy()
     if (!options.aws) await aws.destroy()
   }
@@ -293,7 +288,7 @@ function notifying(options: EngineOptions, aws: AwsClients, runId: string, dryRu
     : options.observer
 }
 
-/** The operator, and their AWS identity when any step (or secret) of the runbook uses AWS. */
+/** The operator, and their AWS identity when any step (or secret) of the runbook, or the state, uses AWS. */
 async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
   const who = options.who ?? currentOperator()
   const types = options.stepTypes ?? registeredStepTypes
@@ -302,7 +297,11 @@ async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
     hasTagQueries(options.runbook) ||
     options.runbook.notify !== undefined ||
     options.runbook.phases.some((p) => p.steps.some((s) => stepUsesAws(types.get(s.uses), s.with)))
-  if (!usesAws || who.awsIdentity) return who
+  if (who.awsIdentity) return who
+  // State kept in S3 names the AWS identity in the lock and the run, whatever the steps use.
+  const stateIdentity = await stateStoreAt(options.stateDir).identity()
+  if (stateIdentity) return { ...who, awsIdentity: stateIdentity }
+  if (!usesAws) return who
   const { callerIdentity } = await import('../clients/identity.js')
   return { ...who, awsIdentity: await callerIdentity(aws) }
 }
@@ -311,8 +310,9 @@ async function identify(options: EngineOptions, aws: AwsClients): Promise<Who> {
  * Takes the runbook's lock for an existing run, then opens its journal to append to it under that
  * lease; refused while another run of the runbook is live, unless this one is.
  */
-function openLocked(options: EngineOptions & { runId: string }, who: Who, command: string) {
-  const lease = acquireLock(options.stateDir, {
+async function openLocked(options: EngineOptions & { runId: string }, who: Who, command: string) {
+  const store = stateStoreAt(options.stateDir)
+  const lease = await store.acquireLock({
     ...who,
     runId: options.runId,
     runbook: options.runbook.name,
@@ -322,9 +322,9 @@ function openLocked(options: EngineOptions & { runId: string }, who: Who, comman
   try {
     const { state } = loadRunState(options.stateDir, options.runId)
     refuseOtherLiveRun(options.stateDir, options.runbook.name, `${command} refused`, state)
-    return { release: lease.release, ...Journal.open(runDir(options.stateDir, options.runId), lease) }
+    return { release: lease.release, ...(await store.openJournal(options.runId, lease)) }
   } catch (error) {
-    lease.release()
+    await lease.release()
     throw error
   }
 }

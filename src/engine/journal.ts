@@ -19,12 +19,18 @@ let eventsWritten = 0
 
 type Pending = { line: string; resolve: () => void; reject: (error: Error) => void }
 
+/** A shared copy each batch goes to first (S3 team state): a batch is durable once it took it. */
+export interface JournalReplica {
+  append(batch: string): Promise<void>
+}
+
 /**
  * The append-only, newline-delimited JSON journal of a run. An event is durable (written and
  * fdatasync'ed) before `append` resolves; events appended while a sync is in flight are written
  * together in one write and one sync (group commit), so concurrent steps share the cost. Every
  * batch is written only while the writer's lease is current (one check per batch); once it is not,
- * the journal refuses every later event, so a fenced holder writes nothing more.
+ * the journal refuses every later event, so a fenced holder writes nothing more. With a replica
+ * (team state in S3) each batch goes there first, as one write, and is durable once it landed.
  */
 export class Journal {
   private pending: Pending[] = []
@@ -40,29 +46,38 @@ export class Journal {
     lastSeq: number,
     /** Written before the first batch: a newline that closes a torn last line. */
     private prefix = '',
+    private readonly replica?: JournalReplica,
   ) {
     this.nextSeq = lastSeq + 1
   }
 
   /** Creates the run folder and its journal; the folder entry is synced so the file survives a crash. */
-  static create(runDir: string, lease: Lease): Journal {
+  static create(runDir: string, lease: Lease, replica?: JournalReplica): Journal {
     ensurePrivateDir(runDir)
     const path = join(runDir, JOURNAL_FILE)
     const fd = openPrivateFile(path)
     syncDirectory(runDir)
     syncDirectory(dirname(runDir))
-    return new Journal(path, fd, lease, 0)
+    return new Journal(path, fd, lease, 0, '', replica)
   }
 
   /** Opens an existing journal to append to it, after reading what it holds. */
   static open(
     runDir: string,
     lease: Lease,
+    replica?: JournalReplica,
   ): { journal: Journal; events: JournalEvent[]; warnings: string[] } {
     const path = join(runDir, JOURNAL_FILE)
     const { events, warnings, tornLine } = readJournal(path)
     const fd = openSync(path, 'a')
-    const journal = new Journal(path, fd, lease, events.at(-1)?.seq ?? 0, tornLine === undefined ? '' : '\n')
+    const journal = new Journal(
+      path,
+      fd,
+      lease,
+      events.at(-1)?.seq ?? 0,
+      tornLine === undefined ? '' : '\n',
+      replica,
+    )
     // A torn line is never rewritten: it is closed off and acknowledged by the next event.
     if (tornLine !== undefined)
       events.push(journal.append({ type: 'journal-torn-line', line: tornLine }).event)
@@ -109,7 +124,9 @@ export class Journal {
         break
       }
       try {
-        writeWhole(this.fd, Buffer.from(this.prefix + batch.map((p) => p.line).join('')))
+        const lines = batch.map((p) => p.line).join('')
+        await this.replica?.append(lines)
+        writeWhole(this.fd, Buffer.from(this.prefix + lines))
         fdatasyncSync(this.fd)
         this.prefix = ''
       } catch (error) {

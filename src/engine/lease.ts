@@ -5,8 +5,8 @@ import { invocation } from '../invocation.js'
  * The right to write a run's journal. Each lease carries an epoch that only grows: taking the lock
  * or breaking it bumps the runbook's epoch, which supersedes every older lease. The journal calls
  * `check()` before each write, so a holder whose lock was broken stops before its next side effect.
- * The local folder implements it with a lock file and an epoch counter (lock.ts); a shared backend
- * (S3 with conditional writes) implements the same contract.
+ * The local folder implements it with a lock file and an epoch counter (lock.ts); S3 team state
+ * with a lock object renewed by conditional writes (state-store/s3-lease.ts).
  */
 export interface Lease {
   readonly runbook: string
@@ -14,7 +14,7 @@ export interface Lease {
   /** Resolves while this lease is current; rejects with LeaseLostError once it is superseded. */
   check(): Promise<void>
   /** Gives the lock back, unless someone else holds it by now. */
-  release(): void
+  release(): Promise<void>
 }
 
 /** A holder's lease was superseded (its lock broken, or taken by another): it must write nothing more. */

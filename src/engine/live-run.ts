@@ -1,10 +1,9 @@
 import { ExitCode, SwitchyardError } from '../errors.js'
 import { invocation } from '../invocation.js'
 import type { Who } from './events.js'
-import { Journal } from './journal.js'
-import { acquireLock } from './lock.js'
 import { isLive, mayHaveActed, type RunState, type StepState } from './state.js'
-import { liveRuns, loadRunState, runDir, whereRunStands } from './state-dir.js'
+import { liveRuns, loadRunState, whereRunStands } from './state-dir.js'
+import { stateStoreAt } from './state-store/store.js'
 
 /** A runbook already has a run that may have changed the world: a second one would lose track of it. */
 export class LiveRunError extends SwitchyardError {
@@ -57,7 +56,8 @@ export async function abandonRun(options: {
       exitCode: ExitCode.invalidInput,
       hint: `nothing to abandon; ${invocation()} run can start ${state.runbook.name} again`,
     })
-  const lease = acquireLock(stateDir, {
+  const store = stateStoreAt(stateDir)
+  const lease = await store.acquireLock({
     ...who,
     runId,
     runbook: state.runbook.name,
@@ -65,14 +65,14 @@ export async function abandonRun(options: {
     command: 'abandon',
   })
   try {
-    const { journal } = Journal.open(runDir(stateDir, runId), lease)
+    const { journal } = await store.openJournal(runId, lease)
     try {
       await journal.append({ type: 'run-abandoned', reason: options.reason, ...who }).durable
     } finally {
       await journal.close()
     }
   } finally {
-    lease.release()
+    await lease.release()
   }
   return {
     runbook: state.runbook.name,

@@ -92,7 +92,7 @@ function localLease(stateDir: string, holder: LockHolder, epoch: number): Lease 
       const now = readLock(stateDir, holder.runbook)
       throw new LeaseLostError(holder.runbook, epoch, current, now ? describeHolder(now) : undefined)
     },
-    release: () => {
+    release: async () => {
       if (released) return
       released = true
       if (readLock(stateDir, holder.runbook)?.epoch === epoch) rmSync(lockPath(stateDir, holder.runbook))

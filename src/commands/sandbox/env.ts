@@ -1,6 +1,6 @@
 import { SwitchyardCommand } from '../../cli/base-command.js'
 import { jsonFlag } from '../../cli/flags.js'
-import { stateDirFlag } from '../../cli/run-flags.js'
+import { sandboxStateDirFlag } from '../../cli/run-flags.js'
 import { exportLines, readSandboxRecord, UNSET_FOR_SANDBOX } from '../../cli/sandbox-session.js'
 
 export default class SandboxEnv extends SwitchyardCommand {
@@ -10,7 +10,7 @@ export default class SandboxEnv extends SwitchyardCommand {
     'eval "$(<%= config.bin %> sandbox env)"',
     '<%= config.bin %> sandbox env --json',
   ]
-  static override flags = { ...stateDirFlag, ...jsonFlag }
+  static override flags = { ...sandboxStateDirFlag, ...jsonFlag }
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SandboxEnv)

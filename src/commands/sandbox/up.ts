@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../../cli/base-command.js'
-import { stateDirFlag } from '../../cli/run-flags.js'
+import { sandboxStateDirFlag } from '../../cli/run-flags.js'
 import { exportLines, startDemoSandbox, writeSandboxRecord } from '../../cli/sandbox-session.js'
 import { invocation } from '../../invocation.js'
 
@@ -22,7 +22,7 @@ export default class SandboxUp extends SwitchyardCommand {
       min: 0,
       max: 65535,
     }),
-    ...stateDirFlag,
+    ...sandboxStateDirFlag,
     json: Flags.boolean({
       description: 'Print a JSON line when it has started (addresses, environment) and one when it stops',
       default: false,

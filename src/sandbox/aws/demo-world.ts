@@ -5,7 +5,8 @@ export const DEMO_ZONE_ID = 'Z0SANDBOXGIFT01'
 
 /**
  * The gift-card platform as the sandbox plays it: a zone with the weighted record that moves from
- * on-prem to AWS, the 5xx alarm that gates the shift, the AWS web servers, a topic for notices.
+ * on-prem to AWS, the 5xx alarm that gates the shift, the AWS web servers, a topic for notices,
+ * and a versioned bucket for team state.
  */
 export function seedDemoWorld(world: AwsWorld): void {
   world.route53.addZone({ name: 'gift.example', id: DEMO_ZONE_ID })
@@ -34,4 +35,6 @@ export function seedDemoWorld(world: AwsWorld): void {
       privateIp: `127.0.1.1${n}`,
     })
   world.sns.addTopic('giftcard-cutover')
+  // For rehearsing team state: --state-dir s3://sandbox-state/PREFIX.
+  world.s3.createBucket('sandbox-state', { versioning: true })
 }

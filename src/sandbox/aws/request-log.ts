@@ -3,7 +3,7 @@ import type { ServiceName } from './service.js'
 export interface LoggedCall {
   service: ServiceName | 'unknown'
   operation: string
-  /** Anything but Describe*, Get* and List*: what a dry run must never send. */
+  /** Anything but Describe*, Get*, Head* and List*: what a dry run must never send. */
   mutating: boolean
   /** When the request arrived, in the sandbox clock's milliseconds. */
   at: number
@@ -19,7 +19,7 @@ export interface LoggedCall {
   fault?: string
 }
 
-export const isMutating = (operation: string): boolean => !/^(Describe|Get|List)/.test(operation)
+export const isMutating = (operation: string): boolean => !/^(Describe|Get|Head|List)/.test(operation)
 
 /** `amz-sdk-request: attempt=2; max=3` → 2. */
 export function attemptOf(header: string | string[] | undefined): number {

@@ -11,6 +11,15 @@ export interface Reply {
   error?: string
 }
 
+/** An answer a service shapes itself (S3: an object's bytes and headers), sent as it is. */
+export class RawReply implements Reply {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly body = '',
+  ) {}
+}
+
 /** JSON protocols carry timestamps as epoch seconds (an ISO string there makes the SDK throw). */
 function toJsonValue(value: unknown): unknown {
   if (value instanceof Date) return value.getTime() / 1000
@@ -31,8 +40,11 @@ export function successReply(
   output: unknown,
   requestId: string,
 ): Reply {
+  if (output instanceof RawReply) return output
   const body = (output ?? {}) as Record<string, XmlValue>
   switch (endpoint.protocol) {
+    case 'restXmlS3':
+      throw new TypeError(`S3 ${operation} must answer with a RawReply`)
     case 'awsJson1_0':
     case 'awsJson1_1':
       return {
@@ -111,6 +123,18 @@ function errorBody(endpoint: ServiceEndpoint | undefined, error: ServiceError, r
           () => 'Error',
         ),
       }
+    case 'restXmlS3':
+      // S3's errors are a bare <Error>, without the ErrorResponse wrapper the other REST-XML services use.
+      return {
+        status: error.status,
+        headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+        body: xmlDocument(
+          'Error',
+          undefined,
+          { Code: error.code, Message: error.message, RequestId: requestId },
+          () => 'member',
+        ),
+      }
     case 'restXml':
     case 'awsQuery':
       return {
@@ -128,10 +152,11 @@ function errorBody(endpoint: ServiceEndpoint | undefined, error: ServiceError, r
 
 export function sendReply(res: ServerResponse, reply: Reply, requestId: string): void {
   const body = Buffer.from(reply.body, 'utf8')
+  // A HEAD answer names the object's length, though it sends no body.
   res.writeHead(reply.status, {
+    'content-length': String(body.length),
     ...reply.headers,
     'x-amzn-requestid': requestId,
-    'content-length': String(body.length),
   })
   res.end(body)
 }

@@ -10,6 +10,7 @@ import { BodyTooLargeError, readBody } from './read-body.js'
 import { attemptOf, isMutating, type LoggedCall, RequestLog } from './request-log.js'
 import { errorReply, type Reply, sendReply, successReply } from './respond.js'
 import { route53Endpoint } from './route53/endpoint.js'
+import { s3Endpoint } from './s3/endpoint.js'
 import type { DecodedCall, SandboxRequest, ServiceEndpoint } from './service.js'
 import { ServiceError } from './service-error.js'
 import { snsEndpoint } from './sns/endpoint.js'
@@ -52,8 +53,8 @@ function asServiceError(error: unknown): ServiceError {
 }
 
 /**
- * Starts the local AWS endpoint: one HTTP port that answers Route 53, EC2, SSM, CloudWatch, SNS
- * and STS for the real SDK clients, from an in-memory world. Signatures are not checked.
+ * Starts the local AWS endpoint: one HTTP port that answers Route 53, EC2, SSM, CloudWatch, SNS,
+ * STS and S3 for the real SDK clients, from an in-memory world. Signatures are not checked.
  */
 export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<AwsSandbox> {
   const clock = options.now ?? systemClock
@@ -72,6 +73,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     cloudWatchEndpoint(world.cloudwatch, world.identity),
     snsEndpoint(world.sns, clock),
     stsEndpoint(world.sts),
+    s3Endpoint(world.s3, clock),
   ]
 
   /** Decodes and runs one call, shaped by the fault it drew; undefined means "send nothing". */
@@ -171,7 +173,7 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
       const code = endpoint.protocol.startsWith('awsJson') ? 'UnknownOperationException' : 'InvalidAction'
       const message = `No ${endpoint.name} operation answers ${request.method} ${request.path}`
       // An unemulated Route 53 write still counts as one, so "no mutating calls" cannot pass by accident.
-      entry.mutating = endpoint.protocol === 'restXml' && request.method !== 'GET'
+      entry.mutating = endpoint.protocol.startsWith('restXml') && request.method !== 'GET'
       send(errorReply(endpoint, new ServiceError(400, code, message), requestId))
       return
     }

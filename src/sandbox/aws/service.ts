@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { MemberName } from './xml-write.js'
 
-export type ServiceName = 'route53' | 'ec2' | 'ssm' | 'cloudwatch' | 'sns' | 'sts'
+export type ServiceName = 'route53' | 'ec2' | 'ssm' | 'cloudwatch' | 'sns' | 'sts' | 's3'
 
-export type Protocol = 'restXml' | 'ec2Query' | 'awsQuery' | 'awsJson1_0' | 'awsJson1_1'
+export type Protocol = 'restXml' | 'restXmlS3' | 'ec2Query' | 'awsQuery' | 'awsJson1_0' | 'awsJson1_1'
 
 /** One HTTP request, its body read whole. */
 export interface SandboxRequest {

@@ -2,6 +2,7 @@ import type { Clock } from './clock.js'
 import { createCloudWatchWorld } from './cloudwatch/world.js'
 import { createEc2World } from './ec2/world.js'
 import { createRoute53World } from './route53/world.js'
+import { createS3World } from './s3/world.js'
 import { createSnsWorld } from './sns/world.js'
 import { createSsmWorld } from './ssm/world.js'
 import { createStsWorld } from './sts/world.js'
@@ -21,6 +22,7 @@ export function createAwsWorld(options: { clock: Clock; account: string; region:
     ssm: createSsmWorld(clock, ec2),
     cloudwatch: createCloudWatchWorld(clock),
     sns: createSnsWorld(identity),
+    s3: createS3World(clock),
   }
   return {
     region,
