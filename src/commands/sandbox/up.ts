@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../../cli/base-command.js'
 import { stateDirFlag } from '../../cli/run-flags.js'
 import { exportLines, startDemoSandbox, writeSandboxRecord } from '../../cli/sandbox-session.js'
+import { makeStateFolder } from '../../engine/state-folder.js'
 
 export default class SandboxUp extends SwitchyardCommand {
   static override summary =
@@ -26,6 +27,8 @@ export default class SandboxUp extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SandboxUp)
+    // A state folder that cannot be used is refused before anything starts, so nothing is left running.
+    makeStateFolder(flags['state-dir'])
     const { platform, sandbox, env } = await startDemoSandbox(flags.port)
     const { describePlatform } = await import('../../sandbox/demo-platform.js')
     const forget = writeSandboxRecord(flags['state-dir'], {
