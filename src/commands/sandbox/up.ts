@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core'
 import { SwitchyardCommand } from '../../cli/base-command.js'
 import { sandboxStateDirFlag } from '../../cli/run-flags.js'
 import { exportLines, startDemoSandbox, writeSandboxRecord } from '../../cli/sandbox-session.js'
+import { makeStateFolder } from '../../engine/state-folder.js'
 import { invocation } from '../../invocation.js'
 
 export default class SandboxUp extends SwitchyardCommand {
@@ -31,6 +32,8 @@ export default class SandboxUp extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SandboxUp)
+    // A state folder that cannot be used is refused before anything starts, so nothing is left running.
+    makeStateFolder(flags['state-dir'])
     const { platform, sandbox, env } = await startDemoSandbox(flags.port)
     const { describePlatform } = await import('../../sandbox/demo-platform.js')
     const forget = writeSandboxRecord(flags['state-dir'], {
