@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
-import { journalEvents, scratchSpace, switchyard, writeRunbook } from './helpers/cli.ts'
+import { invokedPattern, journalEvents, scratchSpace, switchyard, writeRunbook } from './helpers/cli.ts'
 import { hasTmux, openTerminal, type Terminal } from './helpers/pty.ts'
 
 const GATED = `version: 1
@@ -77,7 +77,7 @@ describe('the approval prompt in a terminal', { skip: !hasTmux && 'tmux is not i
     assert.equal(await run.exited(), 3)
     const runId = String(journalEvents(dir)[0]?.runId)
     assert.match(run.history(), /approval for phase cutover was left unanswered by night-shift \(Ctrl-D\)/)
-    assert.match(run.history(), new RegExp(`switchyard resume ${runId}\\n`))
+    assert.match(run.history(), new RegExp(`${invokedPattern} resume ${runId}\\n`))
     const [first] = pauses(dir)
     assert.deepEqual(first?.leftApproval, {
       kind: 'phase',
