@@ -6,7 +6,6 @@ import type { SqlWorld } from './world.js'
 export { demoSqlWorld } from './demo.js'
 export { createSqlHandler } from './handler.js'
 export type { AvailabilityGroup, Database, Instance, Replica, Seed } from './model.js'
-export { READ_TAGS } from './views.js'
 export {
   type AvailabilityGroupSpec,
   type DatabaseSpec,

@@ -282,8 +282,9 @@ export class SqlWorld {
   }
 
   /**
-   * The next `times` requests matching drop their connection before any reply. A string matches a read's tag
-   * (`-- switchyard:<tag>`) or, failing that, any statement containing it; a RegExp is tested on the SQL.
+   * The next `times` requests matching drop their connection before any reply. A string matches any statement
+   * containing it, case-insensitively (e.g. the view it reads: 'sys.dm_hadr_physical_seeding_stats'); a RegExp is
+   * tested on the SQL.
    */
   dropConnectionOn(match: string | RegExp, times = 1, instance?: string): void {
     this.drops.push({ match, remaining: times, instance })
@@ -291,14 +292,11 @@ export class SqlWorld {
 
   /** Consumes a matching connection-drop fault (the TDS server's `fault` hook). */
   takeConnectionDrop(instance: string, sql: string): boolean {
-    const tag = /^\s*-- switchyard:([\w-]+)/.exec(sql)?.[1]
     const drop = this.drops.find(
       (d) =>
         d.remaining > 0 &&
         (d.instance === undefined || sameName(d.instance, instance)) &&
-        (typeof d.match === 'string'
-          ? d.match === tag || (tag === undefined && sql.includes(d.match))
-          : d.match.test(sql)),
+        (typeof d.match === 'string' ? sql.toLowerCase().includes(d.match.toLowerCase()) : d.match.test(sql)),
     )
     if (!drop) return false
     drop.remaining--
@@ -306,7 +304,7 @@ export class SqlWorld {
     return true
   }
 
-  /** Statements answered, by instance and read tag (or first two keywords): what benchmarks count. */
+  /** Statements answered, by instance and the view a SELECT reads (or the first two keywords): what benchmarks count. */
   readonly statementCounts = new Map<string, number>()
 
   countStatement(instance: string, kind: string): void {
