@@ -126,7 +126,7 @@ const EXPECTED_COLUMNS: [string, string, Record<string, unknown>][] = [
   [q.PERMISSIONS, 'sysadmin control_server alter_any_ag create_any_db view_server_state', {}],
   [
     q.AVAILABILITY_GROUP,
-    'name group_id basic_features is_distributed cluster_type_desc primary_replica synchronization_health_desc local_role',
+    'name group_id basic_features is_distributed primary_replica synchronization_health_desc local_role',
     { ag: AG },
   ],
   [

@@ -12,6 +12,8 @@ export {
   type InstanceSpec,
   type LoginSpec,
   type ReplicaSpec,
+  SQL_SERVER_BUILDS,
+  type SqlServerRelease,
   SqlWorld,
   type SqlWorldOptions,
 } from './world.js'

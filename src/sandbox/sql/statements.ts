@@ -12,14 +12,21 @@ import { type AstNode, identText, objectNameParts, variant } from './tsql/parser
 /** One statement, bound and ready: running it adds to the batch's reply. */
 type Runnable = (env: Env, reply: Required<Pick<Reply, 'resultSets' | 'infoMessages'>>) => void
 
-type Compile = (ast: AstNode, binder: Binder, database: string) => Runnable
+/** The database names resolve in while a batch compiles: USE changes it for the statements after it. */
+interface CompileState {
+  database: string
+}
+
+type Compile = (ast: AstNode, binder: Binder, state: CompileState) => Runnable
 
 const CHANGED_DATABASE = (db: string) => `Changed database context to '${db}'.`
 
 /** RAISERROR's printf: %s, %d and %i take the arguments in order. */
 function formatMessage(template: string, args: unknown[]): string {
   let next = 0
-  return template.replace(/%[-+ 0#]*\d*(?:\.\d+)?[sdiu]/g, () => asText(args[next++] ?? '(null)'))
+  return template.replace(/%%|%[-+ 0#]*\d*(?:\.\d+)?[sdiu]/g, (spec) =>
+    spec === '%%' ? '%' : asText(args[next++] ?? '(null)'),
+  )
 }
 
 function compileRaiserror(body: AstNode, binder: Binder): Runnable {
@@ -102,11 +109,11 @@ function compileExecute(body: AstNode, binder: Binder, run: typeof runStatements
 
 const compileParsed =
   (run: typeof runStatements): Compile =>
-  (ast, binder, database) => {
+  (ast, binder, state) => {
     const [kind, body] = variant(ast)
     switch (kind) {
       case 'Query': {
-        const query = compileSelect(body as AstNode, binder, database)
+        const query = compileSelect(body as AstNode, binder, state.database)
         return (env, reply) => {
           reply.resultSets.push(query.run(env))
         }
@@ -115,6 +122,7 @@ const compileParsed =
         return compileSet(body, binder)
       case 'Use': {
         const db = objectNameParts(variant(body)[1]).join('.')
+        state.database = db
         return (env, reply) => {
           const found = catalogDatabases(env.instance).find((d) => d.name.toLowerCase() === db.toLowerCase())
           if (!found) throw databaseMissing(db)
@@ -177,10 +185,10 @@ const compileParsed =
 function compileStatement(
   statement: BatchStatement,
   binder: Binder,
-  database: string,
+  state: CompileState,
   run: typeof runStatements,
 ): Runnable {
-  if (statement.kind === 'parsed') return compileParsed(run)(statement.ast, binder, database)
+  if (statement.kind === 'parsed') return compileParsed(run)(statement.ast, binder, state)
   return (env, reply) => {
     const params = new Map([...env.variables].map(([k, v]) => [k.replace(/^@/, ''), v]))
     const result = runDdl(env.world, env.instance, env.login, statement.text, params)
@@ -208,7 +216,8 @@ export function runStatements(sql: string, params: Parameter[], env: Env): Reply
     variables: new Map(params.map((p) => [`@${p.name.toLowerCase()}`, parameterType(p.type)])),
     major: majorVersion(env.instance),
   }
-  const runnables = statements.map((s) => compileStatement(s, binder, env.database, runStatements))
+  const state = { database: env.database }
+  const runnables = statements.map((s) => compileStatement(s, binder, state, runStatements))
   const reply = { resultSets: [] as ResultSet[], infoMessages: [] as string[] }
   for (const run of runnables) {
     try {

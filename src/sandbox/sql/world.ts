@@ -38,9 +38,19 @@ export interface DatabaseSpec {
   state?: 'ONLINE' | 'RESTORING'
 }
 
+/** The releases the sandbox's catalog models, and the build each instance of that release reports. */
+export const SQL_SERVER_BUILDS = {
+  2016: '13.0.5830.85',
+  2017: '14.0.3456.2',
+  2019: '15.0.4385.2',
+  2022: '16.0.4135.4',
+} as const
+
+export type SqlServerRelease = keyof typeof SQL_SERVER_BUILDS
+
 export interface InstanceSpec {
   name: string
-  /** Default '16.0.4135.4' (SQL Server 2022). */
+  /** The build, whose major version picks the catalog (13 = 2016 SP2 … 16 = 2022). Default SQL Server 2022. */
   productVersion?: string
   edition?: string
   engineEdition?: number
@@ -437,7 +447,7 @@ export class SqlWorld {
   }
 
   private createInstance(spec: InstanceSpec): Instance {
-    const version = spec.productVersion ?? '16.0.4135.4'
+    const version = spec.productVersion ?? SQL_SERVER_BUILDS[2022]
     const hadrEnabled = spec.hadrEnabled ?? true
     const logins = new Map<string, Login>()
     for (const [user, login] of Object.entries(spec.logins ?? {}))

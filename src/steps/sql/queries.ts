@@ -60,7 +60,7 @@ export interface PermissionsRow {
 
 /** The AG as this instance sees it, with the local replica's role (§1e). No row: not on this instance. */
 export const AVAILABILITY_GROUP = `SELECT ag.name, CAST(ag.group_id AS nvarchar(36)) AS group_id, ag.basic_features, ag.is_distributed,
-       ag.cluster_type_desc, ags.primary_replica, ags.synchronization_health_desc, ars.role_desc AS local_role
+       ags.primary_replica, ags.synchronization_health_desc, ars.role_desc AS local_role
 FROM sys.availability_groups ag
 JOIN sys.dm_hadr_availability_group_states ags ON ags.group_id = ag.group_id
 JOIN sys.dm_hadr_availability_replica_states ars ON ars.group_id = ag.group_id AND ars.is_local = 1
@@ -71,7 +71,6 @@ export interface AvailabilityGroupRow {
   group_id: string
   basic_features: boolean
   is_distributed: boolean
-  cluster_type_desc: string
   primary_replica: string
   synchronization_health_desc: string
   local_role: string

@@ -1,6 +1,13 @@
 /** Turns a handler's Reply (or error) into the token stream of one response message. */
 import { encodeResultSet } from './result-set.js'
-import { DoneStatus, doneToken, errorToken, infoToken, returnStatusToken } from './tokens.js'
+import {
+  DoneStatus,
+  doneToken,
+  errorToken,
+  infoToken,
+  returnStatusToken,
+  returnValueToken,
+} from './tokens.js'
 import type { Reply } from './types.js'
 import { SqlServerError } from './types.js'
 
@@ -24,7 +31,11 @@ export function encodeReply(reply: Reply, kind: RequestKind, serverName: string)
   parts.push(
     ...(kind === 'batch'
       ? [doneToken('done', DoneStatus.final)]
-      : [returnStatusToken(0), doneToken('doneProc', DoneStatus.final)]),
+      : [
+          returnStatusToken(0),
+          ...(reply.returnValues ?? []).map((r, i) => returnValueToken(i, r.name, r.value)),
+          doneToken('doneProc', DoneStatus.final),
+        ]),
   )
   return Buffer.concat(parts)
 }

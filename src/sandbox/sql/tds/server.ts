@@ -11,6 +11,7 @@ import {
   parseTransactionRequest,
   type TransactionRequest,
 } from './requests.js'
+import { PreparedStatements } from './rpc.js'
 import { bVarbyte, DoneStatus, doneToken, EnvChangeType, envChangeToken } from './tokens.js'
 import type { Parameter, Session, TdsServer, TdsServerOptions } from './types.js'
 import { SqlServerError } from './types.js'
@@ -35,6 +36,7 @@ class Connection {
   private inFlight: InFlight | undefined
   private transactionDescriptor: Buffer | undefined
   private nextTransactionId = 1n
+  private readonly prepared = new PreparedStatements()
 
   constructor(
     readonly socket: net.Socket,
@@ -119,28 +121,38 @@ class Connection {
       throw new Error(`unsupported TDS message type 0x${message.type.toString(16)}`)
     }
     const kind: RequestKind = message.type === PacketType.sqlBatch ? 'batch' : 'rpc'
-    let request: { sql: string; params: Parameter[] }
+    let request: { sql: string | undefined; params: Parameter[]; outputs: { name: string; value: number }[] }
     try {
-      request =
-        kind === 'batch' ? { sql: parseSqlBatch(message.payload), params: [] } : parseRpc(message.payload)
+      if (kind === 'batch') request = { sql: parseSqlBatch(message.payload), params: [], outputs: [] }
+      else {
+        const call = parseRpc(message.payload)
+        request = this.prepared.resolve(call.procedure, call.params)
+      }
     } catch (error) {
       return this.finish(inFlight, errorReply(asSqlServerError(error), kind, session.serverName))
     }
-    if (this.faultDrops(session, request.sql)) return
-    this.finish(inFlight, await this.execute(session, kind, request, inFlight.controller.signal))
+    const { sql, params, outputs } = request
+    // sp_prepare and sp_unprepare run nothing: they answer with the handle alone
+    if (sql === undefined)
+      return this.finish(inFlight, encodeReply({ returnValues: outputs }, kind, session.serverName))
+    if (this.faultDrops(session, sql)) return
+    this.finish(
+      inFlight,
+      await this.execute(session, kind, { sql, params, outputs }, inFlight.controller.signal),
+    )
   }
 
   private async execute(
     session: Session,
     kind: RequestKind,
-    request: { sql: string; params: Parameter[] },
+    request: { sql: string; params: Parameter[]; outputs: { name: string; value: number }[] },
     signal: AbortSignal,
   ): Promise<Buffer> {
     // Session options are accepted without involving the handler: they change nothing a stand-in models
     if (kind === 'batch' && isOnlySetOptions(request.sql)) return doneToken('done', DoneStatus.final)
     try {
       const reply = await this.options.handler.execute(session, request.sql, request.params, signal)
-      return encodeReply(reply, kind, session.serverName)
+      return encodeReply({ ...reply, returnValues: request.outputs }, kind, session.serverName)
     } catch (error) {
       return errorReply(asSqlServerError(error), kind, session.serverName)
     }

@@ -2,6 +2,7 @@
 
 const Token = {
   returnStatus: 0x79,
+  returnValue: 0xac,
   error: 0xaa,
   info: 0xab,
   loginAck: 0xad,
@@ -113,4 +114,21 @@ export function returnStatusToken(status: number): Buffer {
   token.writeUInt8(Token.returnStatus, 0)
   token.writeInt32LE(status, 1)
   return token
+}
+
+/** RETURNVALUE (MS-TDS 2.2.7.19) of an int output parameter, e.g. sp_prepare's @handle. */
+export function returnValueToken(ordinal: number, name: string, value: number): Buffer {
+  const head = Buffer.alloc(3)
+  head.writeUInt8(Token.returnValue, 0)
+  head.writeUInt16LE(ordinal, 1)
+  const OUTPUT = 0x01
+  const meta = Buffer.alloc(1 + 4 + 2)
+  meta.writeUInt8(OUTPUT, 0)
+  const INTN = 0x26
+  const data = Buffer.alloc(7)
+  data.writeUInt8(INTN, 0)
+  data.writeUInt8(4, 1)
+  data.writeUInt8(4, 2)
+  data.writeInt32LE(value, 3)
+  return Buffer.concat([head, bVarchar(name), meta, data])
 }

@@ -38,6 +38,8 @@ export interface Reply {
   infoMessages?: string[]
   /** Sent after the result sets: lets a reply fail part-way, as SQL Server does when a statement errors mid-batch. */
   error?: SqlServerError
+  /** Output parameters of an RPC (sp_prepare's handle), sent as RETURNVALUE tokens. */
+  returnValues?: { name: string; value: number }[]
 }
 
 /** An error SQL Server would send: becomes an ERROR token, so mssql sees `number`, `state` and `class`. */
