@@ -42,6 +42,7 @@ export function createSqlHandler(world: SqlWorld, instanceName: string): TdsHand
         world,
         instance,
         login: loginOf(session.user),
+        session,
         spid: session.id,
         database: session.database,
         tranCount: state.tranCount,

@@ -18,7 +18,13 @@ import {
   databaseReplicaStates,
 } from './hadr-views.js'
 import { automaticSeeding, physicalSeedingStats } from './seeding-views.js'
-import { databaseMirroringEndpoints, hadrCluster, osVolumeStats, tcpEndpoints } from './server-views.js'
+import {
+  databaseMirroringEndpoints,
+  execConnections,
+  hadrCluster,
+  osVolumeStats,
+  tcpEndpoints,
+} from './server-views.js'
 import type { CatalogColumn, CatalogView } from './types.js'
 
 export { catalogDatabases } from './server-views.js'
@@ -43,6 +49,7 @@ export const CATALOG: readonly CatalogView[] = [
   databaseRecoveryStatus,
   databaseReplicaStates,
   databases,
+  execConnections,
   hadrCluster,
   masterFiles,
   osVolumeStats,

@@ -188,3 +188,51 @@ export const osVolumeStats: CatalogView = {
     ]
   },
 }
+
+/** The connection of the session that asks (a login without VIEW SERVER STATE sees only its own, as here). */
+export const execConnections: CatalogView = {
+  name: 'sys.dm_exec_connections',
+  doc: `${LEARN}/system-dynamic-management-views/sys-dm-exec-connections-transact-sql`,
+  columns: columns(`
+    session_id int
+    most_recent_session_id int
+    connect_time datetime
+    net_transport nvarchar(40)
+    protocol_type nvarchar(40)
+    protocol_version int
+    endpoint_id int
+    encrypt_option nvarchar(40)
+    auth_scheme nvarchar(40)
+    node_affinity smallint
+    num_reads int
+    num_writes int
+    last_read datetime
+    last_write datetime
+    net_packet_size int
+    client_net_address varchar(48)
+    client_tcp_port int
+    local_net_address varchar(48)
+    local_tcp_port int
+    connection_id uniqueidentifier
+    parent_connection_id uniqueidentifier
+    most_recent_sql_handle varbinary(64)`),
+  rows: ({ session }) =>
+    session
+      ? [
+          {
+            session_id: session.id,
+            most_recent_session_id: session.id,
+            net_transport: 'TCP',
+            protocol_type: 'TSQL',
+            protocol_version: session.tdsVersion | 0,
+            endpoint_id: 4,
+            encrypt_option: session.encrypted ? 'TRUE' : 'FALSE',
+            auth_scheme: 'SQL',
+            node_affinity: 0,
+            net_packet_size: 4096,
+            client_net_address: session.clientAddress.replace(/^::ffff:/, ''),
+            client_tcp_port: session.clientPort,
+          },
+        ]
+      : [],
+}

@@ -1,5 +1,5 @@
 import type { Instance, Login } from '../model.js'
-import type { SqlType } from '../tds/index.js'
+import type { Session, SqlType } from '../tds/index.js'
 import type { SqlWorld } from '../world.js'
 
 /** SQL Server major versions the catalog knows: 13 = 2016 (SP2), 14 = 2017, 15 = 2019, 16 = 2022. */
@@ -20,6 +20,8 @@ export interface ViewContext {
   world: SqlWorld
   instance: Instance
   login: Login
+  /** The session asking: what sys.dm_exec_connections shows of its own connection. */
+  session?: Session
 }
 
 /** A system view, DMV or table-valued function as one SQL Server version documents it. */

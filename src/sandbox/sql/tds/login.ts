@@ -16,6 +16,8 @@ import { SqlServerError } from './types.js'
 export interface Login7 {
   /** Packet size the client asked for; the server echoes it and uses it for its own packets. */
   packetSize: number
+  /** The TDS version the client asks for (0x74000004 = 7.4, 0x08000000 = 8.0). */
+  tdsVersion: number
   credentials: LoginRequest
 }
 
@@ -45,6 +47,7 @@ export function parseLogin7(payload: Buffer): Login7 {
     throw new Error(`LOGIN7 payload is ${payload.length} bytes, expected at least ${MIN_LENGTH}`)
   return {
     packetSize: payload.readUInt32LE(8),
+    tdsVersion: payload.readUInt32LE(4),
     credentials: {
       user: readString(payload, 40),
       password: readPassword(payload, 44),
@@ -56,12 +59,18 @@ export function parseLogin7(payload: Buffer): Login7 {
 }
 
 /** ENVCHANGEs for database, collation and packet size, then LOGINACK and DONE, as a real server answers. */
-export function loginAcceptedReply(serverName: string, database: string, packetSize: number): Buffer {
+export function loginAcceptedReply(
+  serverName: string,
+  database: string,
+  packetSize: number,
+  tdsVersion: number,
+  productVersion: string | undefined,
+): Buffer {
   return Buffer.concat([
     envChangeToken(EnvChangeType.database, bVarchar(database), bVarchar('master')),
     envChangeToken(EnvChangeType.collation, bVarbyte(SERVER_COLLATION), bVarbyte(Buffer.alloc(0))),
     envChangeToken(EnvChangeType.packetSize, bVarchar(String(packetSize)), bVarchar(String(packetSize))),
-    loginAckToken(serverName),
+    loginAckToken(serverName, tdsVersion, productVersion),
     doneToken('done', DoneStatus.final),
   ])
 }

@@ -98,11 +98,16 @@ export function envChangeToken(type: number, newValue: Buffer, oldValue: Buffer)
   return withLength(Token.envChange, Buffer.concat([Buffer.from([type]), newValue, oldValue]))
 }
 
-export function loginAckToken(progName: string): Buffer {
+export function loginAckToken(
+  progName: string,
+  version = 0x74000004,
+  productVersion = '16.0.4135.4',
+): Buffer {
   const tdsVersion = Buffer.alloc(4)
-  tdsVersion.writeUInt32BE(0x74000004)
+  tdsVersion.writeUInt32BE(version)
   const SQL_TSQL = 0x01
-  const progVersion = Buffer.from([0x10, 0x00, 0x0f, 0xa0])
+  const [major = 16, minor = 0, build = 0] = productVersion.split('.').map(Number)
+  const progVersion = Buffer.from([major, minor, (build >> 8) & 0xff, build & 0xff])
   return withLength(
     Token.loginAck,
     Buffer.concat([Buffer.from([SQL_TSQL]), tdsVersion, bVarchar(progName), progVersion]),
