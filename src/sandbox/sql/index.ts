@@ -25,6 +25,8 @@ export interface SqlSandboxOptions {
   instances?: { name: string; host?: string; port?: number }[]
   /** Answer ENCRYPT_REQ to clients that did not ask for encryption (SQL Server's Force Encryption). */
   forceEncryption?: boolean
+  /** 'none': present no certificate and answer ENCRYPT_NOT_SUP, as a downgrading middlebox would make it look. */
+  encryption?: 'tls' | 'none'
 }
 
 export interface SqlSandbox {
@@ -54,7 +56,7 @@ export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSa
         host: spec.host ?? '127.0.0.1',
         port: spec.port ?? 0,
         handler: createSqlHandler(world, name),
-        tls,
+        tls: options.encryption === 'none' ? undefined : tls,
         forceEncryption: options.forceEncryption,
         productVersion: world.instance(name).productVersion,
         fault: (_session, sql) => (world.takeConnectionDrop(name, sql) ? 'drop' : undefined),
