@@ -49,7 +49,7 @@ function freetdsConf(encryption: 'require' | 'off', tdsVersion = '7.4'): string 
 /** Runs a tsql session: each statement followed by `go`, as a DBA types them. Async: the sandbox runs in this process. */
 function tsql(
   statements: string[],
-  options: { encryption?: 'require' | 'off'; database?: string } = {},
+  options: { encryption?: 'require' | 'off'; database?: string; tdsVersion?: string } = {},
 ): Promise<string> {
   const script = `${statements.map((s) => `${s}\ngo\n`).join('')}exit\n`
   const args = [
@@ -62,7 +62,7 @@ function tsql(
     ...(options.database ? ['-D', options.database] : []),
   ]
   const child = spawn('tsql', args, {
-    env: { ...process.env, FREETDSCONF: freetdsConf(options.encryption ?? 'require') },
+    env: { ...process.env, FREETDSCONF: freetdsConf(options.encryption ?? 'require', options.tdsVersion) },
     timeout: 20_000,
   })
   let out = ''
@@ -103,6 +103,21 @@ describe('FreeTDS tsql against the sandbox', { skip: missingTsql }, () => {
       encryption: 'off',
     })
     assert.match(out, /encrypt_option\s+FALSE/)
+  })
+
+  test('answers each TDS version a client asks for, 7.1 to 7.4, as SQL Server does', async () => {
+    const versions = { '7.1': 0x71000001, '7.2': 0x72090002, '7.3': 0x730b0003, '7.4': 0x74000004 }
+    for (const [tdsVersion, wire] of Object.entries(versions)) {
+      const out = await tsql(
+        [
+          'SELECT protocol_version, encrypt_option, connect_time FROM sys.dm_exec_connections WHERE session_id = @@SPID',
+          'SELECT no_such_column FROM sys.databases',
+        ],
+        { tdsVersion },
+      )
+      assert.match(out, new RegExp(`\\n${wire}\\s+TRUE\\s`), `TDS ${tdsVersion}: ${out}`)
+      assert.match(out, /Msg 207 \(severity 16, state 1\)/, `TDS ${tdsVersion}`)
+    }
   })
 
   test('a login to a database that does not exist is refused with 4060', async () => {

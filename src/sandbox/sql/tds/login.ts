@@ -7,6 +7,7 @@ import {
   EnvChangeType,
   envChangeToken,
   errorToken,
+  featuresOf,
   loginAckToken,
   SERVER_COLLATION,
 } from './tokens.js'
@@ -71,13 +72,16 @@ export function loginAcceptedReply(
     envChangeToken(EnvChangeType.collation, bVarbyte(SERVER_COLLATION), bVarbyte(Buffer.alloc(0))),
     envChangeToken(EnvChangeType.packetSize, bVarchar(String(packetSize)), bVarchar(String(packetSize))),
     loginAckToken(serverName, tdsVersion, productVersion),
-    doneToken('done', DoneStatus.final),
+    doneToken('done', DoneStatus.final, 0, featuresOf(tdsVersion)),
   ])
 }
 
 /** ERROR + DONE(ERROR) without LOGINACK: tedious turns the ERROR's text into an ELOGIN ConnectionError. */
-export function loginRefusedReply(error: SqlServerError, serverName: string): Buffer {
-  return Buffer.concat([errorToken(error, serverName), doneToken('done', DoneStatus.error)])
+export function loginRefusedReply(error: SqlServerError, serverName: string, tdsVersion: number): Buffer {
+  return Buffer.concat([
+    errorToken(error, serverName),
+    doneToken('done', DoneStatus.error, 0, featuresOf(tdsVersion)),
+  ])
 }
 
 /** Anything but a SqlServerError from the handler is a handler bug: refuse the login and name the cause. */

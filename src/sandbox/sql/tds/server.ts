@@ -13,7 +13,15 @@ import {
 } from './requests.js'
 import { PreparedStatements } from './rpc.js'
 import { TlsChannel } from './tls.js'
-import { bVarbyte, DoneStatus, doneToken, EnvChangeType, envChangeToken } from './tokens.js'
+import {
+  bVarbyte,
+  DoneStatus,
+  doneToken,
+  EnvChangeType,
+  envChangeToken,
+  featuresOf,
+  type TdsFeatures,
+} from './tokens.js'
 import type { Parameter, Session, TdsServer, TdsServerOptions } from './types.js'
 import { SqlServerError } from './types.js'
 
@@ -42,6 +50,10 @@ class Connection {
   private firstChunk = true
   /** The TDS version agreed at login; TDS 7.1 requests carry no ALL_HEADERS. */
   private tdsVersion = 0x74000004
+
+  private get features(): TdsFeatures {
+    return featuresOf(this.tdsVersion)
+  }
 
   private get allHeaders(): boolean {
     return this.tdsVersion === TDS_8 || this.tdsVersion >= 0x72000000
@@ -121,7 +133,7 @@ class Connection {
       this.inFlight.controller.abort()
       return
     }
-    this.write(doneToken('done', DoneStatus.attention))
+    this.write(doneToken('done', DoneStatus.attention, 0, this.features))
   }
 
   private write(payload: Buffer): void {
@@ -138,8 +150,8 @@ class Connection {
       this.write(reply)
       return
     }
-    this.write(doneToken('done', DoneStatus.error))
-    this.write(doneToken('done', DoneStatus.attention))
+    this.write(doneToken('done', DoneStatus.error, 0, this.features))
+    this.write(doneToken('done', DoneStatus.attention, 0, this.features))
   }
 
   /** Asks the fault hook about a request; 'drop' resets the socket so the client sees the connection die mid-request. */
@@ -155,7 +167,7 @@ class Connection {
     const session = this.session
     if (!session) throw new Error(`request type ${message.type} before login`)
     // The client abandoned this request part-way through sending it: discard it, answer with a bare DONE
-    if (message.ignored) return this.finish(inFlight, doneToken('done', DoneStatus.error))
+    if (message.ignored) return this.finish(inFlight, doneToken('done', DoneStatus.error, 0, this.features))
     if (message.type === PacketType.transactionManager)
       return this.manageTransaction(message.payload, session, inFlight)
     if (message.type !== PacketType.sqlBatch && message.type !== PacketType.rpc) {
@@ -171,12 +183,18 @@ class Connection {
         request = this.prepared.resolve(call.procedure, call.params)
       }
     } catch (error) {
-      return this.finish(inFlight, errorReply(asSqlServerError(error), kind, session.serverName))
+      return this.finish(
+        inFlight,
+        errorReply(asSqlServerError(error), kind, session.serverName, this.features),
+      )
     }
     const { sql, params, outputs } = request
     // sp_prepare and sp_unprepare run nothing: they answer with the handle alone
     if (sql === undefined)
-      return this.finish(inFlight, encodeReply({ returnValues: outputs }, kind, session.serverName))
+      return this.finish(
+        inFlight,
+        encodeReply({ returnValues: outputs }, kind, session.serverName, this.features),
+      )
     if (this.faultDrops(session, sql)) return
     this.finish(
       inFlight,
@@ -191,12 +209,13 @@ class Connection {
     signal: AbortSignal,
   ): Promise<Buffer> {
     // Session options are accepted without involving the handler: they change nothing a stand-in models
-    if (kind === 'batch' && isOnlySetOptions(request.sql)) return doneToken('done', DoneStatus.final)
+    if (kind === 'batch' && isOnlySetOptions(request.sql))
+      return doneToken('done', DoneStatus.final, 0, this.features)
     try {
       const reply = await this.options.handler.execute(session, request.sql, request.params, signal)
-      return encodeReply({ ...reply, returnValues: request.outputs }, kind, session.serverName)
+      return encodeReply({ ...reply, returnValues: request.outputs }, kind, session.serverName, this.features)
     } catch (error) {
-      return errorReply(asSqlServerError(error), kind, session.serverName)
+      return errorReply(asSqlServerError(error), kind, session.serverName, this.features)
     }
   }
 
@@ -243,7 +262,10 @@ class Connection {
         ),
       )
     } catch (error) {
-      this.finish(inFlight, loginRefusedReply(asLoginError(error, login.user), DEFAULT_SERVER_NAME))
+      this.finish(
+        inFlight,
+        loginRefusedReply(asLoginError(error, login.user), DEFAULT_SERVER_NAME, this.tdsVersion),
+      )
       this.socket.end()
     }
   }
@@ -254,11 +276,14 @@ class Connection {
     try {
       request = parseTransactionRequest(payload)
     } catch (error) {
-      return this.finish(inFlight, errorReply(asSqlServerError(error), 'batch', session.serverName))
+      return this.finish(
+        inFlight,
+        errorReply(asSqlServerError(error), 'batch', session.serverName, this.features),
+      )
     }
     if (this.faultDrops(session, `${request.toUpperCase()} TRANSACTION`)) return
     const none = bVarbyte(Buffer.alloc(0))
-    const done = doneToken('done', DoneStatus.final)
+    const done = doneToken('done', DoneStatus.final, 0, this.features)
     if (request === 'begin') {
       const descriptor = Buffer.alloc(8)
       descriptor.writeBigUInt64LE(this.nextTransactionId++)
@@ -278,7 +303,7 @@ class Connection {
               3903,
               'The ROLLBACK TRANSACTION request has no corresponding BEGIN TRANSACTION.',
             )
-      return this.finish(inFlight, errorReply(error, 'batch', session.serverName))
+      return this.finish(inFlight, errorReply(error, 'batch', session.serverName, this.features))
     }
     this.transactionDescriptor = undefined
     const type = request === 'commit' ? EnvChangeType.commitTransaction : EnvChangeType.rollbackTransaction

@@ -55,12 +55,27 @@ function withLength(token: number, body: Buffer): Buffer {
   return Buffer.concat([head, body])
 }
 
-export function doneToken(kind: DoneKind, status: number, rowCount = 0): Buffer {
-  const token = Buffer.alloc(13)
+/** What the agreed TDS version can carry: 7.1 counts rows in 4 bytes; date and time types arrive with 7.3. */
+export interface TdsFeatures {
+  wideRowCount: boolean
+  dateTime2: boolean
+}
+
+export const TDS_7_4_FEATURES: TdsFeatures = { wideRowCount: true, dateTime2: true }
+
+export function featuresOf(tdsVersion: number): TdsFeatures {
+  const TDS_8 = 0x08000000
+  if (tdsVersion === TDS_8) return TDS_7_4_FEATURES
+  return { wideRowCount: tdsVersion >= 0x72000000, dateTime2: tdsVersion >= 0x73000000 }
+}
+
+export function doneToken(kind: DoneKind, status: number, rowCount = 0, features = TDS_7_4_FEATURES): Buffer {
+  const token = Buffer.alloc(features.wideRowCount ? 13 : 9)
   token.writeUInt8(Token[kind], 0)
   token.writeUInt16LE(status, 1)
   token.writeUInt16LE(0, 3)
-  token.writeBigUInt64LE(BigInt(rowCount), 5)
+  if (features.wideRowCount) token.writeBigUInt64LE(BigInt(rowCount), 5)
+  else token.writeUInt32LE(rowCount, 5)
   return token
 }
 
