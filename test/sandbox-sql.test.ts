@@ -299,6 +299,37 @@ describe('SQL Server sandbox', () => {
       assert.equal(newest?.current_state, 'COMPLETED')
       const fromTarget = await h.rows(T, q.SEEDING_HISTORY, { ag: AG, replica: P })
       assert.equal(fromTarget.length, 3, 'the target keeps the history too')
+      const physical = await h.rows(
+        P,
+        `SELECT s.local_database_name, s.internal_state_desc, a.current_state
+         FROM sys.dm_hadr_physical_seeding_stats s
+         JOIN sys.dm_hadr_automatic_seeding a ON a.operation_id = s.local_physical_seeding_id
+         WHERE s.local_database_name = N'GiftCard' ORDER BY s.start_time_utc`,
+      )
+      assert.deepEqual(
+        physical.map((r) => `${r.internal_state_desc}/${r.current_state}`),
+        ['Failed/FAILED', 'Success/COMPLETED'],
+        'finished and failed physical seeding rows stay until a restart, and join their attempt by operation_id',
+      )
+    }))
+
+  test('sys.dm_hadr_availability_replica_cluster_states carries each replica’s join state', () =>
+    withSandbox(async (h) => {
+      const joinStates = () =>
+        h.rows(
+          P,
+          `SELECT replica_server_name, join_state_desc FROM sys.dm_hadr_availability_replica_cluster_states
+           ORDER BY replica_server_name`,
+        )
+      await h.run(P, q.addReplica(AG, T, awsReplica()))
+      assert.deepEqual(
+        (await joinStates()).map((r) => `${r.replica_server_name} ${r.join_state_desc}`),
+        ['SQL-AWS-1 NOT_JOINED', 'SQL-ONPREM-1 JOINED_STANDALONE', 'SQL-ONPREM-2 JOINED_STANDALONE'],
+      )
+      await h.run(P, q.addListenerIp(AG, 'giftcard-lsn', '10.20.1.50', '255.255.255.0'))
+      await h.run(T, q.joinGroup(AG))
+      const [aws] = await joinStates()
+      assert.equal(aws?.join_state_desc, 'JOINED_STANDALONE')
     }))
 
   test('a seed failing on the target side reports the reason of a three-digit failure_state', () =>
