@@ -2,7 +2,7 @@
 // a certificate checked against a CA, Force Encryption, and a plaintext answer to encrypt: true refused loudly.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import sql from 'mssql'
+import type sql from 'mssql'
 import { SqlConnections, SqlTargetError } from '../src/clients/sql.ts'
 import {
   demoSqlWorld,
@@ -10,6 +10,7 @@ import {
   type SqlSandboxOptions,
   startSqlSandbox,
 } from '../src/sandbox/sql/index.ts'
+import { sandboxPool } from './helpers/sql-pool.ts'
 
 const PASSWORD = 'Encrypt-all-2024!'
 const P = 'SQL-ONPREM-1'
@@ -24,17 +25,7 @@ async function sandboxWith(options: Partial<SqlSandboxOptions> = {}): Promise<Sq
 
 /** The session's own row of sys.dm_exec_connections, through mssql with the given options. */
 async function connectionInfo(sandbox: SqlSandbox, options: sql.config['options']) {
-  const at = sandbox.instances[P]
-  if (!at) throw new Error('no primary')
-  const pool = new sql.ConnectionPool({
-    server: at.host,
-    port: at.port,
-    user: 'migrator',
-    password: PASSWORD,
-    connectionTimeout: 5000,
-    options,
-  })
-  pool.on('error', () => {})
+  const pool = sandboxPool(sandbox, P, PASSWORD, { options })
   try {
     await pool.connect()
     const result = await pool

@@ -11,6 +11,7 @@ import {
   startSqlSandbox,
 } from '../src/sandbox/sql/index.ts'
 import * as q from '../src/steps/sql/queries.ts'
+import { sandboxPool } from './helpers/sql-pool.ts'
 
 const PASSWORD = 'Parse-and-bind-2024!'
 const AG = 'AG-GIFTCARD'
@@ -30,24 +31,16 @@ after(async () => {
 })
 
 function poolFor(sandbox: SqlSandbox, options: { database?: string; retries?: number } = {}) {
-  const at = sandbox.instances[P]
-  if (!at) throw new Error('no primary')
-  const pool = new sql.ConnectionPool({
-    server: at.host,
-    port: at.port,
-    user: 'migrator',
-    password: PASSWORD,
+  return sandboxPool(sandbox, P, PASSWORD, {
     database: options.database ?? 'master',
     pool: { max: 1 },
     // tedious retries 4060 as transient; a test that expects it need not wait for the retries
     options: {
-      encrypt: false,
+      encrypt: true,
       trustServerCertificate: true,
       maxRetriesOnTransientErrors: options.retries ?? 3,
     },
   })
-  pool.on('error', () => {})
-  return pool
 }
 
 /** One sandbox per release, shared by this file's tests. */
