@@ -153,6 +153,15 @@ describe("the README's flagship quick start", () => {
       const result = switchyard(dir.dir, argv(commands[0] as string), { AWS_PROFILE: 'no-such-profile' })
       assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
       assert.match(result.stderr, /SQL Server AG-GIFTCARD: SQL-ONPREM-1 127\.0\.0\.1,14331/)
+      assert.match(
+        result.stderr,
+        /tsql -H 127\.0\.0\.1 -p 14331 -U migrator -P "\$SWITCHYARD_SANDBOX_SQL_PASSWORD"/,
+      )
+      assert.doesNotMatch(
+        result.stderr + result.stdout,
+        /sandbox-sql-password/,
+        'the password itself is never printed',
+      )
       assert.match(result.stdout, /run \S+ completed/)
     } finally {
       dir.cleanup()

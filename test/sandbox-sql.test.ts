@@ -126,7 +126,7 @@ const EXPECTED_COLUMNS: [string, string, Record<string, unknown>][] = [
   [q.PERMISSIONS, 'sysadmin control_server alter_any_ag create_any_db view_server_state', {}],
   [
     q.AVAILABILITY_GROUP,
-    'name group_id basic_features is_distributed cluster_type_desc primary_replica synchronization_health_desc local_role',
+    'name group_id basic_features is_distributed primary_replica synchronization_health_desc local_role',
     { ag: AG },
   ],
   [
@@ -252,7 +252,16 @@ describe('SQL Server sandbox', () => {
       const later = (await h.rows(P, q.SEEDING_PROGRESS)).find((p) => p.local_database_name === 'GiftCard')
       assert.ok(Number(later?.transferred_size_bytes) > first, 'transferred grows')
       h.advance(30_000)
-      assert.deepEqual(await h.rows(P, q.SEEDING_PROGRESS), [])
+      assert.deepEqual(await h.rows(P, q.SEEDING_PROGRESS), [], 'the steps read running seeds only')
+      const kept = await h.rows(
+        P,
+        'SELECT local_database_name, internal_state_desc FROM sys.dm_hadr_physical_seeding_stats',
+      )
+      assert.deepEqual(
+        kept.map((r) => `${r.local_database_name} ${r.internal_state_desc}`).sort(),
+        ['GiftCard Success', 'GiftCardAudit Success'],
+        'SQL Server keeps finished seeds in the view until it restarts',
+      )
       const history = await h.rows(P, q.SEEDING_HISTORY, { ag: AG, replica: T })
       assert.deepEqual(history.map((r) => r.current_state).sort(), ['COMPLETED', 'COMPLETED'])
       assert.equal(history[0]?.failure_state, null)
@@ -290,6 +299,37 @@ describe('SQL Server sandbox', () => {
       assert.equal(newest?.current_state, 'COMPLETED')
       const fromTarget = await h.rows(T, q.SEEDING_HISTORY, { ag: AG, replica: P })
       assert.equal(fromTarget.length, 3, 'the target keeps the history too')
+      const physical = await h.rows(
+        P,
+        `SELECT s.local_database_name, s.internal_state_desc, a.current_state
+         FROM sys.dm_hadr_physical_seeding_stats s
+         JOIN sys.dm_hadr_automatic_seeding a ON a.operation_id = s.local_physical_seeding_id
+         WHERE s.local_database_name = N'GiftCard' ORDER BY s.start_time_utc`,
+      )
+      assert.deepEqual(
+        physical.map((r) => `${r.internal_state_desc}/${r.current_state}`),
+        ['Failed/FAILED', 'Success/COMPLETED'],
+        'finished and failed physical seeding rows stay until a restart, and join their attempt by operation_id',
+      )
+    }))
+
+  test('sys.dm_hadr_availability_replica_cluster_states carries each replica’s join state', () =>
+    withSandbox(async (h) => {
+      const joinStates = () =>
+        h.rows(
+          P,
+          `SELECT replica_server_name, join_state_desc FROM sys.dm_hadr_availability_replica_cluster_states
+           ORDER BY replica_server_name`,
+        )
+      await h.run(P, q.addReplica(AG, T, awsReplica()))
+      assert.deepEqual(
+        (await joinStates()).map((r) => `${r.replica_server_name} ${r.join_state_desc}`),
+        ['SQL-AWS-1 NOT_JOINED', 'SQL-ONPREM-1 JOINED_STANDALONE', 'SQL-ONPREM-2 JOINED_STANDALONE'],
+      )
+      await h.run(P, q.addListenerIp(AG, 'giftcard-lsn', '10.20.1.50', '255.255.255.0'))
+      await h.run(T, q.joinGroup(AG))
+      const [aws] = await joinStates()
+      assert.equal(aws?.join_state_desc, 'JOINED_STANDALONE')
     }))
 
   test('a seed failing on the target side reports the reason of a three-digit failure_state', () =>
@@ -545,25 +585,25 @@ describe('SQL Server sandbox', () => {
       await h.run(P, statement)
       assert.equal((await h.rows(P, q.DATABASE, { db: hostile }))[0]?.ag_name, AG)
       assert.equal((await h.rows(P, q.DATABASE, { db: 'y' }))[0]?.ag_name, null, 'y is untouched')
-      // Badly quoted, the same text is two statements: the sandbox refuses the batch before running either
+      // Badly quoted, the same text is two statements and SQL Server runs both: y joins the AG, then DROP fails (3752)
       const error = await h.fails(
         P,
         'ALTER AVAILABILITY GROUP [AG-GIFTCARD] ADD DATABASE [y]; DROP DATABASE y; --]',
       )
-      assert.equal(error.number, 102)
-      assert.equal((await h.rows(P, q.DATABASE, { db: 'y' }))[0]?.ag_name, null)
+      assert.equal(error.number, 3752)
+      assert.equal((await h.rows(P, q.DATABASE, { db: 'y' }))[0]?.ag_name, AG)
       const literal = q.removeReplica(AG, "O'Brien]; --")
       assert.equal((await h.fails(P, literal)).number, 15151)
     }))
 
   test('unknown statements and reads fail loudly with SQL Server error numbers', () =>
     withSandbox(async (h) => {
-      const unknown = await h.fails(P, 'TRUNCATE TABLE dbo.GiftCards;')
+      const unknown = await h.fails(P, 'SELECT name FROM sys.databases WHERE;')
       assert.equal(unknown.number, 102)
-      assert.match(unknown.message, /Incorrect syntax near 'TRUNCATE'/)
-      const tag = await h.fails(P, '-- switchyard:no-such-read\nSELECT x FROM sys.no_such_view;')
-      assert.equal(tag.number, 208)
-      assert.match(tag.message, /sys\.no_such_view/)
+      assert.match(unknown.message, /Incorrect syntax near 'WHERE'/)
+      const missing = await h.fails(P, 'SELECT x FROM sys.no_such_view;')
+      assert.equal(missing.number, 208)
+      assert.match(missing.message, /sys\.no_such_view/)
       assert.deepEqual((await h.run(P, 'SELECT 1;')).recordset, [{ '': 1 }])
     }))
 
@@ -582,7 +622,7 @@ describe('SQL Server sandbox', () => {
 
   test('a dropped connection surfaces as ECONNCLOSED/ESOCKET and the pool recovers', () =>
     withSandbox(async (h) => {
-      h.world.dropConnectionOn('instance')
+      h.world.dropConnectionOn("SERVERPROPERTY('ServerName')")
       const error = await h.fails(P, q.INSTANCE)
       assert.ok(['ECONNCLOSED', 'ESOCKET', 'ECONNRESET'].includes(String(error.code)), String(error.code))
       const [row] = await h.rows(P, q.INSTANCE)

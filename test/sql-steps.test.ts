@@ -397,7 +397,7 @@ describe('sql.seed-replica', () => {
   test('a dropped connection while reading progress is read again; the seed still completes', async () => {
     const p = await platform({ seedingBytesPerSecond: 1500 * MB })
     await withReplica(p)
-    p.world.dropConnectionOn('seeding-progress', 2, 'SQL-ONPREM-1')
+    p.world.dropConnectionOn('sys.dm_hadr_physical_seeding_stats', 2, 'SQL-ONPREM-1')
     const t = p.context()
     await run(sqlSeedReplica, seedParams(['GiftCardAudit']), t)
     assert.match(messages(t), /connection dropped|GiftCardAudit: SYNCHRONIZ/)

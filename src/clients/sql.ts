@@ -31,7 +31,9 @@ export class SqlTargetError extends SwitchyardError {
       hint:
         number === 18456 || code === 'ELOGIN'
           ? 'check the login and its password (the secret the target reads)'
-          : undefined,
+          : code === 'EENCRYPT'
+            ? 'give the server a certificate (or find what strips TLS on the way); set encrypt: false only if plaintext is meant'
+            : undefined,
     })
   }
 }
@@ -131,6 +133,7 @@ export class SqlConnections {
       })
     const address = addressOf(target)
     const fail = (error: unknown): never => {
+      if (error instanceof SqlTargetError) throw error
       const reason = driverReason(error)
       throw new SqlTargetError(name, address, this.redact(reason.message), reason.number, reason.code)
     }
@@ -140,7 +143,13 @@ export class SqlConnections {
         const created = new mssql.ConnectionPool(mssqlConfig(target))
         // A pool emits 'error' for a connection that dies idle; the next request reconnects.
         created.on('error', () => {})
-        return created.connect()
+        await created.connect()
+        if (target.encrypt !== false)
+          await requireEncryption(created, name, address).catch(async (error) => {
+            await created.close()
+            throw error
+          })
+        return created
       })
       this.pools.set(name, pool)
       pool.catch(() => this.pools.delete(name))
@@ -176,6 +185,34 @@ export class SqlConnections {
     this.pools.clear()
     await Promise.all(pools.map((p) => p.then((pool) => pool.close()).catch(() => {})))
   }
+}
+
+/**
+ * tedious 19 goes on in plaintext when encrypt is true and the server answers that it cannot encrypt: the session
+ * the pool opened says whether TLS protects it, and a plaintext one is refused before any statement is sent.
+ */
+async function requireEncryption(pool: ConnectionPool, name: string, address: string): Promise<void> {
+  const result = await pool
+    .request()
+    .query<{ encrypt_option: string }>(
+      'SELECT encrypt_option FROM sys.dm_exec_connections WHERE session_id = @@SPID',
+    )
+    .catch((error: unknown) => {
+      throw new SqlTargetError(
+        name,
+        address,
+        `cannot confirm the session is encrypted: ${driverReason(error).message}`,
+      )
+    })
+  const option = result.recordset[0]?.encrypt_option
+  if (option !== 'TRUE')
+    throw new SqlTargetError(
+      name,
+      address,
+      'encryption was asked for (encrypt: true) but the server answered in plaintext; nothing was sent but the login',
+      undefined,
+      'EENCRYPT',
+    )
 }
 
 /** Socket-level failures: the pool opens a new connection for the next request. */

@@ -306,6 +306,19 @@ export function demoEnv(awsUrl: string, ldap: boolean, env: NodeJS.ProcessEnv = 
   }
 }
 
+/** How a DBA looks at the sandbox's AG with FreeTDS's tsql or Microsoft's sqlcmd while a rehearsal runs. */
+function sqlClientHint(): string {
+  const { host, port } = DEMO_PLATFORM.sql.instances['SQL-ONPREM-1']
+  const password = `"$${DEMO_ENV.sqlPassword}"`
+  const user = DEMO_PLATFORM.sql.user
+  return (
+    `look at the AG as a DBA (after the eval below): tsql -H ${host} -p ${port} -U ${user} -P ${password}` +
+    ` or sqlcmd -S ${host},${port} -U ${user} -P ${password} -C, then e.g. ` +
+    'SELECT replica_server_name, role_desc FROM sys.dm_hadr_availability_replica_states s ' +
+    'JOIN sys.availability_replicas r ON r.replica_id = s.replica_id'
+  )
+}
+
 /** What `sandbox up` and `run --sandbox` say they started, a line each. */
 export function describePlatform(platform: DemoPlatform): string[] {
   const { addresses } = platform
@@ -313,7 +326,8 @@ export function describePlatform(platform: DemoPlatform): string[] {
     `AWS (Route 53, EC2, SSM, CloudWatch, SNS, STS) on ${addresses.aws}; demo zone ${DEMO_PLATFORM.zone}`,
     `SQL Server AG-GIFTCARD: ${Object.entries(addresses.sql)
       .map(([name, at]) => `${name} ${at}`)
-      .join(', ')} (login ${DEMO_PLATFORM.sql.user})`,
+      .join(', ')} (login ${DEMO_PLATFORM.sql.user}, TLS with a self-signed certificate)`,
+    sqlClientHint(),
     `IIS /health: ${Object.entries(addresses.web)
       .map(([name, w]) => `${name} (${w.instanceId}) ${addresses.webHealthUrl.replace('{host}', w.address)}`)
       .join(', ')}`,

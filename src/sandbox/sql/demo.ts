@@ -1,5 +1,5 @@
 import type { Clock } from '../aws/clock.js'
-import { SqlWorld } from './world.js'
+import { SQL_SERVER_BUILDS, type SqlServerRelease, SqlWorld } from './world.js'
 
 const MB = 1024 * 1024
 const GB = 1024 * MB
@@ -16,13 +16,15 @@ export function demoSqlWorld(options: {
   clock?: Clock
   seedingBytesPerSecond?: number
   synchronizeAfterMs?: number
+  /** Which SQL Server every instance runs (default 2022). */
+  release?: SqlServerRelease
 }): SqlWorld {
   const logins = { [options.user ?? 'migrator']: { password: options.password } }
   const onPrem = {
     cluster: 'GIFTCARD-WSFC',
     subnet: '10.10.1.0/24',
     logins,
-    productVersion: '16.0.4135.4',
+    productVersion: SQL_SERVER_BUILDS[options.release ?? 2022],
   }
   return new SqlWorld({
     clock: options.clock,

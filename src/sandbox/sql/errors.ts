@@ -332,3 +332,49 @@ export const notInGroup = (db: string, ag: string) =>
     1,
     16,
   )
+
+export const invalidColumn = (name: string) =>
+  new SqlServerError(207, `Invalid column name '${name}'.`, 1, 16)
+
+export const ambiguousColumn = (name: string) =>
+  new SqlServerError(209, `Ambiguous column name '${name}'.`, 1, 16)
+
+export const unboundIdentifier = (name: string) =>
+  new SqlServerError(4104, `The multi-part identifier "${name}" could not be bound.`, 1, 16)
+
+export const unknownFunction = (name: string) =>
+  new SqlServerError(195, `'${name}' is not a recognized built-in function name.`, 10, 15)
+
+export const conversionFailed = (value: string, from: string, to: string) =>
+  new SqlServerError(
+    245,
+    `Conversion failed when converting the ${from} value '${value}' to data type ${to}.`,
+    1,
+    16,
+  )
+
+export const parametersNotSupplied = (name: string) =>
+  new SqlServerError(216, `Parameters were not supplied for the function '${name}'.`, 1, 16)
+
+export const notInAggregate = (column: string) =>
+  new SqlServerError(
+    8120,
+    `Column '${column}' is invalid in the select list because it is not contained in either an aggregate function ` +
+      'or the GROUP BY clause.',
+    1,
+    16,
+  )
+
+export const unknownProcedure = (name: string) =>
+  new SqlServerError(2812, `Could not find stored procedure '${name}'.`, 62, 16)
+
+/** 4060 at login: the database named in LOGIN7 does not exist (or the login may not open it). */
+export const cannotOpenDatabase = (db: string) =>
+  new SqlServerError(4060, `Cannot open database "${db}" requested by the login. The login failed.`, 1, 11)
+
+export const raisedError = (message: string, severity: number, state: number) =>
+  new SqlServerError(50000, message, state, severity)
+
+/** What the sandbox does not model says so, instead of pretending to be a SQL Server error. */
+export const notModelled = (what: string) =>
+  new SqlServerError(50000, `The switchyard sandbox does not model ${what}.`, 1, 16)

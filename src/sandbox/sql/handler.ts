@@ -1,240 +1,22 @@
-import {
-  addDatabase,
-  addListenerIp,
-  addReplica,
-  failover,
-  forceFailover,
-  grantCreateAnyDatabase,
-  joinDatabase,
-  joinGroup,
-  leaveGroup,
-  modifyReplica,
-  removeDatabase,
-  removeReplica,
-  resumeDatabase,
-} from './ag-commands.js'
-import { backup, restore } from './backup.js'
-import { cannotFind, loginFailed, syntaxError } from './errors.js'
-import type { Instance, Login } from './model.js'
+import { catalogDatabases } from './catalog/index.js'
+import { cannotOpenDatabase, loginFailed } from './errors.js'
+import type { Login } from './model.js'
+import type { Env } from './query/types.js'
+import { runStatements, statementKind } from './statements.js'
 import type { LoginRequest, Parameter, Reply, Session, TdsHandler } from './tds/index.js'
-import { type TokenReader as Reader, TokenReader, tokenize, tokenText } from './tokens.js'
-import { answerRead } from './views.js'
+import { loadTsqlParser } from './tsql/parser.js'
 import type { SqlWorld } from './world.js'
 
-const TAG = /^\s*-- switchyard:([\w-]+)/
-
-const ENUMS: Record<string, string[]> = {
-  AVAILABILITY_MODE: ['SYNCHRONOUS_COMMIT', 'ASYNCHRONOUS_COMMIT'],
-  FAILOVER_MODE: ['AUTOMATIC', 'MANUAL'],
-  SEEDING_MODE: ['AUTOMATIC', 'MANUAL'],
-  ALLOW_CONNECTIONS: ['NO', 'READ_ONLY', 'ALL'],
+/** What a session keeps between requests: its open transactions. */
+interface SessionState {
+  tranCount: number
 }
 
-/** A keyword option value from its allow-list, or SQL Server's syntax error near it. */
-function keyword(reader: Reader, option: string): string {
-  const value = reader.word()
-  if (!ENUMS[option]?.includes(value)) throw syntaxError(value)
-  return value
-}
-
-/** `WITH (ENDPOINT_URL = N'…', AVAILABILITY_MODE = …, …, SECONDARY_ROLE (ALLOW_CONNECTIONS = …))` in any order. */
-function replicaOptions(reader: Reader) {
-  const options: Record<string, string | number> = {}
-  reader.expect('WITH', '(')
-  do {
-    const option = reader.word()
-    if (option === 'SECONDARY_ROLE') {
-      reader.expect('(')
-      const inner = reader.word()
-      if (inner !== 'ALLOW_CONNECTIONS') throw syntaxError(inner)
-      reader.expect('=')
-      options[inner] = keyword(reader, inner)
-      reader.expect(')')
-      continue
-    }
-    reader.expect('=')
-    if (option === 'ENDPOINT_URL') options[option] = reader.literal()
-    else if (option === 'BACKUP_PRIORITY') options[option] = reader.number()
-    else options[option] = keyword(reader, option)
-  } while (reader.accept(','))
-  reader.expect(')')
-  return options
-}
-
-type Run = (
-  world: SqlWorld,
-  instance: Instance,
-  reader: Reader,
-  params: ReadonlyMap<string, unknown>,
-) => Reply
-
-/** ALTER AVAILABILITY GROUP [ag] <action>: every form the steps send. */
-const alterGroup: Run = (world, instance, reader) => {
-  const ag = reader.name()
-  if (reader.accept('ADD', 'REPLICA', 'ON')) {
-    const server = reader.literal()
-    const o = replicaOptions(reader)
-    reader.end()
-    if (o.ENDPOINT_URL === undefined || o.AVAILABILITY_MODE === undefined || o.FAILOVER_MODE === undefined)
-      throw syntaxError(')')
-    const priority = Number(o.BACKUP_PRIORITY ?? 50)
-    if (!(priority >= 0 && priority <= 100)) throw syntaxError(String(priority))
-    addReplica(world, instance, ag, server, {
-      endpointUrl: String(o.ENDPOINT_URL),
-      availabilityMode: o.AVAILABILITY_MODE as 'SYNCHRONOUS_COMMIT',
-      failoverMode: o.FAILOVER_MODE as 'MANUAL',
-      seedingMode: (o.SEEDING_MODE ?? 'MANUAL') as 'MANUAL',
-      backupPriority: priority,
-      secondaryConnections: (o.ALLOW_CONNECTIONS ?? 'NO') as 'NO',
-    })
-    return {}
-  }
-  if (reader.accept('REMOVE', 'REPLICA', 'ON')) {
-    const server = reader.literal()
-    reader.end()
-    removeReplica(world, instance, ag, server)
-    return {}
-  }
-  if (reader.accept('MODIFY', 'LISTENER')) {
-    const listener = reader.literal()
-    reader.expect('(', 'ADD', 'IP', '(')
-    const ip = reader.literal()
-    reader.expect(',')
-    const mask = reader.literal()
-    reader.expect(')', ')')
-    reader.end()
-    addListenerIp(world, instance, ag, listener, ip, mask)
-    return {}
-  }
-  if (reader.accept('MODIFY', 'REPLICA', 'ON')) {
-    const server = reader.literal()
-    reader.expect('WITH', '(')
-    const setting = reader.word()
-    if (!['AVAILABILITY_MODE', 'FAILOVER_MODE', 'SEEDING_MODE'].includes(setting)) throw syntaxError(setting)
-    reader.expect('=')
-    const value = keyword(reader, setting)
-    reader.expect(')')
-    reader.end()
-    modifyReplica(world, instance, ag, server, setting, value)
-    return {}
-  }
-  if (reader.accept('REMOVE', 'DATABASE')) {
-    const db = reader.name()
-    reader.end()
-    removeDatabase(world, instance, ag, db)
-    return {}
-  }
-  if (reader.accept('ADD', 'DATABASE')) {
-    const db = reader.name()
-    reader.end()
-    addDatabase(world, instance, ag, db)
-    return {}
-  }
-  if (reader.accept('JOIN')) {
-    reader.end()
-    joinGroup(world, instance, ag)
-    return {}
-  }
-  if (reader.accept('GRANT', 'CREATE', 'ANY', 'DATABASE')) {
-    reader.end()
-    grantCreateAnyDatabase(world, instance, ag)
-    return {}
-  }
-  if (reader.accept('FAILOVER')) {
-    reader.end()
-    failover(world, instance, ag)
-    return {}
-  }
-  if (reader.accept('FORCE_FAILOVER_ALLOW_DATA_LOSS')) {
-    reader.end()
-    forceFailover(world, instance, ag)
-    return {}
-  }
-  throw reader.unexpected()
-}
-
-/** ALTER DATABASE [db] SET HADR AVAILABILITY GROUP = [ag] | SET HADR RESUME | SET HADR OFF. */
-const alterDatabase: Run = (world, instance, reader) => {
-  const db = reader.name()
-  reader.expect('SET', 'HADR')
-  if (reader.accept('RESUME')) {
-    reader.end()
-    resumeDatabase(world, instance, db)
-    return {}
-  }
-  if (reader.accept('OFF')) {
-    reader.end()
-    leaveGroup(world, instance, db)
-    return {}
-  }
-  reader.expect('AVAILABILITY', 'GROUP', '=')
-  const ag = reader.name()
-  reader.end()
-  joinDatabase(world, instance, db, ag)
-  return {}
-}
-
-/** `WITH a, b, c` (options of BACKUP/RESTORE); only their names matter to the sandbox. */
-function flagOptions(reader: Reader): Set<string> {
-  const flags = new Set<string>()
-  if (!reader.accept('WITH')) return flags
-  do flags.add(reader.word())
-  while (reader.accept(','))
-  return flags
-}
-
-const backupOrRestore =
-  (verb: 'BACKUP' | 'RESTORE'): Run =>
-  (world, instance, reader, params) => {
-    const kind = reader.accept('LOG') ? 'LOG' : 'DATABASE'
-    if (kind === 'DATABASE') reader.expect('DATABASE')
-    const db = String(reader.value(params))
-    reader.expect(verb === 'BACKUP' ? 'TO' : 'FROM', 'DISK', '=')
-    const path = String(reader.value(params))
-    const flags = flagOptions(reader)
-    reader.end()
-    const infoMessages =
-      verb === 'BACKUP'
-        ? backup(world, instance, kind, db, path, flags.has('COPY_ONLY'))
-        : restore(world, instance, kind, db, path, !flags.has('NORECOVERY') && !flags.has('STANDBY'))
-    return { infoMessages }
-  }
-
-const selectOne: Run = (_world, _instance, reader) => {
-  const value = reader.number()
-  reader.end()
-  return { resultSets: [{ columns: [{ name: '', type: 'int' }], rows: [[value]] }] }
-}
-
-/**
- * Recognises a statement by its first keywords and runs it. Anything else is SQL Server's 102 near the first token the
- * sandbox did not expect, so a statement the model does not know fails loudly instead of quietly succeeding.
- */
-function runStatement(
-  world: SqlWorld,
-  instance: Instance,
-  sql: string,
-  params: ReadonlyMap<string, unknown>,
-): Reply {
-  const reader = new TokenReader(tokenize(sql))
-  if (reader.accept('ALTER', 'AVAILABILITY', 'GROUP')) return alterGroup(world, instance, reader, params)
-  if (reader.accept('ALTER', 'DATABASE')) return alterDatabase(world, instance, reader, params)
-  if (reader.accept('DROP', 'DATABASE')) {
-    const db = reader.name()
-    reader.end()
-    world.dropDatabase(instance, db)
-    return {}
-  }
-  if (reader.accept('BACKUP')) return backupOrRestore('BACKUP')(world, instance, reader, params)
-  if (reader.accept('RESTORE')) return backupOrRestore('RESTORE')(world, instance, reader, params)
-  if (reader.accept('SELECT') && reader.peek()?.kind === 'number')
-    return selectOne(world, instance, reader, params)
-  throw syntaxError(tokenText(new TokenReader(tokenize(sql)).peek()))
-}
-
-/** The TDS handler of one instance of the world. */
+/** The TDS handler of one instance of the world: logs in, then parses, binds and runs each batch or RPC. */
 export function createSqlHandler(world: SqlWorld, instanceName: string): TdsHandler {
   const instance = world.instance(instanceName)
+  const sessions = new WeakMap<Session, SessionState>()
+  const parserReady = loadTsqlParser()
   const loginOf = (user: string): Login => {
     const login = instance.logins.get(user.toLowerCase())
     if (!login) throw loginFailed(user)
@@ -245,33 +27,35 @@ export function createSqlHandler(world: SqlWorld, instanceName: string): TdsHand
       const login = instance.logins.get(request.user.toLowerCase())
       if (instance.refuseLogins || !login || login.password !== request.password)
         throw loginFailed(request.user)
-      return { serverName: instance.name, database: request.database || 'master' }
+      const wanted = request.database || 'master'
+      const database = catalogDatabases(instance).find((d) => d.name.toLowerCase() === wanted.toLowerCase())
+      if (database?.state !== 'ONLINE') throw cannotOpenDatabase(wanted)
+      return { serverName: instance.name, database: database.name }
     },
     async execute(session: Session, sql: string, parameters: Parameter[]): Promise<Reply> {
+      await parserReady
       world.tick()
-      const params = new Map(parameters.map((p) => [p.name.toLowerCase(), p.value]))
-      const tag = TAG.exec(sql)?.[1]
-      world.countStatement(instance.name, tag ?? sql.trim().split(/\s+/, 2).join(' ').toUpperCase())
-      if (tag) {
-        const login = loginOf(session.user)
-        const resultSet = answerRead(
-          tag,
-          sql,
-          { world, instance, login, param: (name) => params.get(name) },
-          new Set(params.keys()),
-        )
-        return { resultSets: [resultSet] }
+      world.countStatement(instance.name, statementKind(sql))
+      const state = sessions.get(session) ?? { tranCount: 0 }
+      sessions.set(session, state)
+      const env: Env = {
+        world,
+        instance,
+        login: loginOf(session.user),
+        session,
+        spid: session.id,
+        database: session.database,
+        tranCount: state.tranCount,
+        variables: new Map(),
+        loginName: session.user,
+        appName: session.appName,
       }
-      const login = loginOf(session.user)
-      const mayAlter =
-        login.sysadmin ||
-        login.permissions.includes('CONTROL SERVER') ||
-        login.permissions.includes('ALTER ANY AVAILABILITY GROUP')
-      if (!mayAlter && /^\s*ALTER\s+AVAILABILITY\s+GROUP\s/i.test(sql)) {
-        const name = new TokenReader(tokenize(sql).slice(3)).name()
-        throw cannotFind('alter', 'availability group', name)
+      try {
+        return runStatements(sql, parameters, env)
+      } finally {
+        state.tranCount = env.tranCount
+        session.database = env.database
       }
-      return runStatement(world, instance, sql, params)
     },
   }
 }

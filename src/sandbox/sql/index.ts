@@ -1,4 +1,5 @@
 import type { SqlTarget } from '../../runbook/model.js'
+import { sandboxCertificate } from './certificate.js'
 import { createSqlHandler } from './handler.js'
 import { startTdsServer, type TdsServer } from './tds/index.js'
 import type { SqlWorld } from './world.js'
@@ -6,13 +7,14 @@ import type { SqlWorld } from './world.js'
 export { demoSqlWorld } from './demo.js'
 export { createSqlHandler } from './handler.js'
 export type { AvailabilityGroup, Database, Instance, Replica, Seed } from './model.js'
-export { READ_TAGS } from './views.js'
 export {
   type AvailabilityGroupSpec,
   type DatabaseSpec,
   type InstanceSpec,
   type LoginSpec,
   type ReplicaSpec,
+  SQL_SERVER_BUILDS,
+  type SqlServerRelease,
   SqlWorld,
   type SqlWorldOptions,
 } from './world.js'
@@ -21,6 +23,10 @@ export interface SqlSandboxOptions {
   world: SqlWorld
   /** Which instances get a TDS server (default: every instance of the world, on 127.0.0.1 and a free port). */
   instances?: { name: string; host?: string; port?: number }[]
+  /** Answer ENCRYPT_REQ to clients that did not ask for encryption (SQL Server's Force Encryption). */
+  forceEncryption?: boolean
+  /** 'none': present no certificate and answer ENCRYPT_NOT_SUP, as a downgrading middlebox would make it look. */
+  encryption?: 'tls' | 'none'
 }
 
 export interface SqlSandbox {
@@ -28,7 +34,9 @@ export interface SqlSandbox {
   world: SqlWorld
   /** The TDS server of each instance (sessions, dropAll). */
   servers: Record<string, TdsServer>
-  /** A runbook's `sql:` target for one instance (plain TDS: the sandbox speaks no TLS). */
+  /** The PEM certificate every instance presents (self-signed for localhost and 127.0.0.1): a client's CA. */
+  certificate: string
+  /** A runbook's `sql:` target for one instance: encrypted, trusting the sandbox's certificate. */
   target(name: string, login: { user?: string; password: string }): SqlTarget
   close(): Promise<void>
 }
@@ -40,6 +48,7 @@ export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSa
     options.instances ?? world.instances.map((i) => ({ name: i.name }))
   const servers: Record<string, TdsServer> = {}
   const instances: Record<string, { host: string; port: number }> = {}
+  const tls = await sandboxCertificate()
   try {
     for (const spec of wanted) {
       const name = world.instance(spec.name).name
@@ -47,6 +56,9 @@ export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSa
         host: spec.host ?? '127.0.0.1',
         port: spec.port ?? 0,
         handler: createSqlHandler(world, name),
+        tls: options.encryption === 'none' ? undefined : tls,
+        forceEncryption: options.forceEncryption,
+        productVersion: world.instance(name).productVersion,
         fault: (_session, sql) => (world.takeConnectionDrop(name, sql) ? 'drop' : undefined),
       })
       servers[name] = server
@@ -60,6 +72,7 @@ export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSa
     instances,
     world,
     servers,
+    certificate: tls.cert,
     target: (name, login) => {
       const at = instances[world.instance(name).name]
       if (!at) throw new Error(`the SQL sandbox serves no instance ${name}`)
@@ -67,7 +80,7 @@ export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSa
         server: `${at.host},${at.port}`,
         user: login.user ?? 'migrator',
         password: login.password,
-        encrypt: false,
+        encrypt: true,
         trust_server_certificate: true,
       }
     },

@@ -38,9 +38,19 @@ export interface DatabaseSpec {
   state?: 'ONLINE' | 'RESTORING'
 }
 
+/** The releases the sandbox's catalog models, and the build each instance of that release reports. */
+export const SQL_SERVER_BUILDS = {
+  2016: '13.0.5830.85',
+  2017: '14.0.3456.2',
+  2019: '15.0.4385.2',
+  2022: '16.0.4135.4',
+} as const
+
+export type SqlServerRelease = keyof typeof SQL_SERVER_BUILDS
+
 export interface InstanceSpec {
   name: string
-  /** Default '16.0.4135.4' (SQL Server 2022). */
+  /** The build, whose major version picks the catalog (13 = 2016 SP2 … 16 = 2022). Default SQL Server 2022. */
   productVersion?: string
   edition?: string
   engineEdition?: number
@@ -282,8 +292,9 @@ export class SqlWorld {
   }
 
   /**
-   * The next `times` requests matching drop their connection before any reply. A string matches a read's tag
-   * (`-- switchyard:<tag>`) or, failing that, any statement containing it; a RegExp is tested on the SQL.
+   * The next `times` requests matching drop their connection before any reply. A string matches any statement
+   * containing it, case-insensitively (e.g. the view it reads: 'sys.dm_hadr_physical_seeding_stats'); a RegExp is
+   * tested on the SQL.
    */
   dropConnectionOn(match: string | RegExp, times = 1, instance?: string): void {
     this.drops.push({ match, remaining: times, instance })
@@ -291,14 +302,11 @@ export class SqlWorld {
 
   /** Consumes a matching connection-drop fault (the TDS server's `fault` hook). */
   takeConnectionDrop(instance: string, sql: string): boolean {
-    const tag = /^\s*-- switchyard:([\w-]+)/.exec(sql)?.[1]
     const drop = this.drops.find(
       (d) =>
         d.remaining > 0 &&
         (d.instance === undefined || sameName(d.instance, instance)) &&
-        (typeof d.match === 'string'
-          ? d.match === tag || (tag === undefined && sql.includes(d.match))
-          : d.match.test(sql)),
+        (typeof d.match === 'string' ? sql.toLowerCase().includes(d.match.toLowerCase()) : d.match.test(sql)),
     )
     if (!drop) return false
     drop.remaining--
@@ -306,7 +314,7 @@ export class SqlWorld {
     return true
   }
 
-  /** Statements answered, by instance and read tag (or first two keywords): what benchmarks count. */
+  /** Statements answered, by instance and the view a SELECT reads (or the first two keywords): what benchmarks count. */
   readonly statementCounts = new Map<string, number>()
 
   countStatement(instance: string, kind: string): void {
@@ -439,7 +447,7 @@ export class SqlWorld {
   }
 
   private createInstance(spec: InstanceSpec): Instance {
-    const version = spec.productVersion ?? '16.0.4135.4'
+    const version = spec.productVersion ?? SQL_SERVER_BUILDS[2022]
     const hadrEnabled = spec.hadrEnabled ?? true
     const logins = new Map<string, Login>()
     for (const [user, login] of Object.entries(spec.logins ?? {}))

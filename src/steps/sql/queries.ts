@@ -1,8 +1,8 @@
 import { quoteLiteral, quoteName } from './identifiers.js'
 
 /**
- * Every statement the SQL Server steps send, in one place. Reads start with a `-- switchyard:<name>`
- * line so a DBA reading a trace (and the sandbox) can tell which check sent them; values are
+ * Every statement the SQL Server steps send, in one place, as plain T-SQL that SQL Server (and the
+ * sandbox, which parses it and binds it against each version's catalog) reads as written; values are
  * always parameters (@ag, @db, @replica ...). Statements that cannot take parameters (the DDL of
  * availability groups) are built from names quoted by `quoteName` / `quoteLiteral`.
  *
@@ -11,8 +11,7 @@ import { quoteLiteral, quoteName } from './identifiers.js'
  */
 
 /** SERVERPROPERTY facts of one instance (§1a). */
-export const INSTANCE = `-- switchyard:instance
-SELECT CAST(SERVERPROPERTY('ServerName') AS nvarchar(128)) AS server_name,
+export const INSTANCE = `SELECT CAST(SERVERPROPERTY('ServerName') AS nvarchar(128)) AS server_name,
        CAST(SERVERPROPERTY('ProductVersion') AS nvarchar(128)) AS product_version,
        CAST(SERVERPROPERTY('ProductMajorVersion') AS int) AS major,
        CAST(SERVERPROPERTY('Edition') AS nvarchar(128)) AS edition,
@@ -37,8 +36,7 @@ export interface InstanceRow {
 }
 
 /** The WSFC this instance belongs to (no row when it is in none). */
-export const CLUSTER = `-- switchyard:cluster
-SELECT cluster_name, quorum_state_desc FROM sys.dm_hadr_cluster;`
+export const CLUSTER = `SELECT cluster_name, quorum_state_desc FROM sys.dm_hadr_cluster;`
 
 export interface ClusterRow {
   cluster_name: string
@@ -46,8 +44,7 @@ export interface ClusterRow {
 }
 
 /** What the login switchyard uses may do (§1f). */
-export const PERMISSIONS = `-- switchyard:permissions
-SELECT IS_SRVROLEMEMBER('sysadmin') AS sysadmin,
+export const PERMISSIONS = `SELECT IS_SRVROLEMEMBER('sysadmin') AS sysadmin,
        HAS_PERMS_BY_NAME(NULL, NULL, 'CONTROL SERVER') AS control_server,
        HAS_PERMS_BY_NAME(NULL, NULL, 'ALTER ANY AVAILABILITY GROUP') AS alter_any_ag,
        HAS_PERMS_BY_NAME(NULL, NULL, 'CREATE ANY DATABASE') AS create_any_db,
@@ -62,9 +59,8 @@ export interface PermissionsRow {
 }
 
 /** The AG as this instance sees it, with the local replica's role (§1e). No row: not on this instance. */
-export const AVAILABILITY_GROUP = `-- switchyard:availability-group
-SELECT ag.name, CAST(ag.group_id AS nvarchar(36)) AS group_id, ag.basic_features, ag.is_distributed,
-       ag.cluster_type_desc, ags.primary_replica, ags.synchronization_health_desc, ars.role_desc AS local_role
+export const AVAILABILITY_GROUP = `SELECT ag.name, CAST(ag.group_id AS nvarchar(36)) AS group_id, ag.basic_features, ag.is_distributed,
+       ags.primary_replica, ags.synchronization_health_desc, ars.role_desc AS local_role
 FROM sys.availability_groups ag
 JOIN sys.dm_hadr_availability_group_states ags ON ags.group_id = ag.group_id
 JOIN sys.dm_hadr_availability_replica_states ars ON ars.group_id = ag.group_id AND ars.is_local = 1
@@ -75,15 +71,13 @@ export interface AvailabilityGroupRow {
   group_id: string
   basic_features: boolean
   is_distributed: boolean
-  cluster_type_desc: string
   primary_replica: string
   synchronization_health_desc: string
   local_role: string
 }
 
 /** Every replica of the AG with its configuration and, where known, its live state. */
-export const REPLICAS = `-- switchyard:replicas
-SELECT ar.replica_server_name, ar.endpoint_url, ar.availability_mode_desc, ar.failover_mode_desc,
+export const REPLICAS = `SELECT ar.replica_server_name, ar.endpoint_url, ar.availability_mode_desc, ar.failover_mode_desc,
        ar.seeding_mode_desc, ar.secondary_role_allow_connections_desc, ar.backup_priority,
        ars.role_desc, ars.connected_state_desc, ars.synchronization_health_desc, ars.operational_state_desc
 FROM sys.availability_replicas ar
@@ -106,8 +100,7 @@ export interface ReplicaRow {
 }
 
 /** One database as the instance holds it (§1b): recovery model, state, AG membership, log chain. */
-export const DATABASE = `-- switchyard:database
-SELECT d.name, d.database_id, d.recovery_model_desc, d.state_desc, d.user_access_desc, d.is_read_only,
+export const DATABASE = `SELECT d.name, d.database_id, d.recovery_model_desc, d.state_desc, d.user_access_desc, d.is_read_only,
        CAST(d.group_database_id AS nvarchar(36)) AS group_database_id, ag.name AS ag_name,
        CAST(rs.database_guid AS nvarchar(36)) AS database_guid,
        CAST(rs.last_log_backup_lsn AS varchar(32)) AS last_log_backup_lsn,
@@ -134,8 +127,7 @@ export interface DatabaseRow {
 }
 
 /** The newest full backup of a database (this instance's msdb), ignoring older databases of the same name. */
-export const FULL_BACKUP = `-- switchyard:full-backup
-SELECT TOP (1) bs.backup_finish_date, bs.is_copy_only, CAST(bs.last_lsn AS varchar(32)) AS last_lsn,
+export const FULL_BACKUP = `SELECT TOP (1) bs.backup_finish_date, bs.is_copy_only, CAST(bs.last_lsn AS varchar(32)) AS last_lsn,
        bmf.physical_device_name
 FROM msdb.dbo.backupset bs
 JOIN msdb.dbo.backupmediafamily bmf ON bmf.media_set_id = bs.media_set_id
@@ -150,8 +142,7 @@ export interface FullBackupRow {
 }
 
 /** The database mirroring endpoint that AG traffic uses (§1d). */
-export const ENDPOINT = `-- switchyard:endpoint
-SELECT e.name, e.state_desc, e.role_desc, e.is_encryption_enabled, t.port
+export const ENDPOINT = `SELECT e.name, e.state_desc, e.role_desc, e.is_encryption_enabled, t.port
 FROM sys.database_mirroring_endpoints e
 JOIN sys.tcp_endpoints t ON t.endpoint_id = e.endpoint_id;`
 
@@ -164,8 +155,7 @@ export interface EndpointRow {
 }
 
 /** A database's files: where they live on the primary and how big they are. */
-export const DATABASE_FILES = `-- switchyard:database-files
-SELECT type_desc, name, physical_name, CAST(size AS bigint) * 8192 AS size_bytes
+export const DATABASE_FILES = `SELECT type_desc, name, physical_name, CAST(size AS bigint) * 8192 AS size_bytes
 FROM sys.master_files WHERE database_id = DB_ID(@db);`
 
 export interface DatabaseFileRow {
@@ -176,8 +166,7 @@ export interface DatabaseFileRow {
 }
 
 /** Free space on the volumes that hold the instance's files. */
-export const VOLUMES = `-- switchyard:volumes
-SELECT DISTINCT vs.volume_mount_point, CAST(vs.total_bytes AS bigint) AS total_bytes,
+export const VOLUMES = `SELECT DISTINCT vs.volume_mount_point, CAST(vs.total_bytes AS bigint) AS total_bytes,
        CAST(vs.available_bytes AS bigint) AS available_bytes
 FROM sys.master_files mf CROSS APPLY sys.dm_os_volume_stats(mf.database_id, mf.file_id) vs;`
 
@@ -187,15 +176,15 @@ export interface VolumeRow {
   available_bytes: string | number
 }
 
-/** Running seeds (on the primary): bytes, rate, failures (§3). */
-export const SEEDING_PROGRESS = `-- switchyard:seeding-progress
-SELECT s.local_database_name, s.remote_machine_name, s.role_desc, s.internal_state_desc,
+/** Running seeds (on the primary): bytes, rate, failures (§3). Finished rows stay in the view until a restart. */
+export const SEEDING_PROGRESS = `SELECT s.local_database_name, s.remote_machine_name, s.role_desc, s.internal_state_desc,
        CAST(s.transferred_size_bytes AS bigint) AS transferred_size_bytes,
        CAST(s.database_size_bytes AS bigint) AS database_size_bytes,
        CAST(s.transfer_rate_bytes_per_second AS bigint) AS transfer_rate_bytes_per_second,
        s.estimate_time_complete_utc, s.total_network_wait_time_ms, s.failure_code, s.failure_message,
        CAST(s.local_physical_seeding_id AS nvarchar(36)) AS operation_id
-FROM sys.dm_hadr_physical_seeding_stats s;`
+FROM sys.dm_hadr_physical_seeding_stats s
+WHERE s.internal_state_desc NOT IN ('Success', 'Failed');`
 
 export interface SeedingProgressRow {
   local_database_name: string
@@ -213,8 +202,7 @@ export interface SeedingProgressRow {
 }
 
 /** Seeding attempts toward one replica, newest first (history, §3). */
-export const SEEDING_HISTORY = `-- switchyard:seeding-history
-SELECT adc.database_name, CAST(a.operation_id AS nvarchar(36)) AS operation_id, a.start_time, a.completion_time,
+export const SEEDING_HISTORY = `SELECT adc.database_name, CAST(a.operation_id AS nvarchar(36)) AS operation_id, a.start_time, a.completion_time,
        a.current_state, a.failure_state, a.failure_state_desc, a.error_code, a.number_of_attempts
 FROM sys.dm_hadr_automatic_seeding a
 JOIN sys.availability_groups ag ON ag.group_id = a.ag_id
@@ -236,8 +224,7 @@ export interface SeedingHistoryRow {
 }
 
 /** Every database of the AG on every replica: synchronization, queues, LSNs (as strings). */
-export const DATABASE_REPLICA_STATES = `-- switchyard:database-replica-states
-SELECT adc.database_name, ar.replica_server_name, drs.is_local, drs.is_primary_replica,
+export const DATABASE_REPLICA_STATES = `SELECT adc.database_name, ar.replica_server_name, drs.is_local, drs.is_primary_replica,
        drs.synchronization_state_desc, drs.synchronization_health_desc, drs.database_state_desc,
        drs.is_suspended, drs.suspend_reason_desc,
        CAST(drs.log_send_queue_size AS bigint) AS log_send_queue_size,
@@ -269,8 +256,7 @@ export interface DatabaseReplicaStateRow {
 }
 
 /** The AG's listener and its IPs, one row per IP. */
-export const LISTENER = `-- switchyard:listener
-SELECT l.dns_name, l.port, ip.ip_address, ip.ip_subnet_mask, ip.state_desc
+export const LISTENER = `SELECT l.dns_name, l.port, ip.ip_address, ip.ip_subnet_mask, ip.state_desc
 FROM sys.availability_group_listeners l
 JOIN sys.availability_groups ag ON ag.group_id = l.group_id
 LEFT JOIN sys.availability_group_listener_ip_addresses ip ON ip.listener_id = l.listener_id
@@ -285,8 +271,7 @@ export interface ListenerRow {
 }
 
 /** A database's state on this instance (RESTORING before a join, ONLINE ...); no row: absent. */
-export const DATABASE_STATE = `-- switchyard:database-state
-SELECT name, state_desc, CAST(group_database_id AS nvarchar(36)) AS group_database_id
+export const DATABASE_STATE = `SELECT name, state_desc, CAST(group_database_id AS nvarchar(36)) AS group_database_id
 FROM sys.databases WHERE name = @db;`
 
 export interface DatabaseStateRow {
@@ -296,8 +281,7 @@ export interface DatabaseStateRow {
 }
 
 /** Every user database of the instance, as DATABASE_STATE reads one. */
-export const DATABASES = `-- switchyard:databases
-SELECT name, state_desc, CAST(group_database_id AS nvarchar(36)) AS group_database_id
+export const DATABASES = `SELECT name, state_desc, CAST(group_database_id AS nvarchar(36)) AS group_database_id
 FROM sys.databases WHERE database_id > 4;`
 
 // ---- changes: availability group DDL cannot take parameters; names are quoted here ----

@@ -7,6 +7,7 @@ import {
   EnvChangeType,
   envChangeToken,
   errorToken,
+  featuresOf,
   loginAckToken,
   SERVER_COLLATION,
 } from './tokens.js'
@@ -16,6 +17,8 @@ import { SqlServerError } from './types.js'
 export interface Login7 {
   /** Packet size the client asked for; the server echoes it and uses it for its own packets. */
   packetSize: number
+  /** The TDS version the client asks for (0x74000004 = 7.4, 0x08000000 = 8.0). */
+  tdsVersion: number
   credentials: LoginRequest
 }
 
@@ -45,6 +48,7 @@ export function parseLogin7(payload: Buffer): Login7 {
     throw new Error(`LOGIN7 payload is ${payload.length} bytes, expected at least ${MIN_LENGTH}`)
   return {
     packetSize: payload.readUInt32LE(8),
+    tdsVersion: payload.readUInt32LE(4),
     credentials: {
       user: readString(payload, 40),
       password: readPassword(payload, 44),
@@ -56,19 +60,28 @@ export function parseLogin7(payload: Buffer): Login7 {
 }
 
 /** ENVCHANGEs for database, collation and packet size, then LOGINACK and DONE, as a real server answers. */
-export function loginAcceptedReply(serverName: string, database: string, packetSize: number): Buffer {
+export function loginAcceptedReply(
+  serverName: string,
+  database: string,
+  packetSize: number,
+  tdsVersion: number,
+  productVersion: string | undefined,
+): Buffer {
   return Buffer.concat([
     envChangeToken(EnvChangeType.database, bVarchar(database), bVarchar('master')),
     envChangeToken(EnvChangeType.collation, bVarbyte(SERVER_COLLATION), bVarbyte(Buffer.alloc(0))),
     envChangeToken(EnvChangeType.packetSize, bVarchar(String(packetSize)), bVarchar(String(packetSize))),
-    loginAckToken(serverName),
-    doneToken('done', DoneStatus.final),
+    loginAckToken(serverName, tdsVersion, productVersion),
+    doneToken('done', DoneStatus.final, 0, featuresOf(tdsVersion)),
   ])
 }
 
 /** ERROR + DONE(ERROR) without LOGINACK: tedious turns the ERROR's text into an ELOGIN ConnectionError. */
-export function loginRefusedReply(error: SqlServerError, serverName: string): Buffer {
-  return Buffer.concat([errorToken(error, serverName), doneToken('done', DoneStatus.error)])
+export function loginRefusedReply(error: SqlServerError, serverName: string, tdsVersion: number): Buffer {
+  return Buffer.concat([
+    errorToken(error, serverName),
+    doneToken('done', DoneStatus.error, 0, featuresOf(tdsVersion)),
+  ])
 }
 
 /** Anything but a SqlServerError from the handler is a handler bug: refuse the login and name the cause. */

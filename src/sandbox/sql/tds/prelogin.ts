@@ -2,16 +2,46 @@
 
 const Option = { version: 0x00, encryption: 0x01, instOpt: 0x02, threadId: 0x03, mars: 0x04 } as const
 
-/** TLS is not implemented, so every client is told encryption is not supported and the session stays plaintext. */
-const ENCRYPT_NOT_SUP = 0x02
+export const Encryption = { off: 0x00, on: 0x01, notSupported: 0x02, required: 0x03 } as const
 
-/** Version reported to the client (only logged by tedious): 16.0.4000.0, i.e. SQL Server 2022. */
-const SERVER_VERSION = Buffer.from([0x10, 0x00, 0x0f, 0xa0, 0x00, 0x00])
+/** The ENCRYPTION byte a client's PRELOGIN carries (absent: OFF). */
+export function clientEncryption(payload: Buffer): number {
+  for (let at = 0; at + 5 <= payload.length && payload[at] !== 0xff; at += 5) {
+    if (payload.readUInt8(at) !== Option.encryption) continue
+    const offset = payload.readUInt16BE(at + 1)
+    return offset < payload.length ? payload.readUInt8(offset) : Encryption.off
+  }
+  return Encryption.off
+}
 
-export function preloginResponse(): Buffer {
+/**
+ * What the server answers. With a certificate: ON to a client that wants encryption, REQ to one that does not when
+ * encryption is forced, else NOT_SUP (SQL Server would encrypt only the login; the sandbox does not model that).
+ * Without one: NOT_SUP, and a client that requires encryption must refuse to go on.
+ */
+export function negotiateEncryption(
+  client: number,
+  options: { tls: boolean; forceEncryption: boolean },
+): number {
+  if (!options.tls) return Encryption.notSupported
+  if (client === Encryption.on || client === Encryption.required) return Encryption.on
+  return options.forceEncryption ? Encryption.required : Encryption.notSupported
+}
+
+/** VERSION as PRELOGIN carries it: major, minor, build (BE), sub-build (BE). */
+function versionBytes(productVersion: string): Buffer {
+  const [major = 16, minor = 0, build = 0] = productVersion.split('.').map(Number)
+  const bytes = Buffer.alloc(6)
+  bytes.writeUInt8(major, 0)
+  bytes.writeUInt8(minor, 1)
+  bytes.writeUInt16BE(build, 2)
+  return bytes
+}
+
+export function preloginResponse(encryption: number, productVersion = '16.0.4135.4'): Buffer {
   const options: [number, Buffer][] = [
-    [Option.version, SERVER_VERSION],
-    [Option.encryption, Buffer.from([ENCRYPT_NOT_SUP])],
+    [Option.version, versionBytes(productVersion)],
+    [Option.encryption, Buffer.from([encryption])],
     [Option.instOpt, Buffer.from([0x00])],
     [Option.threadId, Buffer.alloc(0)],
     [Option.mars, Buffer.from([0x00])],

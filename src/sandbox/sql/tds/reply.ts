@@ -1,39 +1,76 @@
 /** Turns a handler's Reply (or error) into the token stream of one response message. */
 import { encodeResultSet } from './result-set.js'
-import { DoneStatus, doneToken, errorToken, infoToken, returnStatusToken } from './tokens.js'
-import type { Reply } from './types.js'
+import {
+  DoneStatus,
+  doneToken,
+  errorToken,
+  infoToken,
+  returnStatusToken,
+  returnValueToken,
+  TDS_7_4_FEATURES,
+  type TdsFeatures,
+} from './tokens.js'
+import type { Reply, ResultSet } from './types.js'
 import { SqlServerError } from './types.js'
 
 /** A batch ends each statement with DONE; an RPC with DONEINPROC, then RETURNSTATUS and DONEPROC. */
 export type RequestKind = 'batch' | 'rpc'
 
-export function encodeReply(reply: Reply, kind: RequestKind, serverName: string): Buffer {
+/** Before TDS 7.3 SQL Server sends date and time values as nvarchar text: so does the sandbox. */
+function forClient(resultSet: ResultSet, features: TdsFeatures): ResultSet {
+  if (features.dateTime2 || !resultSet.columns.some((c) => c.type === 'datetime2')) return resultSet
+  const dates = resultSet.columns.map((c) => c.type === 'datetime2')
+  return {
+    columns: resultSet.columns.map((c) => (c.type === 'datetime2' ? { name: c.name, type: 'nvarchar' } : c)),
+    rows: resultSet.rows.map((row) =>
+      row.map((value, i) =>
+        dates[i] && value instanceof Date ? value.toISOString().replace('T', ' ').replace('Z', '') : value,
+      ),
+    ),
+  }
+}
+
+export function encodeReply(
+  reply: Reply,
+  kind: RequestKind,
+  serverName: string,
+  features: TdsFeatures = TDS_7_4_FEATURES,
+): Buffer {
   const statementDone = kind === 'batch' ? 'done' : 'doneInProc'
   const parts: Buffer[] = (reply.infoMessages ?? []).map((message) => infoToken(message, serverName))
   // mssql closes a recordset only on DONE/DONEINPROC, so every result set gets its own counted DONE
   for (const resultSet of reply.resultSets ?? []) {
     parts.push(
-      encodeResultSet(resultSet),
-      doneToken(statementDone, DoneStatus.more | DoneStatus.count, resultSet.rows.length),
+      encodeResultSet(forClient(resultSet, features), features.wideRowCount ? 4 : 2),
+      doneToken(statementDone, DoneStatus.more | DoneStatus.count, resultSet.rows.length, features),
     )
   }
   if (reply.rowsAffected !== undefined) {
-    parts.push(doneToken(statementDone, DoneStatus.more | DoneStatus.count, reply.rowsAffected))
+    parts.push(doneToken(statementDone, DoneStatus.more | DoneStatus.count, reply.rowsAffected, features))
   }
-  if (reply.error) return Buffer.concat([...parts, errorReply(reply.error, kind, serverName)])
+  if (reply.error) return Buffer.concat([...parts, errorReply(reply.error, kind, serverName, features)])
   parts.push(
     ...(kind === 'batch'
-      ? [doneToken('done', DoneStatus.final)]
-      : [returnStatusToken(0), doneToken('doneProc', DoneStatus.final)]),
+      ? [doneToken('done', DoneStatus.final, 0, features)]
+      : [
+          returnStatusToken(0),
+          ...(reply.returnValues ?? []).map((r, i) => returnValueToken(i, r.name, r.value)),
+          doneToken('doneProc', DoneStatus.final, 0, features),
+        ]),
   )
   return Buffer.concat(parts)
 }
 
 /** ERROR then a final DONE/DONEPROC with the error bit: mssql rejects with number, state and class set. */
-export function errorReply(error: SqlServerError, kind: RequestKind, serverName: string): Buffer {
+export function errorReply(
+  error: SqlServerError,
+  kind: RequestKind,
+  serverName: string,
+  features: TdsFeatures = TDS_7_4_FEATURES,
+): Buffer {
   return Buffer.concat([
     errorToken(error, serverName),
-    doneToken(kind === 'batch' ? 'done' : 'doneProc', DoneStatus.error),
+    doneToken(kind === 'batch' ? 'done' : 'doneProc', DoneStatus.error, 0, features),
   ])
 }
 

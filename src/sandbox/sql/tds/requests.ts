@@ -11,7 +11,6 @@ import {
   timeLength,
 } from './wire-values.js'
 
-const SP_EXECUTESQL = 10
 const STATUS_NULL_PLP = 0xffff_ffff_ffff_ffffn
 const NULL_LENGTH = 0xffff
 const MS_PER_DAY = 86_400_000
@@ -68,38 +67,26 @@ function afterAllHeaders(payload: Buffer): ByteReader {
   return reader
 }
 
-export function parseSqlBatch(payload: Buffer): string {
-  const reader = afterAllHeaders(payload)
-  return payload.toString('utf16le', reader.offset)
+/** TDS 7.1 clients send no ALL_HEADERS; from 7.2 on every batch starts with them. */
+export function parseSqlBatch(payload: Buffer, allHeaders = true): string {
+  return payload.toString('utf16le', allHeaders ? afterAllHeaders(payload).offset : 0)
 }
 
 export interface RpcCall {
-  sql: string
+  /** A special procedure's id (10 = sp_executesql …) or the name the client called. */
+  procedure: number | string
   params: Parameter[]
 }
 
-/**
- * sp_executesql becomes its @statement plus the user parameters (@params, the declarations, is redundant because each
- * parameter carries its own TYPE_INFO). A procedure called by name becomes `EXEC name` with all its parameters.
- */
-export function parseRpc(payload: Buffer): RpcCall {
-  const reader = afterAllHeaders(payload)
+/** Reads an RPC request: the procedure (by id or by name) and its parameters, each with its own TYPE_INFO. */
+export function parseRpc(payload: Buffer, allHeaders = true): RpcCall {
+  const reader = allHeaders ? afterAllHeaders(payload) : new ByteReader(payload)
   const nameLength = reader.u16()
   const procedure = nameLength === 0xffff ? reader.u16() : reader.utf16(nameLength)
   reader.u16() // option flags: recompile / no-metadata, which a stub has no use for
   const params: Parameter[] = []
   while (!reader.done) params.push(readParameter(reader))
-  if (typeof procedure === 'string') return { sql: `EXEC ${procedure}`, params }
-  if (procedure !== SP_EXECUTESQL) {
-    throw new SqlServerError(
-      2812,
-      `switchyard TDS: RPC procedure id ${procedure} is not supported, only sp_executesql`,
-    )
-  }
-  const [statement, ...rest] = params
-  if (typeof statement?.value !== 'string')
-    throw new SqlServerError(8144, 'sp_executesql was called without @statement')
-  return { sql: statement.value, params: rest.filter((param) => param.name !== 'params') }
+  return { procedure, params }
 }
 
 function readParameter(reader: ByteReader): Parameter {

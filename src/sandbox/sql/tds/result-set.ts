@@ -221,7 +221,8 @@ function codecFor(column: Column, rows: unknown[][], index: number): ColumnCodec
 }
 
 /** COLMETADATA followed by one ROW per row. */
-export function encodeResultSet(resultSet: ResultSet): Buffer {
+/** userTypeBytes: COLMETADATA's UserType is a USHORT up to TDS 7.1, a ULONG from 7.2. */
+export function encodeResultSet(resultSet: ResultSet, userTypeBytes: 2 | 4 = 4): Buffer {
   const { columns, rows } = resultSet
   const codecs = columns.map((column, index) => codecFor(column, rows, index))
   const count = Buffer.alloc(3)
@@ -229,8 +230,8 @@ export function encodeResultSet(resultSet: ResultSet): Buffer {
   count.writeUInt16LE(columns.length, 1)
   const parts: Buffer[] = [count]
   columns.forEach((column, index) => {
-    const userTypeAndFlags = Buffer.alloc(6)
-    userTypeAndFlags.writeUInt16LE(column.nullable === false ? 0 : FLAG_NULLABLE, 4)
+    const userTypeAndFlags = Buffer.alloc(userTypeBytes + 2)
+    userTypeAndFlags.writeUInt16LE(column.nullable === false ? 0 : FLAG_NULLABLE, userTypeBytes)
     parts.push(userTypeAndFlags, codecs[index]?.typeInfo ?? Buffer.alloc(0), bVarchar(column.name))
   })
   for (const row of rows) {

@@ -2,6 +2,7 @@
 
 const Token = {
   returnStatus: 0x79,
+  returnValue: 0xac,
   error: 0xaa,
   info: 0xab,
   loginAck: 0xad,
@@ -54,12 +55,27 @@ function withLength(token: number, body: Buffer): Buffer {
   return Buffer.concat([head, body])
 }
 
-export function doneToken(kind: DoneKind, status: number, rowCount = 0): Buffer {
-  const token = Buffer.alloc(13)
+/** What the agreed TDS version can carry: 7.1 counts rows in 4 bytes; date and time types arrive with 7.3. */
+export interface TdsFeatures {
+  wideRowCount: boolean
+  dateTime2: boolean
+}
+
+export const TDS_7_4_FEATURES: TdsFeatures = { wideRowCount: true, dateTime2: true }
+
+export function featuresOf(tdsVersion: number): TdsFeatures {
+  const TDS_8 = 0x08000000
+  if (tdsVersion === TDS_8) return TDS_7_4_FEATURES
+  return { wideRowCount: tdsVersion >= 0x72000000, dateTime2: tdsVersion >= 0x73000000 }
+}
+
+export function doneToken(kind: DoneKind, status: number, rowCount = 0, features = TDS_7_4_FEATURES): Buffer {
+  const token = Buffer.alloc(features.wideRowCount ? 13 : 9)
   token.writeUInt8(Token[kind], 0)
   token.writeUInt16LE(status, 1)
   token.writeUInt16LE(0, 3)
-  token.writeBigUInt64LE(BigInt(rowCount), 5)
+  if (features.wideRowCount) token.writeBigUInt64LE(BigInt(rowCount), 5)
+  else token.writeUInt32LE(rowCount, 5)
   return token
 }
 
@@ -97,11 +113,16 @@ export function envChangeToken(type: number, newValue: Buffer, oldValue: Buffer)
   return withLength(Token.envChange, Buffer.concat([Buffer.from([type]), newValue, oldValue]))
 }
 
-export function loginAckToken(progName: string): Buffer {
+export function loginAckToken(
+  progName: string,
+  version = 0x74000004,
+  productVersion = '16.0.4135.4',
+): Buffer {
   const tdsVersion = Buffer.alloc(4)
-  tdsVersion.writeUInt32BE(0x74000004)
+  tdsVersion.writeUInt32BE(version)
   const SQL_TSQL = 0x01
-  const progVersion = Buffer.from([0x10, 0x00, 0x0f, 0xa0])
+  const [major = 16, minor = 0, build = 0] = productVersion.split('.').map(Number)
+  const progVersion = Buffer.from([major, minor, (build >> 8) & 0xff, build & 0xff])
   return withLength(
     Token.loginAck,
     Buffer.concat([Buffer.from([SQL_TSQL]), tdsVersion, bVarchar(progName), progVersion]),
@@ -113,4 +134,21 @@ export function returnStatusToken(status: number): Buffer {
   token.writeUInt8(Token.returnStatus, 0)
   token.writeInt32LE(status, 1)
   return token
+}
+
+/** RETURNVALUE (MS-TDS 2.2.7.19) of an int output parameter, e.g. sp_prepare's @handle. */
+export function returnValueToken(ordinal: number, name: string, value: number): Buffer {
+  const head = Buffer.alloc(3)
+  head.writeUInt8(Token.returnValue, 0)
+  head.writeUInt16LE(ordinal, 1)
+  const OUTPUT = 0x01
+  const meta = Buffer.alloc(1 + 4 + 2)
+  meta.writeUInt8(OUTPUT, 0)
+  const INTN = 0x26
+  const data = Buffer.alloc(7)
+  data.writeUInt8(INTN, 0)
+  data.writeUInt8(4, 1)
+  data.writeUInt8(4, 2)
+  data.writeInt32LE(value, 3)
+  return Buffer.concat([head, bVarchar(name), meta, data])
 }

@@ -38,6 +38,8 @@ export interface Reply {
   infoMessages?: string[]
   /** Sent after the result sets: lets a reply fail part-way, as SQL Server does when a statement errors mid-batch. */
   error?: SqlServerError
+  /** Output parameters of an RPC (sp_prepare's handle), sent as RETURNVALUE tokens. */
+  returnValues?: { name: string; value: number }[]
 }
 
 /** An error SQL Server would send: becomes an ERROR token, so mssql sees `number`, `state` and `class`. */
@@ -56,6 +58,13 @@ export class SqlServerError extends Error {
 export interface Session {
   /** The SPID, as SQL Server would report it in @@SPID. */
   id: number
+  /** Whether TLS protects the session (sys.dm_exec_connections.encrypt_option). */
+  encrypted: boolean
+  /** The TDS version agreed at login, as LOGINACK carried it (0x74000004 = 7.4). */
+  tdsVersion: number
+  /** The client's address and port as the server saw them. */
+  clientAddress: string
+  clientPort: number
   user: string
   database: string
   appName: string
@@ -97,8 +106,12 @@ export interface TdsServerOptions {
   handler: TdsHandler
   /** Called before each SQL batch or RPC; 'drop' destroys the socket after reading the request, before any reply. */
   fault?: (session: Session, sql: string) => 'drop' | undefined
-  /** Not supported: the server answers ENCRYPT_NOT_SUP, so clients must use `encrypt: false`. */
+  /** The server certificate: with it, PRELOGIN agrees on TLS (TDS 7.x) and TDS 8 strict clients are served. */
   tls?: { key: string; cert: string }
+  /** Answer ENCRYPT_REQ to a client that did not ask for encryption (SQL Server's Force Encryption). */
+  forceEncryption?: boolean
+  /** The build PRELOGIN and LOGINACK report, e.g. '15.0.4385.2'. */
+  productVersion?: string
 }
 
 export interface TdsServer {
