@@ -7,6 +7,7 @@ import { describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Client } from 'ldapts'
 import { AwsClients } from '../src/clients/aws.ts'
+import type { SwitchyardError } from '../src/errors.ts'
 import { loadRunbook } from '../src/runbook/load.ts'
 import type { Target } from '../src/runbook/model.ts'
 import { NOT_REPLICATED, type SeedEntry } from '../src/sandbox/ldap/slapd.ts'
@@ -44,7 +45,7 @@ const SEED: SeedEntry[] = [
     dn: `cn=staff,ou=Groups,${SUFFIX}`,
     attributes: { objectClass: 'groupOfNames', cn: 'staff', member: `uid=alice,ou=People,${SUFFIX}` },
   },
-  { dn: CANARY, attributes: { objectClass: 'organizationalRole', cn: 'canary', description: 'seed' } },
+  { dn: CANARY, attributes: { objectClass: 'organizationalRole', cn: 'canary' } },
   { dn: STUCK_CANARY, attributes: { objectClass: 'organizationalRole', cn: 'stuck', ou: NOT_REPLICATED } },
 ]
 
@@ -231,8 +232,13 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     )
     assert.match(
       plan.changes[0]?.summary ?? '',
-      /^write canary description=switchyard test-run step <time> on dc-onprem and wait for it on dc-aws/,
+      /^write canary description=switchyard <run> <step> <time> on dc-onprem and wait for it on dc-aws/,
     )
+    const again = await step.plan(
+      context({ dryRun: true }).ctx,
+      params({ canary: { dn: CANARY }, counts: [PEOPLE] }),
+    )
+    assert.deepEqual(again, plan, 'a second plan of the unchanged world is the same')
     // Plain LDAP is allowed with insecure: true, and says so.
     assert.ok(
       t.progress.some((p) => /^warning: dc-onprem \(ldap:\/\/.*\) uses plain LDAP/.test(p.message ?? '')),
@@ -245,6 +251,43 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
       precondition(step)(context().ctx, params({ canary: { dn: `cn=nope,${SUFFIX}` } })),
     )
     assert.match(error.message, /the canary object cn=nope,dc=corp,dc=example does not exist on dc-onprem/)
+  })
+
+  test('a canary attribute holding a value switchyard did not write fails the precondition: it is never overwritten', async () => {
+    const owned = `cn=owned,ou=Migration,${SUFFIX}`
+    await withProvider((c) =>
+      c.add(owned, {
+        objectClass: 'organizationalRole',
+        cn: 'owned',
+        description: 'Finance printer, room 4',
+      }),
+    )
+    try {
+      const step = await implementation()
+      const error = (await errorOf(
+        precondition(step)(context().ctx, params({ canary: { dn: owned } })),
+      )) as SwitchyardError
+      assert.match(
+        error.message,
+        /the canary's description on cn=owned,.* holds "Finance printer, room 4", which switchyard did not write/,
+      )
+      assert.match(error.hint ?? '', /dedicated object/)
+      assert.equal(await withProvider((c) => descriptionOn(c, owned)), 'Finance printer, room 4')
+    } finally {
+      await withProvider((c) => c.del(owned))
+    }
+  })
+
+  test('a canary write the DC refuses says why, by its LDAP code, and what to do', async () => {
+    const step = await implementation()
+    const error = (await errorOf(
+      step.apply(context().ctx, params({ canary: { dn: CANARY, attribute: 'noSuchAttr' } }), { changes: [] }),
+    )) as SwitchyardError
+    assert.match(
+      error.message,
+      /^could not write the canary noSuchAttr on cn=canary,.*: the DC's schema has no attribute noSuchAttr/,
+    )
+    assert.match(error.hint ?? '', /use an attribute the object class has/)
   })
 })
 
