@@ -95,7 +95,8 @@ describe('plans are deterministic', () => {
 
     const planned = new Set<string>()
     for (const file of [flagship, join(dir, 'others.yaml')])
-      for (const [, type] of readFileSync(file, 'utf8').matchAll(/^\s+uses: (\S+)/gm)) planned.add(type as string)
+      for (const [, type] of readFileSync(file, 'utf8').matchAll(/^\s+uses: (\S+)/gm))
+        planned.add(type as string)
     const unplanned = [...stepTypes.keys()].filter((type) => !planned.has(type))
     assert.deepEqual(unplanned, [], 'every step type is planned by one of the two runbooks')
   })
