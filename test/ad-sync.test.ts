@@ -190,6 +190,39 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     assert.ok(t.progress.some((p) => p.message?.startsWith('waiting for the canary on dc-aws')))
   })
 
+  test('as a gate, a read waits for the canary still in flight instead of writing another; once seen, the next read writes anew', async () => {
+    const step = await implementation()
+    const check = (step.check as NonNullable<StepImplementation['check']>).bind(step)
+    const t = context()
+    const stuck = params({ canary: { dn: STUCK_CANARY }, timeout: '300ms', poll: '20ms' })
+    await errorOf(check(t.ctx, stuck))
+    const written = await withProvider((c) => descriptionOn(c, STUCK_CANARY))
+    const again = await errorOf(check(t.ctx, stuck))
+    assert.match(again.message, /the canary did not reach dc-aws/)
+    assert.equal(
+      await withProvider((c) => descriptionOn(c, STUCK_CANARY)),
+      written,
+      'no second canary was written',
+    )
+    assert.ok(
+      t.progress.some(
+        (p) =>
+          p.message ===
+          'waiting for the canary already in flight to dc-aws (' + slapd.pair.consumer.url + ')',
+      ),
+    )
+
+    const healthy = params({ canary: { dn: CANARY }, timeout: '10s', poll: '20ms' })
+    await check(t.ctx, healthy)
+    const first = await withProvider((c) => descriptionOn(c, CANARY))
+    await check(t.ctx, healthy)
+    assert.notEqual(
+      await withProvider((c) => descriptionOn(c, CANARY)),
+      first,
+      'a seen canary is not waited for again',
+    )
+  })
+
   test('a wrong password names the DC and the bind DN, and the password appears nowhere', async () => {
     const wrong = 'Wr0ng-Pw-xq81zz'
     const step = await implementation()

@@ -153,7 +153,8 @@ export async function awaitCanary(
       }
       const waited = performance.now() - start
       if (waited >= o.timeoutMs) {
-        inFlight.delete(key)
+        // A gate's next read waits on for this canary: a late arrival still shows, and no writes pile up.
+        if (!o.reuseInFlight) inFlight.delete(key)
         throw new SwitchyardError(
           `the canary did not reach ${o.target.label} within ${formatDuration(o.timeoutMs)} (${attribute}=${value} on ${dn})`,
           {
