@@ -207,8 +207,7 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     assert.ok(
       t.progress.some(
         (p) =>
-          p.message ===
-          'waiting for the canary already in flight to dc-aws (' + slapd.pair.consumer.url + ')',
+          p.message === `waiting for the canary already in flight to dc-aws (${slapd.pair.consumer.url})`,
       ),
     )
 
