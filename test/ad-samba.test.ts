@@ -58,8 +58,8 @@ after(() => scratch.cleanup())
 
 interface Side {
   dc: SambaDc
-  /** ldaps (default), or ldap with StartTLS. */
-  mode?: 'ldaps' | 'starttls'
+  /** ldaps (default), ldap with StartTLS, or plain ldap (insecure: true). */
+  mode?: 'ldaps' | 'starttls' | 'plain'
   bindDn?: string
   /** Which env variable holds the password. */
   passwordEnv?: string
@@ -69,7 +69,7 @@ interface Side {
 
 const ldapTarget = (side: Side) => {
   const host = side.byIp ? side.dc.ip : side.dc.host
-  const url = side.mode === 'starttls' ? `ldap://${host}` : `ldaps://${host}`
+  const url = side.mode === 'starttls' || side.mode === 'plain' ? `ldap://${host}` : `ldaps://${host}`
   const target = {
     url,
     bind_dn: side.bindDn ?? ADMIN_DN,
@@ -77,6 +77,7 @@ const ldapTarget = (side: Side) => {
     ca_file: side.dc.caFile,
     timeout: '5s',
     ...(side.mode === 'starttls' ? { starttls: true } : {}),
+    ...(side.mode === 'plain' ? { insecure: true } : {}),
   }
   return JSON.stringify({ ldap: target })
 }
@@ -253,6 +254,17 @@ describe('ad.sync against two Samba AD domain controllers', { skip }, () => {
       short.stdout,
       /refused the value for initials: too long .*\(LDAP 21\): it holds at most 6 characters, the canary value needs \d+/,
     )
+  })
+
+  test('plain LDAP on a DC that requires transport encryption says to use LDAPS or StartTLS, not a bare code', async () => {
+    const { dc1, dc2 } = samba.domain
+    const result = await plan({ dc: dc1, mode: 'plain' }, { dc: dc2 }, { counts: [COUNT_STAFF] })
+    assert.equal(result.code, 1, output(result))
+    assert.match(
+      result.stdout,
+      /would fail today: dc-onprem \(ldap:\/\/dc1\.corp\.example\) refused a bind over plain LDAP: the DC requires LDAPS or StartTLS/,
+    )
+    assert.match(result.stdout, /use ldaps:\/\/ \(port 636\) or starttls: true/)
   })
 
   test('the same DC under two names is refused by its root DSE identity', async () => {
