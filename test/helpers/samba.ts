@@ -67,21 +67,14 @@ export interface SambaDc {
 export interface SambaDomain {
   dc1: SambaDc
   dc2: SambaDc
-  adminPassword: string
-  /** Runs a command inside the namespace (where the DCs' names resolve) and returns its stdout. */
-  exec(command: string, args: string[], input?: string): string
   /** Applies an LDIF (changetype records) on a DC over StartTLS, as Administrator. */
   ldif(dc: SambaDc, text: string): void
-  /** DNs below `base` matching `filter` on a DC, read in pages. */
-  dns(dc: SambaDc, base: string, filter: string): string[]
   /** samba-tool against a DC, as Administrator (the password through the environment, not argv). */
   sambaTool(args: string[]): string
   /** Runs the built CLI inside the namespace, without blocking this process. */
   cli(cwd: string, args: string[], env?: Record<string, string>): Promise<CliResult>
   /** Starts the built CLI inside the namespace, for a test that acts while it runs. */
   start(cwd: string, args: string[], env?: Record<string, string>): ReturnType<typeof startSwitchyard>
-  /** Waits until a DN written on dc1 shows on dc2. */
-  waitReplicated(dn: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -276,43 +269,13 @@ export async function startSambaDomain(adminPassword: string): Promise<SambaDoma
   const domain: SambaDomain = {
     dc1,
     dc2,
-    adminPassword,
-    exec: run,
     ldif(d, text) {
       run('env', [...tlsEnv(d), TOOLS.ldapmodify, '-H', `ldap://${d.host}`, '-ZZ', '-x', ...asAdmin], text)
-    },
-    dns(d, base, filter) {
-      const search = [TOOLS.ldapsearch, '-H', `ldaps://${d.host}`, '-x', ...asAdmin, '-E', 'pr=500/noprompt']
-      const out = run('env', [
-        ...tlsEnv(d),
-        ...search,
-        '-LLL',
-        '-o',
-        'ldif-wrap=no',
-        '-b',
-        base,
-        filter,
-        '1.1',
-      ])
-      return out
-        .split('\n')
-        .filter((l) => l.startsWith('dn: '))
-        .map((l) => l.slice(4))
     },
     sambaTool: (args) => run(TOOLS['samba-tool'], [...args, '-U', 'Administrator']),
     start: (cwd, args, extraEnv = {}) =>
       startSwitchyard(cwd, args, extraEnv, [TOOLS.ip, 'netns', 'exec', ns, process.execPath]),
     cli: (cwd, args, extraEnv = {}) => domain.start(cwd, args, extraEnv).done,
-    async waitReplicated(dn) {
-      const present = () => {
-        try {
-          return domain.dns(dc2, dn, '(objectClass=*)').length > 0
-        } catch {
-          return false
-        }
-      }
-      await waitUntil(present, `${dn} to reach dc2`)
-    },
     close,
   }
   return domain
