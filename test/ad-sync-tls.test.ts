@@ -17,7 +17,7 @@ const PASSWORD = 'Dc-Tls-Pw-4m8x2v'
 const CANARY = `cn=canary,ou=Migration,${SUFFIX}`
 const SEED: SeedEntry[] = [
   { dn: `ou=Migration,${SUFFIX}`, attributes: { objectClass: 'organizationalUnit', ou: 'Migration' } },
-  { dn: CANARY, attributes: { objectClass: 'organizationalRole', cn: 'canary', description: 'seed' } },
+  { dn: CANARY, attributes: { objectClass: 'organizationalRole', cn: 'canary' } },
 ]
 
 const skipReason = slapdSkipReason ?? opensslMissing()

@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Client } from 'ldapts'
 import { AwsClients } from '../src/clients/aws.ts'
+import type { SwitchyardError } from '../src/errors.ts'
 import { loadRunbook } from '../src/runbook/load.ts'
 import type { Target } from '../src/runbook/model.ts'
 import { NOT_REPLICATED, type SeedEntry } from '../src/sandbox/ldap/slapd.ts'
@@ -44,7 +45,7 @@ const SEED: SeedEntry[] = [
     dn: `cn=staff,ou=Groups,${SUFFIX}`,
     attributes: { objectClass: 'groupOfNames', cn: 'staff', member: `uid=alice,ou=People,${SUFFIX}` },
   },
-  { dn: CANARY, attributes: { objectClass: 'organizationalRole', cn: 'canary', description: 'seed' } },
+  { dn: CANARY, attributes: { objectClass: 'organizationalRole', cn: 'canary' } },
   { dn: STUCK_CANARY, attributes: { objectClass: 'organizationalRole', cn: 'stuck', ou: NOT_REPLICATED } },
 ]
 
@@ -190,6 +191,38 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     assert.ok(t.progress.some((p) => p.message?.startsWith('waiting for the canary on dc-aws')))
   })
 
+  test('as a gate, a read waits for the canary still in flight instead of writing another; once seen, the next read writes anew', async () => {
+    const step = await implementation()
+    const check = (step.check as NonNullable<StepImplementation['check']>).bind(step)
+    const t = context()
+    const stuck = params({ canary: { dn: STUCK_CANARY }, timeout: '300ms', poll: '20ms' })
+    await errorOf(check(t.ctx, stuck))
+    const written = await withProvider((c) => descriptionOn(c, STUCK_CANARY))
+    const again = await errorOf(check(t.ctx, stuck))
+    assert.match(again.message, /the canary did not reach dc-aws/)
+    assert.equal(
+      await withProvider((c) => descriptionOn(c, STUCK_CANARY)),
+      written,
+      'no second canary was written',
+    )
+    assert.ok(
+      t.progress.some(
+        (p) =>
+          p.message === `waiting for the canary already in flight to dc-aws (${slapd.pair.consumer.url})`,
+      ),
+    )
+
+    const healthy = params({ canary: { dn: CANARY }, timeout: '10s', poll: '20ms' })
+    await check(t.ctx, healthy)
+    const first = await withProvider((c) => descriptionOn(c, CANARY))
+    await check(t.ctx, healthy)
+    assert.notEqual(
+      await withProvider((c) => descriptionOn(c, CANARY)),
+      first,
+      'a seen canary is not waited for again',
+    )
+  })
+
   test('a wrong password names the DC and the bind DN, and the password appears nowhere', async () => {
     const wrong = 'Wr0ng-Pw-xq81zz'
     const step = await implementation()
@@ -232,8 +265,13 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
     )
     assert.match(
       plan.changes[0]?.summary ?? '',
-      /^write canary description=switchyard test-run step <time> on dc-onprem and wait for it on dc-aws/,
+      /^write canary description=switchyard <run> <step> <time> on dc-onprem and wait for it on dc-aws/,
     )
+    const again = await step.plan(
+      context({ dryRun: true }).ctx,
+      params({ canary: { dn: CANARY }, counts: [PEOPLE] }),
+    )
+    assert.deepEqual(again, plan, 'a second plan of the unchanged world is the same')
     // Plain LDAP is allowed with insecure: true, and says so.
     assert.ok(t.warnings.some((w) => /^dc-onprem \(ldap:\/\/.*\) uses plain LDAP/.test(w)))
   })
@@ -244,6 +282,43 @@ describe('ad.sync against two OpenLDAP servers with syncrepl', { skip }, () => {
       precondition(step)(context().ctx, params({ canary: { dn: `cn=nope,${SUFFIX}` } })),
     )
     assert.match(error.message, /the canary object cn=nope,dc=corp,dc=example does not exist on dc-onprem/)
+  })
+
+  test('a canary attribute holding a value switchyard did not write fails the precondition: it is never overwritten', async () => {
+    const owned = `cn=owned,ou=Migration,${SUFFIX}`
+    await withProvider((c) =>
+      c.add(owned, {
+        objectClass: 'organizationalRole',
+        cn: 'owned',
+        description: 'Finance printer, room 4',
+      }),
+    )
+    try {
+      const step = await implementation()
+      const error = (await errorOf(
+        precondition(step)(context().ctx, params({ canary: { dn: owned } })),
+      )) as SwitchyardError
+      assert.match(
+        error.message,
+        /the canary's description on cn=owned,.* holds "Finance printer, room 4", which switchyard did not write/,
+      )
+      assert.match(error.hint ?? '', /dedicated object/)
+      assert.equal(await withProvider((c) => descriptionOn(c, owned)), 'Finance printer, room 4')
+    } finally {
+      await withProvider((c) => c.del(owned))
+    }
+  })
+
+  test('a canary write the DC refuses says why, by its LDAP code, and what to do', async () => {
+    const step = await implementation()
+    const error = (await errorOf(
+      step.apply(context().ctx, params({ canary: { dn: CANARY, attribute: 'noSuchAttr' } }), { changes: [] }),
+    )) as SwitchyardError
+    assert.match(
+      error.message,
+      /^could not write the canary noSuchAttr on cn=canary,.*: the DC's schema has no attribute noSuchAttr/,
+    )
+    assert.match(error.hint ?? '', /use an attribute the object class has/)
   })
 })
 

@@ -29,24 +29,34 @@ export async function rehearseCheck(
   } catch (error) {
     if (ctx.signal.aborted) throw error
     const message = run.redactor.text(error instanceof Error ? error.message : String(error))
-    const actors = actorsBefore(run, step, definition)
+    const actors = actorsBefore(run, step, definition, (id) => {
+      const state = run.log.state.steps[id]
+      return state?.status === 'rehearsed' && (state.changes?.length ?? 0) > 0
+    })
     if (actors.length > 0) return { result: 'after', steps: actors, reason: message }
     const hint = error instanceof SwitchyardError ? error.hint : undefined
     return { result: 'would-fail', reason: message, ...(hint ? { hint: run.redactor.text(hint) } : {}) }
   }
 }
 
-/** Earlier steps of this run that plan to change one of the targets this step names. */
-function actorsBefore(run: RunContext, step: Step, definition: StepDefinition): string[] {
+/**
+ * Earlier steps of this run that plan to change one of the targets this step names (`changes` says
+ * whether a step planned any change): this step's plan was made before they act.
+ */
+export function actorsBefore(
+  run: RunContext,
+  step: Step,
+  definition: StepDefinition,
+  changes: (stepId: string) => boolean,
+): string[] {
   const mine = new Set((definition.targets?.(step.with) ?? []).map((t) => t.target))
   if (mine.size === 0) return []
   const actors: string[] = []
   const index = indexOf(run.runbook)
   for (const other of run.runbook.phases.flatMap((p) => p.steps)) {
     if (!isUpstream(other.id, step.id, index)) continue
-    const state = run.log.state.steps[other.id]
     const type = run.stepTypes.get(other.uses)
-    if (state?.status !== 'rehearsed' || !state.changes?.length || !type || type.readOnly) continue
+    if (!changes(other.id) || !type || type.readOnly) continue
     if ((type.targets?.(other.with) ?? []).some((t) => mine.has(t.target)))
       actors.push(`${other.phase}.${other.id}`)
   }

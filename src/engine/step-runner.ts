@@ -8,7 +8,7 @@ import type { Plan, StepDefinition, StepImplementation } from '../steps/contract
 import { ApprovalRefusedError } from './approvals.js'
 import { conditionReason } from './condition-reason.js'
 import type { Change, ErrorInfo, EventOf } from './events.js'
-import { rehearseCheck } from './rehearsal.js'
+import { actorsBefore, rehearseCheck } from './rehearsal.js'
 import { evaluateCondition, resolveStepWith } from './resolve.js'
 import type { RunContext } from './run-context.js'
 import { stepSignal } from './step-signal.js'
@@ -179,7 +179,11 @@ export async function runStep(run: RunContext, step: Step): Promise<StepResult> 
               return
             }
             const saved = run.expectedPlan?.steps[step.id]
-            if (run.expectedPlan && !samePlan(saved?.changes ?? [], changes))
+            if (
+              run.expectedPlan &&
+              !samePlan(saved?.changes ?? [], changes) &&
+              !plannedBeforeActors(run, step)
+            )
               throw new StalePlanError(step.id, saved?.changes ?? [], changes)
             if (recovering) {
               recovering = false
@@ -293,6 +297,17 @@ class DecisionNeeded extends Error {
   constructor(readonly step: string) {
     super(`operator decision needed for ${step}`)
   }
+}
+
+/**
+ * The saved plan of this step was a forecast: an earlier step of the plan changes one of its targets
+ * (the replica it seeds was not a replica yet), so what it plans now differs by design.
+ */
+function plannedBeforeActors(run: RunContext, step: Step): boolean {
+  const definition = run.stepTypes.get(step.uses)
+  const saved = run.expectedPlan?.steps
+  if (!definition || !saved) return false
+  return actorsBefore(run, step, definition, (id) => (saved[id]?.changes.length ?? 0) > 0).length > 0
 }
 
 function samePlan(a: Change[], b: Change[]): boolean {

@@ -115,7 +115,7 @@ const SEED: SeedEntry[] = [
   })),
   {
     dn: DEMO_PLATFORM.ldap.canary,
-    attributes: { objectClass: 'organizationalRole', cn: 'switchyard-canary', description: 'seed' },
+    attributes: { objectClass: 'organizationalRole', cn: 'switchyard-canary' },
   },
 ]
 

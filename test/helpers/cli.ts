@@ -36,9 +36,17 @@ export function switchyard(cwd: string, args: string[], env: Record<string, stri
   )
 }
 
-/** Starts the CLI without waiting: for locks and Ctrl-C. */
-export function startSwitchyard(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, ...args], {
+/**
+ * Starts the CLI without waiting: for locks and Ctrl-C. `node` is how Node is started: another command may
+ * wrap it (e.g. `ip netns exec NS node`).
+ */
+export function startSwitchyard(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+  node: [string, ...string[]] = [process.execPath],
+) {
+  const child = spawn(node[0], [...node.slice(1), bin, ...args], {
     cwd,
     env: { ...process.env, CI: 'true', NO_COLOR: '1', ...env },
   })

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { resolve } from 'node:path'
 import type { ConnectionOptions } from 'node:tls'
 import { Client } from 'ldapts'
@@ -6,6 +7,7 @@ import { RefusedBeforeActingError, SwitchyardError } from '../../errors.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { LdapTarget } from '../../runbook/model.js'
 import type { StepContext } from '../contract.js'
+import { bindReason } from './ldap-answers.js'
 
 const DEFAULT_TIMEOUT = '10s'
 
@@ -125,7 +127,8 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
   })
   const close = () => client.unbind().catch(() => {})
   try {
-    if (settings.starttls === true) await client.startTLS(tlsOptions ?? {})
+    // Without host, Node checks the upgraded socket's certificate against "localhost".
+    if (settings.starttls === true) await client.startTLS({ ...tlsOptions, ...serverIdentity(url) })
     await client.bind(bindDn, password)
   } catch (error) {
     await close()
@@ -134,12 +137,34 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
   return { name, url, bindDn, client, label, close }
 }
 
+/** The name the certificate must carry: the url's host (an IP is checked against the IP SANs, with no SNI). */
+export function serverIdentity(url: string): { host: string; servername?: string } {
+  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')
+  return isIP(host) ? { host } : { host, servername: host }
+}
+
+const STRONG_AUTH_REQUIRED = 8
+
 function bindFailure(error: unknown, o: { label: string; bindDn: string; detail: string }): SwitchyardError {
   const code = (error as { code?: unknown }).code
-  if (code === 49)
+  if (code === 49) {
+    const reason = bindReason(o.detail)
+    if (reason)
+      return new SwitchyardError(
+        `invalid credentials for ${o.bindDn} on ${o.label}: ${reason.what} (AD data ${reason.code})`,
+        { hint: reason.todo },
+      )
     return new SwitchyardError(`invalid credentials for ${o.bindDn} on ${o.label}`, {
       hint: 'check the bind DN and the secret the target takes its password from',
     })
+  }
+  if (code === STRONG_AUTH_REQUIRED)
+    return new SwitchyardError(
+      `${o.label} refused a bind over plain LDAP: the DC requires LDAPS or StartTLS (LDAP signing / transport encryption; LDAP 8)`,
+      {
+        hint: "use ldaps:// (port 636) or starttls: true, with the DC's CA in ca_file; Windows Server 2025 DCs require signing by default",
+      },
+    )
   const untrusted = untrustedCertificate(error)
   if (untrusted) {
     const message = `${o.label}: the DC's certificate is not trusted: ${o.detail} (${untrusted.code})`

@@ -89,7 +89,9 @@ export const adSyncParams = z
               z.regex(/^[A-Za-z][A-Za-z0-9-]*$/, {
                 error: 'an attribute name holds letters, digits and -',
               }),
-              z.describe('A harmless single-valued attribute to overwrite (default description)'),
+              z.describe(
+                'A string attribute of the canary object holding no value but the canary (default description); plan refuses one that holds another value',
+              ),
             ),
           ),
         })
