@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream'
 import {
   DefaultRenderer,
+  figures,
   Listr,
+  ListrDefaultRendererLogLevels,
   ListrLogger,
   type ListrRendererFactory,
   type ListrTask,
@@ -265,6 +267,8 @@ class ListrView implements Observer, PromptHost {
               collapseSubtasks: !this.state?.dryRun,
               // Keep the step's name, with the reason or error under it.
               collapseSkips: false,
+              // listr2 marks such a skip ⚠, which reads as trouble; a step or phase not run is ↓.
+              icon: { [ListrDefaultRendererLogLevels.SKIPPED_WITHOUT_COLLAPSE]: figures.arrowDown },
               collapseErrors: false,
               showErrorMessage: true,
               suffixRetries: true,
