@@ -66,10 +66,12 @@ describe('the README quick start in a terminal', { skip: !hasTmux && 'tmux is no
       assert.notEqual(mark(traffic, 'finalize'), '✔', `finalize did not run:\n${traffic.text}`)
 
       assert.match(frameOf(frames, /--dry-run$/).text, /undo\s+traffic\.shift/)
-      // The tree's own mark for a rolled-back phase is not asserted here yet; the outcome is.
-      assert.match(
-        frameOf(frames, /rollback --to preflight$/).text,
-        /rolled back to preflight: 1 step\(s\) undone/,
+      const rolledBack = frameOf(frames, /rollback --to preflight$/)
+      assert.match(rolledBack.text, /rolled back to preflight: 1 step\(s\) undone/)
+      assert.deepEqual(
+        ['preflight', 'traffic', 'finalize'].map((p) => mark(rolledBack, p)),
+        ['✔', '←', '↓'],
+        `after the rollback, traffic is rolled back and finalize was never run:\n${rolledBack.text}`,
       )
 
       const forward = frames.at(-1) as Frame
