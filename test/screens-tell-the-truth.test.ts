@@ -142,7 +142,7 @@ describe('the tree on a terminal', { skip: !hasTmux && 'tmux is not installed' }
       writeFileSync(join(dir, 'go'), '')
     })
     assert.match(frame, /^✔ one$/m)
-    assert.match(frame, /^⚠ two \(stopped: 1 of 2 steps finished\)$/m)
+    assert.match(frame, /^↓ two \(stopped: 1 of 2 steps finished\)$/m)
     assert.doesNotMatch(frame, /✔ two/)
     assert.match(frame, /paused: interrupted by the operator/)
   })

@@ -34,12 +34,26 @@ export default class Runs extends SwitchyardCommand {
       status: 'unreadable',
       problem: error.message,
     }))
-    if (flags.json) return this.printJson([...rows, ...bad].sort((a, b) => a.runId.localeCompare(b.runId)))
-    if (rows.length === 0 && bad.length === 0) return this.log(`no runs in ${flags['state-dir']}`)
-    const table = [
-      ...rows.map((r) => [r.runId, r.status, r.live ? 'live' : '', r.rollbackPoint, r.operator, r.updatedAt]),
-      ...bad.map((r) => [r.runId, r.status, r.problem]),
-    ].sort((a, b) => (a[0] as string).localeCompare(b[0] as string))
+    const listed = [...rows, ...bad].sort(
+      (a, b) => startedAt(a).localeCompare(startedAt(b)) || a.runId.localeCompare(b.runId),
+    )
+    if (flags.json) return this.printJson(listed)
+    if (listed.length === 0) return this.log(`no runs in ${flags['state-dir']}`)
+    const table = listed.map((r) =>
+      'problem' in r
+        ? [r.runId, r.status, r.problem]
+        : [r.runId, r.status, r.live ? 'live' : '', r.rollbackPoint, r.operator, r.updatedAt],
+    )
     this.log(formatTable(['RUN', 'STATUS', 'LIVE', 'ROLLBACK POINT', 'OPERATOR', 'UPDATED'], table))
   }
+}
+
+/**
+ * Newest last by when each run started: run ids name only the second, so two runs started in one second
+ * are ordered by their start time to the millisecond. An unreadable run is placed by its id's second.
+ */
+function startedAt(run: { runId: string; startedAt?: string }): string {
+  if (run.startedAt) return run.startedAt
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(run.runId)
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : ''
 }
