@@ -1,3 +1,4 @@
+// Columns, types and first versions checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
 import { lsnOf, sameName } from '../model.js'
 import { catalogDatabases } from './server-views.js'
 import { type CatalogView, columns } from './types.js'
@@ -11,6 +12,9 @@ const USER_ACCESS = { MULTI_USER: 0, SINGLE_USER: 1, RESTRICTED_USER: 2 } as con
 export const databases: CatalogView = {
   name: 'sys.databases',
   doc: `${LEARN}/system-catalog-views/sys-databases-transact-sql`,
+  // Left out: the page marks catalog_collation_type(_desc) and is_federation_member Azure SQL Database only,
+  // is_result_set_caching_on, is_tempdb_spill_to_remote_store and is_stale_page_detection_on Synapse only,
+  // and lists neither is_data_retention_enabled nor is_change_feed_enabled.
   columns: columns(`
     name sysname
     database_id int
@@ -37,7 +41,20 @@ export const databases: CatalogView = {
     page_verify_option tinyint
     page_verify_option_desc nvarchar(60)
     is_auto_create_stats_on bit
+    is_auto_create_stats_incremental_on bit
     is_auto_update_stats_on bit
+    is_auto_update_stats_async_on bit
+    is_ansi_null_default_on bit
+    is_ansi_nulls_on bit
+    is_ansi_padding_on bit
+    is_ansi_warnings_on bit
+    is_arithabort_on bit
+    is_concat_null_yields_null_on bit
+    is_numeric_roundabort_on bit
+    is_quoted_identifier_on bit
+    is_recursive_triggers_on bit
+    is_cursor_close_on_commit_on bit
+    is_local_cursor_default bit
     is_fulltext_enabled bit
     is_trustworthy_on bit
     is_db_chaining_on bit
@@ -53,16 +70,10 @@ export const databases: CatalogView = {
     is_broker_enabled bit
     log_reuse_wait tinyint
     log_reuse_wait_desc nvarchar(60)
+    is_date_correlation_on bit
+    is_cdc_enabled bit
     is_encrypted bit
-    containment tinyint
-    containment_desc nvarchar(60)
-    target_recovery_time_in_seconds int
-    delayed_durability int
-    delayed_durability_desc nvarchar(60)
-    is_memory_optimized_elevate_to_snapshot_on bit
-    is_federation_member bit
-    is_remote_data_archive_enabled bit
-    is_mixed_page_allocation_on bit
+    is_honor_broker_priority_on bit
     replica_id uniqueidentifier
     group_database_id uniqueidentifier
     resource_pool_id int
@@ -73,18 +84,19 @@ export const databases: CatalogView = {
     is_nested_triggers_on bit
     is_transform_noise_words_on bit
     two_digit_year_cutoff smallint
+    containment tinyint
+    containment_desc nvarchar(60)
+    target_recovery_time_in_seconds int
+    delayed_durability int
+    delayed_durability_desc nvarchar(60)
+    is_memory_optimized_elevate_to_snapshot_on bit
+    is_remote_data_archive_enabled bit
+    is_mixed_page_allocation_on bit
     is_temporal_history_retention_enabled bit @14
-    catalog_collation_type int @15
-    catalog_collation_type_desc nvarchar(60) @15
     physical_database_name nvarchar(128) @15
-    is_result_set_caching_on bit @15
     is_accelerated_database_recovery_on bit @15
-    is_tempdb_spill_to_remote_store bit @15
-    is_stale_page_detection_on bit @15
     is_memory_optimized_enabled bit @15
-    is_data_retention_enabled bit @16
-    is_ledger_on bit @16
-    is_change_feed_enabled bit @16`),
+    is_ledger_on bit @16`),
   rows: ({ world, instance }) =>
     catalogDatabases(instance).map((db) => {
       const group = db.ag ? world.group(db.ag) : undefined
@@ -171,6 +183,7 @@ export const databaseMirroring: CatalogView = {
 export const masterFiles: CatalogView = {
   name: 'sys.master_files',
   doc: `${LEARN}/system-catalog-views/sys-master-files-transact-sql`,
+  // is_media_read_only: the page's table misspells it is_media_read_onlyF.
   columns: columns(`
     database_id int
     file_id int
@@ -190,7 +203,6 @@ export const masterFiles: CatalogView = {
     is_sparse bit
     is_percent_growth bit
     is_name_reserved bit
-    is_persistent_log_buffer bit @15
     create_lsn numeric(25,0)
     drop_lsn numeric(25,0)
     read_only_lsn numeric(25,0)
@@ -235,8 +247,7 @@ export const availabilityDatabasesCluster: CatalogView = {
   columns: columns(`
     group_id uniqueidentifier
     group_database_id uniqueidentifier
-    database_name sysname
-    truncation_lsn numeric(25,0)`),
+    database_name sysname`),
   rows: ({ world, instance }) =>
     world.groups
       .filter((g) => g.replicas.some((r) => sameName(r.server, instance.name)))

@@ -1,3 +1,4 @@
+// Columns, types and first versions checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
 import { listenerIpOnline } from '../ag-commands.js'
 import type { AvailabilityGroup, Instance, Replica } from '../model.js'
 import { lsnOf, sameName } from '../model.js'
@@ -29,6 +30,8 @@ export function groupsOn(
 export const availabilityGroups: CatalogView = {
   name: 'sys.availability_groups',
   doc: `${LEARN}/system-catalog-views/sys-availability-groups-transact-sql`,
+  // The page gives no version for any column: the @14 and @16 markers below are not from it (is_contained is
+  // documented only as the big data cluster flag).
   columns: columns(`
     group_id uniqueidentifier
     name sysname
@@ -76,7 +79,7 @@ export const availabilityGroupStates: CatalogView = {
   doc: `${LEARN}/system-dynamic-management-views/sys-dm-hadr-availability-group-states-transact-sql`,
   columns: columns(`
     group_id uniqueidentifier
-    primary_replica nvarchar(128)
+    primary_replica varchar(128)
     primary_recovery_health tinyint
     primary_recovery_health_desc nvarchar(60)
     secondary_recovery_health tinyint
@@ -103,6 +106,7 @@ export const availabilityGroupStates: CatalogView = {
 export const availabilityReplicas: CatalogView = {
   name: 'sys.availability_replicas',
   doc: `${LEARN}/system-catalog-views/sys-availability-replicas-transact-sql`,
+  // seeding_mode(_desc) and read_write_routing_url are absent from the page's 2017 copy; the current page gives no version.
   columns: columns(`
     replica_id uniqueidentifier
     group_id uniqueidentifier
@@ -154,6 +158,8 @@ export const availabilityReplicas: CatalogView = {
 export const availabilityReplicaStates: CatalogView = {
   name: 'sys.dm_hadr_availability_replica_states',
   doc: `${LEARN}/system-dynamic-management-views/sys-dm-hadr-availability-replica-states-transact-sql`,
+  // The last three are internal-only on the page, with no version and absent from its 2017 copy: the first two as a public
+  // inventory script selects them (2017, 2019), is_internal assumed to come with contained groups in 2022.
   columns: columns(`
     replica_id uniqueidentifier
     group_id uniqueidentifier
@@ -171,8 +177,9 @@ export const availabilityReplicaStates: CatalogView = {
     last_connect_error_number int
     last_connect_error_description nvarchar(1024)
     last_connect_error_timestamp datetime
-    write_lease_remaining_ticks bigint @15
-    current_configuration_commit_start_time_utc datetime @15`),
+    write_lease_remaining_ticks bigint @14
+    current_configuration_commit_start_time_utc datetime @15
+    is_internal bit @16`),
   rows: ({ world, instance }) =>
     groupsOn(world, instance).flatMap(({ group, local }) =>
       group.replicas
@@ -236,6 +243,7 @@ export const availabilityReplicaClusterStates: CatalogView = {
 export const databaseReplicaStates: CatalogView = {
   name: 'sys.dm_hadr_database_replica_states',
   doc: `${LEARN}/system-dynamic-management-views/sys-dm-hadr-database-replica-states-transact-sql`,
+  // quorum_commit_lsn/time: the page gives no version and its 2018 copy lacks them (kept @15).
   columns: columns(`
     database_id int
     group_id uniqueidentifier
@@ -328,7 +336,7 @@ export const availabilityGroupListeners: CatalogView = {
     dns_name nvarchar(63)
     port int
     is_conformant bit
-    ip_configuration_string_from_cluster nvarchar(4000)`),
+    ip_configuration_string_from_cluster nvarchar(max)`),
   rows: ({ world, instance }) =>
     groupsOn(world, instance).flatMap(({ group }) =>
       group.listener

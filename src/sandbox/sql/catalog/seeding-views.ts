@@ -1,3 +1,4 @@
+// Columns, types and first versions checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
 import type { Instance, Seed } from '../model.js'
 import { failureStateDesc, sameName } from '../model.js'
 import { seedRate } from '../seeding.js'
@@ -22,6 +23,7 @@ function seedsOn(world: SqlWorld, instance: Instance) {
 export const automaticSeeding: CatalogView = {
   name: 'sys.dm_hadr_automatic_seeding',
   doc: `${LEARN}/sys-dm-hadr-automatic-seeding-transact-sql`,
+  // The page types current_state bit and failure_state_desc "ncharvar"; both hold state names (FAILED), so nvarchar.
   columns: columns(`
     start_time datetime
     completion_time datetime
@@ -68,6 +70,7 @@ const INTERNAL_STATE: Record<Seed['state'], string | null> = {
 export const physicalSeedingStats: CatalogView = {
   name: 'sys.dm_hadr_physical_seeding_stats',
   doc: `${LEARN}/sys-dm-hadr-physical-seeding-stats-transact-sql`,
+  // The page's table spells transfered_size_bytes; Microsoft's automatic seeding page queries transferred_size_bytes.
   columns: columns(`
     local_physical_seeding_id uniqueidentifier
     remote_physical_seeding_id uniqueidentifier

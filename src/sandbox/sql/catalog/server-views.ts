@@ -1,3 +1,4 @@
+// Columns, types and first versions checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
 import type { Database, Instance } from '../model.js'
 import { type CatalogView, columns, type Row } from './types.js'
 
