@@ -2,7 +2,7 @@
 // joined in before(), stopped and removed in after(). Both live in a network namespace this helper makes,
 // on link-local addresses that exist only inside it (Samba's DNS updater skips loopback); the CLI under
 // test runs inside it too. Recipe: shared/reference/samba-ad.md. Needs root and Debian's samba packages.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
   chmodSync,
   closeSync,
@@ -193,7 +193,11 @@ export async function startSambaDomain(adminPassword: string): Promise<SambaDoma
       execFileSync(TOOLS.ip, ['netns', 'del', ns], { stdio: 'pipe' })
     } catch {}
     rmSync(netnsEtc, { recursive: true, force: true })
-    scratch.cleanup()
+    // Samba's worker processes can outlive their parent for a moment and still write under the DC's
+    // folder: end every process started with a path in this folder, then remove it.
+    spawnSync('pkill', ['-KILL', '-f', scratch.dir])
+    await waitUntil(() => spawnSync('pgrep', ['-f', scratch.dir]).status !== 0, 'samba workers to exit')
+    rmSync(scratch.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })
   }
 
   try {
