@@ -152,6 +152,20 @@ describe('ad.sync over TLS against two OpenLDAP servers', { skip }, () => {
     assert.match(error.hint ?? '', /relative to the runbook/)
   })
 
+  test('an empty ca_file (a param left blank) means the system store: a private CA is not trusted', async () => {
+    const { provider, consumer } = servers()
+    const t = context(
+      ldapTarget({ url: provider.ldapsUrl, ca_file: TRUSTED_CA }),
+      ldapTarget({ url: consumer.url, starttls: true, ca_file: '' }),
+    )
+    const step = await implementation()
+    const error = await errorOf(step.apply(t.ctx, PARAMS, { changes: [] }))
+    assert.ok(
+      error.message.startsWith(`dc-aws (${consumer.url}): the DC's certificate is not trusted: `),
+      error.message,
+    )
+  })
+
   test('plain ldap:// with insecure: true still works next to the TLS listeners, and warns', async () => {
     const { provider, consumer } = servers()
     const t = context(

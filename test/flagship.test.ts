@@ -120,13 +120,12 @@ describe('the flagship runbook against the demo platform', () => {
     assert.equal(status.code, 0, status.stderr)
     assert.match(status.stdout, /"completed"/)
     assert.match(status.stdout, /finalize/)
-    // The sandbox's directory speaks plain LDAP: each ad.sync step warns, and the journal keeps it.
+    // The sandbox's DCs speak StartTLS with the sandbox's CA: no step warns about plain LDAP.
     const { warnings } = JSON.parse(status.stdout) as { warnings: string[] }
-    if (platform.ldap)
-      assert.ok(
-        warnings.some((w) => /^ad-sync: dc-onprem .* uses plain LDAP/.test(w)),
-        JSON.stringify(warnings),
-      )
+    assert.deepEqual(
+      warnings.filter((w) => /plain LDAP/.test(w)),
+      [],
+    )
   })
 
   test('rollback --to start fails SQL back, restores the weights and removes the replica', async () => {

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict'
 import { copyFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { Client } from 'ldapts'
+import { DEMO_PLATFORM } from '../src/sandbox/demo-platform.ts'
 import { journalEvents, root, startSwitchyard, switchyard, tempDir, waitUntil } from './helpers/cli.ts'
+import { slapdSkipReason } from './helpers/slapd.ts'
 
 const scratch = tempDir('sandbox-cli')
 after(scratch.cleanup)
@@ -66,6 +69,23 @@ describe('the sandbox from the command line', () => {
   })
 })
 
+/** A client doing StartTLS to a sandbox DC binds with the CA file `sandbox env` names, and is refused without it. */
+async function assertDcTrustsOnlyTheSandboxCa(url: string, env: Record<string, string>) {
+  const caFile = env.SWITCHYARD_SANDBOX_LDAP_CA_FILE as string
+  assert.ok(caFile, JSON.stringify(env))
+  const startTlsAndBind = async (tlsOptions: { ca?: Buffer[] }) => {
+    const client = new Client({ url, timeout: 5000, connectTimeout: 5000 })
+    try {
+      await client.startTLS({ ...tlsOptions, host: '127.0.0.1' })
+      await client.bind(DEMO_PLATFORM.ldap.bindDn, env.SWITCHYARD_SANDBOX_LDAP_PASSWORD as string)
+    } finally {
+      await client.unbind().catch(() => {})
+    }
+  }
+  await startTlsAndBind({ ca: [readFileSync(caFile)] })
+  await assert.rejects(startTlsAndBind({}), /self[- ]signed certificate/)
+}
+
 describe('the sandbox for operators who use it from several terminals', () => {
   test('sandbox up --json says where it listens; sandbox env --json the same; a terminal without it is told to run sandbox env', async () => {
     const dir = tempDir('sandbox-json')
@@ -79,6 +99,7 @@ describe('the sandbox for operators who use it from several terminals', () => {
       const { set, unset } = JSON.parse(env.stdout)
       assert.equal(set.AWS_ENDPOINT_URL, started.aws)
       assert.deepEqual(unset, ['AWS_PROFILE'])
+      if (!slapdSkipReason) await assertDcTrustsOnlyTheSandboxCa(started.dcs['dc-onprem-1'].url, set)
 
       copyFileSync(join(root, 'runbooks', 'sandbox-shift.yaml'), join(dir.dir, 'sandbox-shift.yaml'))
       const forgot = switchyard(dir.dir, ['run', 'sandbox-shift.yaml', '--yes'], {

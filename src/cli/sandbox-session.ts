@@ -13,6 +13,8 @@ export interface SandboxRecord {
   since: string
   /** Whether the slapd pair runs (absent in records of older versions: off). */
   ldap?: boolean
+  /** The CA file of the DCs' StartTLS certificates, while the slapd pair runs. */
+  ldapCaFile?: string
 }
 
 /**

@@ -2,14 +2,22 @@
 // SQL Server's availability group over TDS, IIS health endpoints, domain controllers over SSM and, when
 // slapd is installed, two OpenLDAP servers replicating as the on-prem and AWS DCs. Fixed ports, so a
 // checked-in params file (runbooks/params/giftcard-cutover.sandbox.yaml) can name them.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
 import { DEMO_ZONE_ID, seedDemoWorld } from './aws/demo-world.js'
 import { type AwsSandbox, sandboxEnv, startAwsSandbox } from './aws/index.js'
-import { freePort, type SeedEntry, type SlapdPair, slapdMissing, startSlapdPair } from './ldap/slapd.js'
+import { sandboxCertificate } from './certificate.js'
+import {
+  freePort,
+  type SeedEntry,
+  type SlapdPair,
+  type SlapdTls,
+  slapdMissing,
+  startSlapdPair,
+} from './ldap/slapd.js'
 import { demoSqlWorld, type SqlSandbox, startSqlSandbox } from './sql/index.js'
 import { type AdWorld, createAdWorld } from './windows/ad.js'
 import { clusterResponder } from './windows/cluster.js'
@@ -56,6 +64,8 @@ export const DEMO_PLATFORM = {
 export const DEMO_ENV = {
   sqlPassword: 'SWITCHYARD_SANDBOX_SQL_PASSWORD',
   ldapPassword: 'SWITCHYARD_SANDBOX_LDAP_PASSWORD',
+  /** The PEM file of the CA that signed the sandbox DCs' StartTLS certificates (unset when slapd is off). */
+  ldapCaFile: 'SWITCHYARD_SANDBOX_LDAP_CA_FILE',
   /** on when the slapd pair runs; off when slapd is not installed and the LDAP checks are skipped. */
   ldap: 'SWITCHYARD_SANDBOX_LDAP',
 } as const
@@ -246,10 +256,13 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
     aws.world.ssm.respond(ad.responder)
 
     let ldap: SlapdPair | undefined
+    let ldapTls: SlapdTls | undefined
     if (!ldapSkipped) {
       const dir = mkdtempSync(join(tmpdir(), 'switchyard-sandbox-ldap-'))
       closers.push(async () => rmSync(dir, { recursive: true, force: true }))
+      ldapTls = await writeDcCertificate(dir)
       ldap = await startSlapdPair({
+        tls: ldapTls,
         dir,
         providerPort: fixed ? P.ldap.onprem.port : await freePort(),
         consumerPort: fixed ? P.ldap.aws.port : await freePort(),
@@ -287,7 +300,7 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
         dcs,
         clusterNodes,
       },
-      env: demoEnv(aws.url, ldap !== undefined),
+      env: demoEnv(aws.url, ldap && ldapTls),
       close,
     }
   } catch (error) {
@@ -296,13 +309,32 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
   }
 }
 
-/** What points switchyard at a running demo platform: the AWS variables and the sandbox's secrets. */
-export function demoEnv(awsUrl: string, ldap: boolean, env: NodeJS.ProcessEnv = process.env) {
+/** The sandbox certificate as slapd's server certificate, key and CA file, written into the DCs' folder. */
+async function writeDcCertificate(dir: string): Promise<SlapdTls> {
+  const { cert, key } = await sandboxCertificate()
+  const files = { certFile: join(dir, 'dc.crt'), keyFile: join(dir, 'dc.key'), caFile: join(dir, 'ca.pem') }
+  writeFileSync(files.certFile, cert)
+  writeFileSync(files.keyFile, key, { mode: 0o600 })
+  // Self-signed: the certificate is its own CA.
+  writeFileSync(files.caFile, cert)
+  return files
+}
+
+/**
+ * What points switchyard at a running demo platform: the AWS variables, the sandbox's secrets and, when
+ * the DCs run, the CA file their StartTLS certificates chain to.
+ */
+export function demoEnv(
+  awsUrl: string,
+  ldap: { caFile: string } | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+) {
   return {
     ...sandboxEnv(awsUrl, env),
     [DEMO_ENV.sqlPassword]: DEMO_PLATFORM.sql.password,
     [DEMO_ENV.ldapPassword]: DEMO_PLATFORM.ldap.password,
     [DEMO_ENV.ldap]: ldap ? 'on' : 'off',
+    ...(ldap ? { [DEMO_ENV.ldapCaFile]: ldap.caFile } : {}),
   }
 }
 
@@ -332,7 +364,7 @@ export function describePlatform(platform: DemoPlatform): string[] {
       .map(([name, w]) => `${name} (${w.instanceId}) ${addresses.webHealthUrl.replace('{host}', w.address)}`)
       .join(', ')}`,
     `domain controllers over SSM: ${Object.entries(addresses.dcs)
-      .map(([name, dc]) => `${name} (${dc.instanceId})${dc.url ? ` LDAP ${dc.url}` : ''}`)
+      .map(([name, dc]) => `${name} (${dc.instanceId})${dc.url ? ` LDAP ${dc.url} (StartTLS)` : ''}`)
       .join(', ')}`,
     `WSFC nodes over SSM: ${Object.entries(addresses.clusterNodes)
       .map(([name, node]) => `${name} (${node.instanceId})`)

@@ -14,9 +14,9 @@ export default class SandboxEnv extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(SandboxEnv)
-    const { url, ldap } = readSandboxRecord(flags['state-dir'])
+    const { url, ldap, ldapCaFile } = readSandboxRecord(flags['state-dir'])
     const { demoEnv } = await import('../../sandbox/demo-platform.js')
-    const env = demoEnv(url, ldap === true)
+    const env = demoEnv(url, ldap === true && ldapCaFile ? { caFile: ldapCaFile } : undefined)
     if (flags.json) return this.printJson({ set: env, unset: UNSET_FOR_SANDBOX })
     this.log(exportLines(env))
   }

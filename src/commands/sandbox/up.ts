@@ -35,12 +35,13 @@ export default class SandboxUp extends SwitchyardCommand {
     // A state folder that cannot be used is refused before anything starts, so nothing is left running.
     makeStateFolder(flags['state-dir'])
     const { platform, sandbox, env } = await startDemoSandbox(flags.port)
-    const { describePlatform } = await import('../../sandbox/demo-platform.js')
+    const { describePlatform, DEMO_ENV } = await import('../../sandbox/demo-platform.js')
     const forget = writeSandboxRecord(flags['state-dir'], {
       url: sandbox.url,
       pid: process.pid,
       since: new Date().toISOString(),
       ldap: platform.ldap !== undefined,
+      ...(env[DEMO_ENV.ldapCaFile] ? { ldapCaFile: env[DEMO_ENV.ldapCaFile] } : {}),
     })
     if (flags.json)
       jsonLine({

@@ -1,5 +1,5 @@
 import type { SqlTarget } from '../../runbook/model.js'
-import { sandboxCertificate } from './certificate.js'
+import { sandboxCertificate } from '../certificate.js'
 import { createSqlHandler } from './handler.js'
 import { startTdsServer, type TdsServer } from './tds/index.js'
 import type { SqlWorld } from './world.js'

@@ -95,7 +95,8 @@ export async function openDirectory(ctx: StepContext, name: string): Promise<Dir
   const timeout = parseDuration(settings.timeout ?? DEFAULT_TIMEOUT)
 
   let tlsOptions: ConnectionOptions | undefined
-  if (settings.ca_file !== undefined) {
+  // An empty ca_file (a param left blank) means the system store.
+  if (settings.ca_file !== undefined && settings.ca_file !== '') {
     const file = resolve(ctx.workdir, settings.ca_file)
     const hint = 'ca_file is a PEM file; a relative path is relative to the runbook'
     if (!existsSync(file))

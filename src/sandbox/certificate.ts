@@ -3,12 +3,13 @@ import selfsigned from 'selfsigned'
 let made: Promise<{ key: string; cert: string }> | undefined
 
 /**
- * The certificate the sandbox's SQL Servers present, made once per process: self-signed for localhost and
- * 127.0.0.1, as SQL Server makes one for itself when none is configured.
+ * The certificate the sandbox's SQL Servers and domain controllers present, made once per process:
+ * self-signed for localhost and 127.0.0.1 (as SQL Server makes one for itself when none is configured),
+ * so it is also the CA file a client trusts.
  */
 export function sandboxCertificate(): Promise<{ key: string; cert: string }> {
   made ??= selfsigned
-    .generate([{ name: 'commonName', value: 'switchyard-sandbox-sql' }], {
+    .generate([{ name: 'commonName', value: 'switchyard-sandbox' }], {
       keyType: 'ec',
       curve: 'P-256',
       algorithm: 'sha256',
