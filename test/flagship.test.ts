@@ -12,6 +12,7 @@ import {
   type WorldSnapshot,
 } from '../src/sandbox/world-snapshot.ts'
 import { root, startSwitchyard, tempDir } from './helpers/cli.ts'
+import { flagshipOverrides } from './helpers/flagship.ts'
 
 const scratch = tempDir('flagship')
 let platform: DemoPlatform
@@ -30,20 +31,7 @@ after(async () => {
 const runbook = join(root, 'runbooks', 'giftcard-cutover.yaml')
 const sandboxParams = join(root, 'runbooks', 'params', 'giftcard-cutover.sandbox.yaml')
 
-/** The sandbox params file, with the addresses this test's platform actually listens on. */
-const overrides = (on: DemoPlatform = platform) => {
-  const { sql, webHealthUrl, dcs } = on.addresses
-  return [
-    ['sql_onprem', sql['SQL-ONPREM-1']],
-    ['sql_aws', sql['SQL-AWS-1']],
-    ['web_health_url', webHealthUrl],
-    ['bake', '200ms'],
-    ['gate_poll', '100ms'],
-    ['sql_poll', '200ms'],
-    ...(dcs['dc-onprem-1']?.url ? [['dc_onprem_url', dcs['dc-onprem-1'].url]] : []),
-    ...(dcs['dc-aws-1']?.url ? [['dc_aws_url', dcs['dc-aws-1'].url]] : []),
-  ].flatMap(([name, value]) => ['-p', `${name}=${value}`])
-}
+const overrides = (on: DemoPlatform = platform) => flagshipOverrides(on)
 
 const eventsOf = (stdout: string) =>
   stdout

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test'
 import { DEMO_PLATFORM, type DemoPlatform, startDemoPlatform } from '../src/sandbox/demo-platform.ts'
 import { stepTypes } from '../src/steps/index.ts'
 import { root, scratchSpace, startSwitchyard } from './helpers/cli.ts'
+import { flagshipOverrides } from './helpers/flagship.ts'
 
 const scratch = scratchSpace('plan-determinism')
 let platform: DemoPlatform
@@ -23,20 +24,7 @@ after(async () => {
 const flagship = join(root, 'runbooks', 'giftcard-cutover.yaml')
 const sandboxParams = join(root, 'runbooks', 'params', 'giftcard-cutover.sandbox.yaml')
 
-/** The sandbox params, with the addresses this file's platform listens on. */
-const overrides = () => {
-  const { sql, webHealthUrl, dcs } = platform.addresses
-  return [
-    ['sql_onprem', sql['SQL-ONPREM-1']],
-    ['sql_aws', sql['SQL-AWS-1']],
-    ['web_health_url', webHealthUrl],
-    ['bake', '200ms'],
-    ['gate_poll', '100ms'],
-    ['sql_poll', '200ms'],
-    ...(dcs['dc-onprem-1']?.url ? [['dc_onprem_url', dcs['dc-onprem-1'].url]] : []),
-    ...(dcs['dc-aws-1']?.url ? [['dc_aws_url', dcs['dc-aws-1'].url]] : []),
-  ].flatMap(([name, value]) => ['-p', `${name}=${value}`])
-}
+const overrides = () => flagshipOverrides(platform)
 
 // The step types the flagship does not use, each once, against the same world.
 const OTHERS = `version: 1
