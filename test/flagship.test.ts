@@ -166,12 +166,15 @@ describe('the flagship runbook against the demo platform', () => {
         new RegExp(`traffic\\.shift stage ${stage}/3 baked: gate verdicts: alarm giftcard-5xx is OK`),
       )
     }
-    for (const db of ['GiftCard', 'GiftCardAudit', 'GiftCardReports'])
-      assert.equal(
-        again.stdout.match(new RegExp(`replicate\\.seed(-reports)? ${db}: `, 'g'))?.length,
-        2,
-        `${db}: its seed's start and end`,
+    for (const db of ['GiftCard', 'GiftCardAudit', 'GiftCardReports']) {
+      // A seed the replica finished before the step first looked (a busy machine) has its end and no start.
+      const lines = again.stdout.match(new RegExp(`replicate\\.seed(-reports)? ${db}: .*`, 'g')) ?? []
+      assert.ok(
+        lines.length >= 1 && lines.length <= 2,
+        `${db}: its seed's start and end: ${lines.join(' | ')}`,
       )
+      assert.match(lines.at(-1) ?? '', /SYNCHRONIZ(ED|ING) on SQL-AWS-1/, `${db}: its seed's end`)
+    }
     if (platform.ldap)
       assert.match(again.stdout, /replicate\.ad-sync canary seen on dc-aws \(.*\) after [\d.]+ ms/)
     const second = again.stdout.match(/run (\S+) started by/)?.[1]
