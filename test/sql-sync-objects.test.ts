@@ -113,7 +113,7 @@ const loginsOf = (world: SqlWorld, instance: string) =>
 const sqlError = (number: number) => (error: unknown) => (error as { number?: number }).number === number
 
 describe('the stand-in keeps logins, jobs and linked servers as SQL Server does', () => {
-  test('CREATE LOGIN and msdb procedures fail with SQL Server numbers: 15025, 15433, 15419, 14261, 15028, 15170, 15190, 2812', async () => {
+  test('CREATE LOGIN and the msdb and linked-server procedures fail with SQL Server numbers: 15025, 15433, 15419, 15021, 14261, 2812, 15170, 15028, 15427, 15190', async () => {
     const p = await platform()
     const pool = await p.pool(REPLICA)
     const run = (text: string) => pool.request().query(text)

@@ -1,6 +1,8 @@
 import {
   noPermission,
+  noProviderForProduct,
   notAValidLogin,
+  providerNeeded,
   serverExists,
   serverHasLogins,
   serverMissing,
@@ -61,11 +63,16 @@ const addLinkedServer: SystemProcedure = {
       throw serverExists(name)
     const product = call.text('srvproduct') ?? ''
     const sqlServer = product.toLowerCase() === 'sql server'
+    const properties = ['provider', 'datasrc', 'location', 'provstr', 'catalog'].filter(
+      (k) => call.text(k) !== null,
+    )
+    if (sqlServer && properties.length > 0) throw noProviderForProduct(product)
+    if (!sqlServer && call.text('provider') === null) throw providerNeeded(product)
     objects.linkedServers.push({
       id: objects.nextServerId++,
       name,
       product,
-      provider: sqlServer ? 'SQLNCLI' : (call.text('provider') ?? 'SQLNCLI'),
+      provider: sqlServer ? 'SQLNCLI' : String(call.text('provider')),
       dataSource: sqlServer ? name : call.text('datasrc'),
       location: call.text('location'),
       providerString: call.text('provstr'),

@@ -1,8 +1,8 @@
 import { SqlServerError } from './tds/index.js'
 
 /**
- * Errors of logins, Agent jobs and linked servers, with SQL Server's numbers and texts (sys.messages' wording as
- * Microsoft's "Database engine events and errors" pages give it; %s filled in).
+ * Errors of logins, Agent jobs and linked servers, with SQL Server's numbers, severities and texts as Microsoft's
+ * "Database engine events and errors" tables give them (checked 2026-12-04; %s filled in).
  */
 
 export const principalExists = (name: string) =>
@@ -29,7 +29,7 @@ export const notWindowsName = (name: string) =>
     15407,
     `'${name}' is not a valid Windows NT name. Give the complete name: <domain\\username>.`,
     1,
-    16,
+    11,
   )
 
 export const noPermission = () =>
@@ -64,7 +64,7 @@ export const doesNotExist = (what: string, name: string) =>
 export const ambiguousSchedule = (name: string) =>
   new SqlServerError(
     14371,
-    `There are two or more schedules named "${name}". Specify @schedule_id instead of @schedule_name to uniquely identify the desired schedule.`,
+    `There are two or more schedules named "${name}". Specify @schedule_id instead of @schedule_name to uniquely identify the schedule.`,
     1,
     16,
   )
@@ -85,6 +85,17 @@ export const serverMissing = (name: string) =>
   new SqlServerError(
     15015,
     `The server '${name}' does not exist. Use sp_helpserver to show available servers.`,
+    1,
+    16,
+  )
+
+export const providerNeeded = (product: string) =>
+  new SqlServerError(15427, `You must specify a provider name for unknown product '${product}'.`, 1, 16)
+
+export const noProviderForProduct = (product: string) =>
+  new SqlServerError(
+    15428,
+    `You cannot specify a provider or any properties for product '${product}'.`,
     1,
     16,
   )
