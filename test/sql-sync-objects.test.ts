@@ -113,7 +113,7 @@ const loginsOf = (world: SqlWorld, instance: string) =>
 const sqlError = (number: number) => (error: unknown) => (error as { number?: number }).number === number
 
 describe('the stand-in keeps logins, jobs and linked servers as SQL Server does', () => {
-  test('CREATE LOGIN and the msdb and linked-server procedures fail with SQL Server numbers: 15025, 15433, 15419, 15021, 14261, 2812, 15170, 15028, 15427, 15190', async () => {
+  test('CREATE LOGIN and the msdb and linked-server procedures fail with SQL Server numbers: 15025, 15433, 15419, 15021, 14261, 2812, 15170, 15028, 15427, 15428, 15190', async () => {
     const p = await platform()
     const pool = await p.pool(REPLICA)
     const run = (text: string) => pool.request().query(text)
@@ -137,6 +137,14 @@ describe('the stand-in keeps logins, jobs and linked servers as SQL Server does'
     await assert.rejects(
       run(`EXEC sp_addlinkedserver @server = N'payments', @srvproduct = N''`),
       sqlError(15028),
+    )
+    await assert.rejects(
+      run(`EXEC sp_addlinkedserver @server = N'OTHER', @srvproduct = N''`),
+      sqlError(15427),
+    )
+    await assert.rejects(
+      run(`EXEC sp_addlinkedserver @server = N'OTHER', @srvproduct = N'SQL Server', @datasrc = N'x'`),
+      sqlError(15428),
     )
     await assert.rejects(run(`EXEC sp_dropserver @server = N'PAYMENTS'`), sqlError(15190))
     await run(`EXEC msdb.dbo.sp_delete_job @job_name = N'nightly'`)
