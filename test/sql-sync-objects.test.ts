@@ -169,11 +169,19 @@ describe('the stand-in keeps logins, jobs and linked servers as SQL Server does'
     await assert.rejects(p.pool(REPLICA, { user: 'giftcard_app', password: APP_PASSWORD }), /Login failed/)
   })
 
-  test('only CONTROL SERVER reads password hashes: sys.sql_logins shows another login nothing but itself', async () => {
+  test('only CONTROL SERVER reads password hashes: sys.sql_logins and LOGINPROPERTY show another login none', async () => {
     const p = await platform()
     const app = await p.pool(SOURCE, { user: 'giftcard_app', password: APP_PASSWORD })
     const rows = (await app.request().query('SELECT name, password_hash FROM sys.sql_logins')).recordset
     assert.deepEqual(rows, [{ name: 'giftcard_app', password_hash: null }])
+    const asApp = await app.request().query(`SELECT LOGINPROPERTY('giftcard_app', 'PasswordHash') AS h`)
+    assert.equal(asApp.recordset[0]?.h, null)
+    const admin = await p.pool(SOURCE)
+    const asAdmin = await admin.request().query(`SELECT LOGINPROPERTY('giftcard_app', 'PasswordHash') AS h`)
+    assert.deepEqual(
+      asAdmin.recordset[0]?.h,
+      p.world.instance(SOURCE).logins.get('giftcard_app')?.passwordHash,
+    )
   })
 
   for (const release of Object.keys(SQL_SERVER_BUILDS).map(Number) as SqlServerRelease[])
@@ -312,6 +320,35 @@ describe('sql.sync-objects', () => {
     )
     assert.deepEqual(outputs.skipped, ['login giftcard_ops'])
     assert.ok(skipping.warnings.some((w) => /giftcard_ops is on sql-aws/.test(w)))
+  })
+
+  test('a source login that cannot read password hashes copies no SQL login, and says why', async () => {
+    const p = await platform()
+    const admin = await p.pool(SOURCE)
+    await admin.request().query(`CREATE LOGIN [reader] WITH PASSWORD = N'Reader-only-2024!'`)
+    const t = createStepContext({
+      workdir: process.cwd(),
+      targets: {
+        ...p.targets,
+        'sql-onprem': {
+          sql: { ...p.sandbox.target(SOURCE, { user: 'reader', password: 'Reader-only-2024!' }) },
+        },
+      },
+    })
+    try {
+      const { params, step } = await implementation({ kinds: ['logins'] })
+      const plan = await step.plan(t.ctx, params)
+      assert.deepEqual(plan.changes, [
+        {
+          action: 'skip',
+          target: 'login reader',
+          summary:
+            'login reader is left out: the source shows no password hash for it (the source login needs CONTROL SERVER, e.g. sysadmin)',
+        },
+      ])
+    } finally {
+      await t.close()
+    }
   })
 
   test('a job whose owner is neither on the replica nor copied is left out with a warning', async () => {

@@ -141,6 +141,20 @@ function remoteLoginChores(source: LinkedServerObject[], replica: LinkedServerOb
   })
 }
 
+/** A SQL login whose hash the source would not show (no CONTROL SERVER) cannot be copied with its password. */
+const withoutReadableHash = (v: Verdict): Verdict =>
+  v.verdict === 'create' &&
+  v.object.kind === 'login' &&
+  v.object.type === 'SQL_LOGIN' &&
+  !v.object.passwordHash
+    ? {
+        object: v.object,
+        verdict: 'blocked',
+        reason:
+          'the source shows no password hash for it (the source login needs CONTROL SERVER, e.g. sysadmin)',
+      }
+    : v
+
 /** Every object of the wanted kinds and names, and what the step does with it, in a stable order. */
 export function judge(
   p: SyncObjectsParams,
@@ -156,7 +170,7 @@ export function judge(
         pick(source.logins).filter((l) => !isSystemLogin(l.name, sourceMachine)),
         replica.logins,
         loginDifferences,
-      )
+      ).map(withoutReadableHash)
     : []
   const linked = pick(source.linkedServers)
   const verdicts = [
