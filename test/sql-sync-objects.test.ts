@@ -18,6 +18,8 @@ import {
 } from '../src/sandbox/sql/index.ts'
 import type { StepImplementation } from '../src/steps/contract.ts'
 import { type SyncObjectsParams, sqlSyncObjects } from '../src/steps/sql/sync-objects.ts'
+import { judge } from '../src/steps/sql/sync-objects-plan.ts'
+import type { LoginObject, ServerObjects } from '../src/steps/sql/sync-objects-read.ts'
 import { allBytes, startSwitchyard, tempDir, writeRunbook } from './helpers/cli.ts'
 import { sandboxPool } from './helpers/sql-pool.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
@@ -349,6 +351,34 @@ describe('sql.sync-objects', () => {
     } finally {
       await t.close()
     }
+  })
+
+  test('a login in a server role the replica lacks (a user-defined one) is left out, naming the role', () => {
+    const login: LoginObject = {
+      kind: 'login',
+      name: 'report_runner',
+      type: 'WINDOWS_LOGIN',
+      sid: '0x01',
+      passwordHash: null,
+      disabled: false,
+      defaultDatabase: 'master',
+      defaultLanguage: 'us_english',
+      checkPolicy: false,
+      checkExpiration: false,
+      roles: ['dbcreator', 'report_readers'],
+    }
+    const empty: ServerObjects = { logins: [], serverRoles: [], jobs: [], linkedServers: [], credentials: [] }
+    const [verdict] = judge(
+      { source: 's', replica: 'r' },
+      { ...empty, logins: [login], serverRoles: ['dbcreator', 'report_readers'] },
+      { ...empty, serverRoles: ['public', 'sysadmin', 'dbcreator'] },
+      'SQL-ONPREM-1',
+    )
+    assert.deepEqual(verdict, {
+      object: login,
+      verdict: 'blocked',
+      reason: 'server role report_readers is not on the replica',
+    })
   })
 
   test('a job whose owner is neither on the replica nor copied is left out with a warning', async () => {

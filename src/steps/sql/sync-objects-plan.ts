@@ -155,6 +155,22 @@ const withoutReadableHash = (v: Verdict): Verdict =>
       }
     : v
 
+/** ALTER SERVER ROLE … ADD MEMBER needs the role on the replica: a user-defined one is not copied. */
+const withRolesOn =
+  (replica: ServerObjects) =>
+  (v: Verdict): Verdict => {
+    if (v.verdict !== 'create' || v.object.kind !== 'login') return v
+    const have = new Set(replica.serverRoles.map((r) => r.toLowerCase()))
+    const missing = v.object.roles.filter((r) => !have.has(r.toLowerCase()))
+    return missing.length === 0
+      ? v
+      : {
+          object: v.object,
+          verdict: 'blocked',
+          reason: `server role ${missing.join(', ')} is not on the replica`,
+        }
+  }
+
 /** Every object of the wanted kinds and names, and what the step does with it, in a stable order. */
 export function judge(
   p: SyncObjectsParams,
@@ -170,7 +186,9 @@ export function judge(
         pick(source.logins).filter((l) => !isSystemLogin(l.name, sourceMachine)),
         replica.logins,
         loginDifferences,
-      ).map(withoutReadableHash)
+      )
+        .map(withoutReadableHash)
+        .map(withRolesOn(replica))
     : []
   const linked = pick(source.linkedServers)
   const verdicts = [

@@ -84,6 +84,8 @@ export type ServerObject = LoginObject | JobObject | LinkedServerObject | Creden
 
 export interface ServerObjects {
   logins: LoginObject[]
+  /** The server roles the instance has (fixed and user-defined). */
+  serverRoles: string[]
   jobs: JobObject[]
   linkedServers: LinkedServerObject[]
   credentials: CredentialObject[]
@@ -96,6 +98,8 @@ WHERE p.type IN ('S', 'U', 'G')`
 
 const ROLE_MEMBERS = `SELECT r.name AS role_name, rm.member_principal_id
 FROM sys.server_role_members AS rm JOIN sys.server_principals AS r ON r.principal_id = rm.role_principal_id`
+
+const SERVER_ROLES = "SELECT name FROM sys.server_principals WHERE type = 'R'"
 
 const JOBS = `SELECT j.job_id, j.name, j.enabled, j.description, j.start_step_id, j.owner_sid, c.name AS category_name
 FROM msdb.dbo.sysjobs AS j JOIN msdb.dbo.syscategories AS c ON c.category_id = j.category_id`
@@ -244,6 +248,7 @@ async function readLinkedServers(conn: SqlConnection, names: Map<number, string>
 /** Everything the step copies or lists, in name order (so two plans of the same world read the same). */
 export async function readServerObjects(conn: SqlConnection, kinds: Set<string>): Promise<ServerObjects> {
   const { logins, names } = await readLogins(conn)
+  const serverRoles = (await conn.read<Row>(SERVER_ROLES)).map((r) => String(r.name))
   const credentials = kinds.has('credentials')
     ? (await conn.read<Row>(CREDENTIALS))
         .map(
@@ -257,6 +262,7 @@ export async function readServerObjects(conn: SqlConnection, kinds: Set<string>)
     : []
   return {
     logins,
+    serverRoles,
     jobs: kinds.has('jobs') ? await readJobs(conn, logins) : [],
     linkedServers: kinds.has('linked_servers') ? await readLinkedServers(conn, names) : [],
     credentials,
