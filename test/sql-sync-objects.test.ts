@@ -449,7 +449,7 @@ describe('sql.sync-objects', () => {
   })
 })
 
-test('through the CLI: plan shows the objects and no hash; run creates them; rollback removes exactly those', async () => {
+test('through the CLI: plan shows the objects and no hash; a run cut off midway creates each once on its retry; rollback removes exactly those', async () => {
   const scratch = tempDir('sql-sync-objects')
   const world = demoSqlWorld({ password: PASSWORD })
   const sandbox = await startSqlSandbox({ world })
@@ -472,6 +472,7 @@ phases:
     steps:
       - id: objects
         uses: sql.sync-objects
+        retry: { attempts: 2, backoff: 10ms }
         with: { source: sql-onprem, replica: sql-aws, exclude: [legacy_*] }
 `,
     )
@@ -488,8 +489,16 @@ phases:
     assert.match(plan.stdout, /credential BackupToUrl \(identity giftcardbackups\) with its secret/)
     assert.doesNotMatch(plan.stdout, /legacy_batch/)
 
+    // The first job's batch loses its connection before SQL Server runs it: the second attempt finds the logins and
+    // the linked server in place, and creates nothing twice (sp_add_job would fail with 14261)
+    world.dropConnectionOn('sp_add_job', 1, REPLICA)
     const run = await cli(['run', 'runbook.yaml', '--yes'])
     assert.equal(run.code, 0, run.stdout + run.stderr)
+    assert.match(run.stdout, /replicate\.objects started \(attempt 2 of 2\)/)
+    assert.deepEqual(
+      world.instance(REPLICA).serverObjects.jobs.map((j) => j.name),
+      ['GiftCard - expire balances', 'GiftCard - index maintenance'],
+    )
     assert.deepEqual(
       loginsOf(world, REPLICA).map((l) => l.name),
       ['giftcard_app', 'giftcard_ops', 'GIFTCARD\\svc-giftcard-web', 'migrator', 'sa'],
