@@ -488,6 +488,9 @@ phases:
     assert.match(plan.stdout, /create Agent job GiftCard - index maintenance/)
     assert.match(plan.stdout, /credential BackupToUrl \(identity giftcardbackups\) with its secret/)
     assert.doesNotMatch(plan.stdout, /legacy_batch/)
+    const json = await cli(['plan', 'runbook.yaml', '--json'])
+    assert.equal(json.code, 0, json.stderr)
+    assert.match(json.stdout, /"action":\s*"manual"/)
 
     // The first job's batch loses its connection before SQL Server runs it: the second attempt finds the logins and
     // the linked server in place, and creates nothing twice (sp_add_job would fail with 14261)
@@ -503,6 +506,12 @@ phases:
       loginsOf(world, REPLICA).map((l) => l.name),
       ['giftcard_app', 'giftcard_ops', 'GIFTCARD\\svc-giftcard-web', 'migrator', 'sa'],
     )
+    const preview = await cli(['rollback', '--to', 'start', '--dry-run'])
+    assert.match(
+      preview.stdout,
+      /remove Agent job GiftCard - index maintenance from sql-aws \(created by this run\)[\s\S]*remove login giftcard_app from sql-aws \(created by this run\)/,
+    )
+    assert.deepEqual(loginsOf(world, REPLICA).length, 5, 'a rollback dry run removes nothing')
     const back = await cli(['rollback', '--to', 'start'])
     assert.equal(back.code, 0, back.stdout + back.stderr)
     assert.deepEqual(loginsOf(world, REPLICA), before, 'the replica has exactly the logins it had')
@@ -512,6 +521,8 @@ phases:
     const everything = [
       plan.stdout,
       plan.stderr,
+      json.stdout,
+      preview.stdout,
       run.stdout,
       run.stderr,
       back.stdout,
