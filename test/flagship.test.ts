@@ -70,7 +70,7 @@ describe('the flagship runbook against the demo platform', () => {
     assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
     const events = eventsOf(result.stdout)
     const rehearsed = events.filter((e) => e.type === 'step-rehearsed').map((e) => e.step)
-    assert.equal(rehearsed.length + (platform.ldap ? 0 : 2), 13, `rehearsed: ${rehearsed.join(', ')}`)
+    assert.equal(rehearsed.length + (platform.ldap ? 0 : 2), 14, `rehearsed: ${rehearsed.join(', ')}`)
     // The read-only checks ran against today's world; the replica's sync waits for the steps that add it.
     const checks = Object.fromEntries(
       events.filter((e) => e.type === 'step-rehearsed' && e.check).map((e) => [e.step, e.check]),

@@ -15,6 +15,7 @@ import { sqlAddReplica } from './sql/add-replica.js'
 import { sqlFailover } from './sql/failover.js'
 import { sqlPreflight } from './sql/preflight.js'
 import { sqlSeedReplica } from './sql/seed-replica.js'
+import { sqlSyncObjects } from './sql/sync-objects.js'
 import { sqlWaitSync } from './sql/wait-sync.js'
 import { ssmRun } from './ssm/run.js'
 
@@ -36,6 +37,7 @@ export const stepTypes: ReadonlyMap<string, StepDefinition> = new Map(
     sqlAddReplica,
     sqlSeedReplica,
     sqlWaitSync,
+    sqlSyncObjects,
     sqlFailover,
     adSync,
     iisHealth,

@@ -15,6 +15,7 @@ import {
 } from './ag-commands.js'
 import { backup, restore } from './backup.js'
 import { cannotFind, syntaxError } from './errors.js'
+import { runLoginDdl } from './login-ddl.js'
 import type { Instance, Login } from './model.js'
 import type { Reply } from './tds/index.js'
 import { type TokenReader as Reader, TokenReader, tokenize } from './tokens.js'
@@ -22,7 +23,8 @@ import type { SqlWorld } from './world.js'
 
 /**
  * The statements no npm T-SQL grammar parses (measured in BENCHMARKS.md), read by hand from Microsoft's documented
- * syntax, in the forms the steps and DBAs use: ALTER AVAILABILITY GROUP, ALTER DATABASE … SET HADR, BACKUP, RESTORE.
+ * syntax, in the forms the steps and DBAs use: ALTER AVAILABILITY GROUP, ALTER DATABASE … SET HADR, BACKUP, RESTORE,
+ * and (login-ddl.ts) CREATE/ALTER/DROP LOGIN and ALTER SERVER ROLE.
  */
 
 const ENUMS: Record<string, string[]> = {
@@ -223,5 +225,6 @@ export function runDdl(
   if (reader.accept('ALTER', 'DATABASE')) return alterDatabase(world, instance, reader, params)
   if (reader.accept('BACKUP')) return backupOrRestore('BACKUP')(world, instance, reader, params)
   if (reader.accept('RESTORE')) return backupOrRestore('RESTORE')(world, instance, reader, params)
+  if (runLoginDdl(instance, login, reader, world.now())) return {}
   throw reader.unexpected()
 }

@@ -2,6 +2,7 @@ import { catalogDatabases } from './catalog/index.js'
 import { cannotOpenDatabase, loginFailed } from './errors.js'
 import type { Login } from './model.js'
 import type { Env } from './query/types.js'
+import { passwordMatches } from './server-objects.js'
 import { runStatements, statementKind } from './statements.js'
 import type { LoginRequest, Parameter, Reply, Session, TdsHandler } from './tds/index.js'
 import { loadTsqlParser } from './tsql/parser.js'
@@ -25,7 +26,7 @@ export function createSqlHandler(world: SqlWorld, instanceName: string): TdsHand
   return {
     login(request: LoginRequest) {
       const login = instance.logins.get(request.user.toLowerCase())
-      if (instance.refuseLogins || !login || login.password !== request.password)
+      if (instance.refuseLogins || !login || login.disabled || !passwordMatches(login, request.password))
         throw loginFailed(request.user)
       const wanted = request.database || 'master'
       const database = catalogDatabases(instance).find((d) => d.name.toLowerCase() === wanted.toLowerCase())

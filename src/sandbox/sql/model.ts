@@ -1,5 +1,7 @@
 /** The state of the sandbox's SQL Server world: instances, their databases, availability groups and seeds. */
 
+import type { ServerObjects } from './server-objects.js'
+
 export type RecoveryModel = 'FULL' | 'SIMPLE' | 'BULK_LOGGED'
 export type AvailabilityMode = 'SYNCHRONOUS_COMMIT' | 'ASYNCHRONOUS_COMMIT'
 export type FailoverMode = 'AUTOMATIC' | 'MANUAL'
@@ -11,10 +13,27 @@ export type Permission =
   | 'CREATE ANY DATABASE'
   | 'VIEW SERVER STATE'
 
+export type LoginType = 'SQL_LOGIN' | 'WINDOWS_LOGIN' | 'WINDOWS_GROUP'
+
+/** A login (sys.server_principals, and sys.sql_logins for SQL logins). */
 export interface Login {
-  password: string
+  /** As created (the map key is its lower case). */
+  name: string
+  principalId: number
+  type: LoginType
+  sid: Buffer
+  /** SQL logins: what LOGINPROPERTY(name, 'PasswordHash') returns; logins are checked against it. */
+  passwordHash: Buffer | null
   sysadmin: boolean
+  /** Server roles besides sysadmin (sys.server_role_members). */
+  serverRoles: string[]
   permissions: Permission[]
+  disabled: boolean
+  defaultDatabase: string
+  defaultLanguage: string
+  checkPolicy: boolean
+  checkExpiration: boolean
+  createdAt: number
 }
 
 export interface Volume {
@@ -86,6 +105,8 @@ export interface Instance {
   subnet: string
   endpoint: { name: string; state: string; role: string; encrypted: boolean; port: number } | null
   logins: Map<string, Login>
+  /** Agent jobs, linked servers and credentials. */
+  serverObjects: ServerObjects
   volumes: Volume[]
   databases: Database[]
   /** msdb.dbo.backupset of this instance. */

@@ -1,6 +1,7 @@
 import { catalogDatabases, majorVersion } from './catalog/index.js'
 import { runDdl } from './ddl.js'
 import { databaseMissing, mustDeclare, notModelled, raisedError, unknownProcedure } from './errors.js'
+import { compileProcedureCall } from './procedure-call.js'
 import { compileExpression } from './query/expressions.js'
 import { compileSelect } from './query/select.js'
 import type { Binder, Env, ValueType } from './query/types.js'
@@ -166,8 +167,10 @@ const compileParsed =
       }
       case 'Declare':
         return compileDeclare(body as AstNode, binder)
-      case 'Execute':
-        return compileExecute(body as AstNode, binder, run)
+      case 'Execute': {
+        const procedure = compileProcedureCall(body as AstNode, binder, state.database)
+        return procedure ?? compileExecute(body as AstNode, binder, run)
+      }
       case 'Drop': {
         const drop = body as AstNode
         if (drop.object_type !== 'Database')

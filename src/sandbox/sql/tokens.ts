@@ -9,11 +9,14 @@ export type Token =
   | { kind: 'name'; text: string }
   | { kind: 'literal'; text: string }
   | { kind: 'number'; text: string }
+  /** 0x… (hex digits in `text`, without the 0x). */
+  | { kind: 'binary'; text: string }
   | { kind: 'variable'; text: string }
   | { kind: 'punct'; text: string }
 
 const WORD = /[A-Za-z_#][A-Za-z0-9_#$@]*/y
 const NUMBER = /[0-9]+(\.[0-9]+)?/y
+const BINARY = /0[xX][0-9A-Fa-f]*/y
 const VARIABLE = /@[A-Za-z0-9_#$@]+/y
 const SPACE = /\s+/y
 
@@ -99,6 +102,12 @@ export function tokenize(sql: string): Token[] {
       i += word.length
       continue
     }
+    const binary = matchAt(BINARY, sql, i)
+    if (binary) {
+      tokens.push({ kind: 'binary', text: binary.slice(2) })
+      i += binary.length
+      continue
+    }
     const number = matchAt(NUMBER, sql, i)
     if (number) {
       tokens.push({ kind: 'number', text: number })
@@ -121,6 +130,7 @@ export function tokenText(token: Token | undefined): string {
   if (token.kind === 'name') return token.text
   if (token.kind === 'literal') return token.text
   if (token.kind === 'variable') return `@${token.text}`
+  if (token.kind === 'binary') return `0x${token.text}`
   return token.text
 }
 
@@ -176,6 +186,14 @@ export class TokenReader {
     if (token?.kind !== 'word') throw this.unexpected()
     this.at++
     return token.text.toUpperCase()
+  }
+
+  /** A 0x… constant. */
+  binary(): Buffer {
+    const token = this.peek()
+    if (token?.kind !== 'binary') throw this.unexpected()
+    this.at++
+    return Buffer.from(token.text.length % 2 ? `0${token.text}` : token.text, 'hex')
   }
 
   number(): number {

@@ -8,7 +8,6 @@ import type {
   Database,
   FailoverMode,
   Instance,
-  Login,
   Permission,
   RecoveryModel,
   Replica,
@@ -19,13 +18,29 @@ import type {
 } from './model.js'
 import { inSubnet, sameName } from './model.js'
 import { advanceSeeds } from './seeding.js'
+import { emptyServerObjects } from './server-objects.js'
+import {
+  type ServerObjectsSpec,
+  seedLogins,
+  seedServerObjects,
+  snapshotServerObjects,
+} from './server-objects-seed.js'
 import { advanceLog } from './sync.js'
 
 export interface LoginSpec {
-  password: string
+  /** A SQL login's password; a Windows login (`windows: true`, named DOMAIN\\name) has none. */
+  password?: string
+  windows?: boolean
   /** Default true: the sandbox's logins are sysadmins unless a test says otherwise. */
   sysadmin?: boolean
   permissions?: Permission[]
+  /** Server roles besides sysadmin, e.g. ['dbcreator']. */
+  roles?: string[]
+  disabled?: boolean
+  defaultDatabase?: string
+  defaultLanguage?: string
+  checkPolicy?: boolean
+  checkExpiration?: boolean
 }
 
 export interface DatabaseSpec {
@@ -65,6 +80,8 @@ export interface InstanceSpec {
   /** Mirroring endpoint port (Hadr_endpoint, STARTED, role ALL); null: no endpoint. Default 5022. */
   endpointPort?: number | null
   logins?: Record<string, LoginSpec>
+  /** Agent jobs, linked servers and credentials the instance starts with. */
+  serverObjects?: ServerObjectsSpec
   volumes?: Volume[]
   databases?: DatabaseSpec[]
 }
@@ -449,13 +466,8 @@ export class SqlWorld {
   private createInstance(spec: InstanceSpec): Instance {
     const version = spec.productVersion ?? SQL_SERVER_BUILDS[2022]
     const hadrEnabled = spec.hadrEnabled ?? true
-    const logins = new Map<string, Login>()
-    for (const [user, login] of Object.entries(spec.logins ?? {}))
-      logins.set(user.toLowerCase(), {
-        password: login.password,
-        sysadmin: login.sysadmin ?? true,
-        permissions: login.permissions ?? [],
-      })
+    const serverObjects = emptyServerObjects()
+    const logins = seedLogins(serverObjects, spec.logins ?? {}, this.now())
     const instance: Instance = {
       name: spec.name,
       productVersion: version,
@@ -479,6 +491,7 @@ export class SqlWorld {
               port: spec.endpointPort ?? 5022,
             },
       logins,
+      serverObjects,
       volumes: (
         spec.volumes ?? [
           { mountPoint: 'C:\\', totalBytes: 128 * GB, availableBytes: 60 * GB },
@@ -492,6 +505,7 @@ export class SqlWorld {
       nextDatabaseId: 5,
     }
     for (const db of spec.databases ?? []) instance.databases.push(this.newDatabase(instance, db))
+    seedServerObjects(instance, spec.serverObjects ?? {}, this.now())
     return instance
   }
 
@@ -549,16 +563,23 @@ export class SqlWorld {
     const hash = (text: string) => createHash('sha256').update(text).digest('hex')
     return {
       instances: Object.fromEntries(
-        this.instances.map(({ logins, volumes, databases, backups, ...instance }) => [
+        this.instances.map(({ logins, serverObjects, volumes, databases, backups, ...instance }) => [
           instance.name,
           {
             ...structuredClone(instance),
             logins: Object.fromEntries(
-              [...logins].map(([user, { password, ...login }]) => [
+              [...logins].map(([user, { passwordHash, sid, ...login }]) => [
                 user,
-                { ...login, permissions: [...login.permissions], passwordSha256: hash(password) },
+                {
+                  ...login,
+                  sid: sid.toString('hex'),
+                  serverRoles: [...login.serverRoles],
+                  permissions: [...login.permissions],
+                  passwordSha256: passwordHash ? hash(passwordHash.toString('hex')) : null,
+                },
               ]),
             ),
+            ...snapshotServerObjects(serverObjects),
             volumes: Object.fromEntries(volumes.map((v) => [v.mountPoint, { ...v }])),
             databases: Object.fromEntries(databases.map((db) => [db.name, structuredClone(db)])),
             backups: backups.map((b) => ({ database: b.database, type: b.type, path: b.path })),

@@ -1,4 +1,12 @@
 import {
+  syscategories,
+  sysjobs,
+  sysjobschedules,
+  sysjobservers,
+  sysjobsteps,
+  sysschedules,
+} from './agent-views.js'
+import {
   availabilityDatabasesCluster,
   backupmediafamily,
   backupset,
@@ -17,6 +25,14 @@ import {
   availabilityReplicas,
   databaseReplicaStates,
 } from './hadr-views.js'
+import {
+  credentials,
+  linkedLogins,
+  serverPrincipals,
+  serverRoleMembers,
+  servers,
+  sqlLogins,
+} from './principal-views.js'
 import { automaticSeeding, physicalSeedingStats } from './seeding-views.js'
 import {
   databaseMirroringEndpoints,
@@ -55,6 +71,19 @@ export const CATALOG: readonly CatalogView[] = [
   osVolumeStats,
   physicalSeedingStats,
   tcpEndpoints,
+  // Outside the databases: logins, linked servers, credentials, Agent jobs (sql.sync-objects)
+  credentials,
+  linkedLogins,
+  serverPrincipals,
+  serverRoleMembers,
+  servers,
+  sqlLogins,
+  syscategories,
+  sysjobs,
+  sysjobschedules,
+  sysjobservers,
+  sysjobsteps,
+  sysschedules,
 ]
 
 const BY_NAME = new Map(CATALOG.map((view) => [view.name.toLowerCase(), view]))

@@ -1,5 +1,6 @@
 import { notModelled, unknownFunction } from '../errors.js'
 import { type AstNode, objectNameParts, variant } from '../tsql/parser.js'
+import { loginProperty } from './login-property.js'
 import { databaseId, databaseName, hasServerPermission, serverProperty } from './server-functions.js'
 import type { Binder, Compiled, Env, Tuple, ValueType } from './types.js'
 import { asText, compare, convert } from './values.js'
@@ -129,6 +130,8 @@ export function compileFunction(node: AstNode, binder: Binder, compile: CompileE
       return call({ type: 'smallint' }, ([db], env) => databaseId(env, db))
     case 'db_name':
       return call(TEXT, ([id], env) => databaseName(env, id))
+    case 'loginproperty':
+      return loginProperty(args, binder, compile)
     case 'suser_sname':
     case 'suser_name':
     case 'original_login':

@@ -36,7 +36,14 @@ const STATEMENT_STARTS = new Set([
   'WITH',
 ])
 
-const HAND_WRITTEN = [/^ALTER\s+AVAILABILITY\s+GROUP\b/i, /^ALTER\s+DATABASE\b/i, /^BACKUP\b/i, /^RESTORE\b/i]
+const HAND_WRITTEN = [
+  /^ALTER\s+AVAILABILITY\s+GROUP\b/i,
+  /^ALTER\s+DATABASE\b/i,
+  /^BACKUP\b/i,
+  /^RESTORE\b/i,
+  /^(CREATE|ALTER|DROP)\s+LOGIN\b/i,
+  /^ALTER\s+SERVER\s+ROLE\b/i,
+]
 
 /** Skips a quoted run ('..', [..], "..") or a comment starting at i; returns the index after it, or i if none. */
 function skipQuotedOrComment(sql: string, i: number): number {
