@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
-import { DEMO_ZONE_ID, seedDemoWorld } from './aws/demo-world.js'
+import { DEMO_ZONE_ID, seedDemoPatching, seedDemoWorld } from './aws/demo-world.js'
 import { type AwsSandbox, sandboxEnv, startAwsSandbox } from './aws/index.js'
 import { sandboxCertificate } from './certificate.js'
 import {
@@ -254,6 +254,7 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
       dcs[dc.name] = { instanceId: instance.id }
     }
     aws.world.ssm.respond(ad.responder)
+    seedDemoPatching(aws.world)
 
     let ldap: SlapdPair | undefined
     let ldapTls: SlapdTls | undefined
@@ -355,7 +356,7 @@ function sqlClientHint(): string {
 export function describePlatform(platform: DemoPlatform): string[] {
   const { addresses } = platform
   const lines = [
-    `AWS (Route 53, EC2, SSM, CloudWatch, SNS, STS) on ${addresses.aws}; demo zone ${DEMO_PLATFORM.zone}`,
+    `AWS (Route 53, EC2, SSM, CloudWatch, SNS, STS, ELBv2, Auto Scaling) on ${addresses.aws}; demo zone ${DEMO_PLATFORM.zone}`,
     `SQL Server AG-GIFTCARD: ${Object.entries(addresses.sql)
       .map(([name, at]) => `${name} ${at}`)
       .join(', ')} (login ${DEMO_PLATFORM.sql.user}, TLS with a self-signed certificate)`,

@@ -60,7 +60,7 @@ function targetGroupOutput(group: TargetGroup) {
     UnhealthyThresholdCount: 2,
     HealthCheckPath: group.healthCheckPath,
     LoadBalancerArns: group.loadBalancerArns,
-    TargetType: 'instance',
+    TargetType: group.targetType,
     IpAddressType: 'ipv4',
   }
 }

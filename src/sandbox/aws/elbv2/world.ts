@@ -53,6 +53,7 @@ export interface TargetGroup {
   port: number
   vpcId: string
   loadBalancerArns: string[]
+  targetType: 'instance' | 'ip'
   healthCheckPath?: string
   targets: RegisteredTarget[]
 }
@@ -62,6 +63,8 @@ export interface TargetGroupSpec {
   protocol?: string
   port: number
   loadBalancers?: string[]
+  /** `ip` for targets by address (appliances such as firewalls); default `instance`. */
+  targetType?: 'instance' | 'ip'
   healthCheckPath?: string
   vpcId?: string
 }
@@ -113,6 +116,7 @@ export function createElbv2World(identity: () => { account: string; region: stri
         port: spec.port,
         vpcId: spec.vpcId ?? 'vpc-0giftcard',
         loadBalancerArns: lbArns,
+        targetType: spec.targetType ?? 'instance',
         ...(spec.healthCheckPath ? { healthCheckPath: spec.healthCheckPath } : {}),
         targets: [],
       }
