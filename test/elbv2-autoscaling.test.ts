@@ -2,6 +2,16 @@
 // SDK clients talking awsQuery to the sandbox's endpoint.
 import assert from 'node:assert/strict'
 import { beforeEach, describe, test } from 'node:test'
+import {
+  AutoScalingClient,
+  paginateDescribeAutoScalingGroups,
+  SuspendProcessesCommand,
+} from '@aws-sdk/client-auto-scaling'
+import {
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+  paginateDescribeTargetGroups,
+} from '@aws-sdk/client-elastic-load-balancing-v2'
 import { useAwsSandbox } from './helpers/aws-sandbox.ts'
 import { journalEvents } from './helpers/cli.ts'
 
@@ -258,7 +268,7 @@ describe('autoscaling.in-service', () => {
     const undo = journalEvents(dir).filter((e) => e.type === 'undo-recorded')
     assert.deepEqual(
       undo.map((e) => e.undo),
-      [{ group: group.name, processes: ['ReplaceUnhealthy'] }],
+      [{ group: group.name, processes: ['ReplaceUnhealthy'], before: ['AZRebalance'] }],
     )
 
     const runId = journalEvents(dir).find((e) => e.type === 'run-started')?.runId as string
@@ -318,5 +328,64 @@ describe('autoscaling.in-service', () => {
       ['Throttling', 'Throttling', 'ok'],
     )
     assert.deepEqual(Object.keys(group.suspended), ['AZRebalance'])
+  })
+})
+
+describe('the sandbox answers the ELBv2 and Auto Scaling clients as AWS does', () => {
+  const config = () => ({
+    endpoint: aws.sandbox.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  })
+
+  test('pages with Marker and NextToken, and answers errors with the modelled names', async () => {
+    const elbv2 = new ElasticLoadBalancingV2Client(config())
+    const autoscaling = new AutoScalingClient(config())
+    try {
+      const names = [1, 2, 3].map(
+        (i) => world().elbv2.addTargetGroup({ name: `paged-${n}-${i}`, port: 80 }).name,
+      )
+      const seen: string[] = []
+      for await (const page of paginateDescribeTargetGroups({ client: elbv2 }, { Names: names, PageSize: 1 }))
+        seen.push(...(page.TargetGroups ?? []).map((g) => g.TargetGroupName as string))
+      assert.deepEqual(seen, names)
+      assert.equal(aws.sandbox.log.of('elbv2', 'DescribeTargetGroups').length, 3)
+      await assert.rejects(
+        elbv2.send(new DescribeTargetGroupsCommand({ Names: [`gone-${n}`] })),
+        (error: Error & { $metadata: { httpStatusCode: number } }) =>
+          error.name === 'TargetGroupNotFoundException' && error.$metadata.httpStatusCode === 400,
+      )
+
+      for (const i of [1, 2]) scalingGroup(1, `paged-asg-${n}-${i}`)
+      const groups: string[] = []
+      const wanted = [`paged-asg-${n}-1`, `paged-asg-${n}-2`]
+      for await (const page of paginateDescribeAutoScalingGroups(
+        { client: autoscaling, pageSize: 1 },
+        { AutoScalingGroupNames: wanted },
+      ))
+        groups.push(...(page.AutoScalingGroups ?? []).map((g) => g.AutoScalingGroupName as string))
+      assert.deepEqual(groups, wanted)
+      await assert.rejects(
+        autoscaling.send(
+          new SuspendProcessesCommand({
+            AutoScalingGroupName: `gone-${n}`,
+            ScalingProcesses: ['AZRebalance'],
+          }),
+        ),
+        { name: 'ValidationError', message: `AutoScalingGroup name not found - gone-${n}` },
+      )
+      aws.sandbox.faults.add({ service: 'autoscaling', kind: 'server-error', code: 'ResourceContention' })
+      await assert.rejects(
+        autoscaling.send(
+          new SuspendProcessesCommand({ AutoScalingGroupName: wanted[0], ScalingProcesses: ['AZRebalance'] }),
+        ),
+        (error: Error & { $metadata: { httpStatusCode: number } }) =>
+          error.name === 'ResourceContentionFault' && error.$metadata.httpStatusCode === 500,
+      )
+    } finally {
+      elbv2.destroy()
+      autoscaling.destroy()
+    }
   })
 })

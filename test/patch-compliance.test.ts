@@ -2,6 +2,12 @@
 // Patch Manager: EC2 and on-premises (mi-) instances alike.
 import assert from 'node:assert/strict'
 import { beforeEach, describe, test } from 'node:test'
+import {
+  DescribeInstancePatchesCommand,
+  paginateDescribeInstanceInformation,
+  paginateDescribeInstancePatches,
+  SSMClient,
+} from '@aws-sdk/client-ssm'
 import type { Patch } from '../src/sandbox/aws/index.ts'
 import { useAwsSandbox } from './helpers/aws-sandbox.ts'
 import { journalEvents } from './helpers/cli.ts'
@@ -166,5 +172,56 @@ describe('ssm.patch-compliance', () => {
       /dry run complete: nothing was changed, but 1 of 1 check\(s\) would fail today: preflight\.patches/,
     )
     assert.deepEqual(aws.sandbox.log.mutating(), [])
+  })
+})
+
+describe("the sandbox answers the SSM client's Patch Manager reads as AWS does", () => {
+  test('pages the inventory and a patch list with NextToken; an instance with no patch data is InvalidInstanceId', async () => {
+    const ssm = new SSMClient({
+      endpoint: aws.sandbox.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    })
+    try {
+      const tags = { Cutover: `paged-${n}` }
+      const managed = [1, 2, 3, 4, 5, 6].map((i) => {
+        const id = `mi-0${String(n * 10 + i).padStart(16, '0')}`
+        world().ssm.addManagedInstance(id, `server-${i}`, tags)
+        return id
+      })
+      const listed: string[] = []
+      for await (const page of paginateDescribeInstanceInformation(
+        { client: ssm, pageSize: 5 },
+        { Filters: [{ Key: `tag:Cutover`, Values: [`paged-${n}`] }] },
+      ))
+        listed.push(...(page.InstanceInformationList ?? []).map((i) => i.InstanceId as string))
+      assert.deepEqual(listed, managed)
+      assert.equal(aws.sandbox.log.of('ssm', 'DescribeInstanceInformation').length, 2)
+
+      const patches = Array.from({ length: 12 }, (_, i) => ({
+        ...DEFENDER,
+        kbId: `KB${100 + i}`,
+        state: 'MISSING' as const,
+      }))
+      world().ssm.patching.setPatching(managed[0] as string, { patches })
+      const kbs: string[] = []
+      for await (const page of paginateDescribeInstancePatches(
+        { client: ssm, pageSize: 10 },
+        { InstanceId: managed[0], Filters: [{ Key: 'State', Values: ['Missing'] }] },
+      ))
+        kbs.push(...(page.Patches ?? []).map((p) => p.KBId as string))
+      assert.deepEqual(
+        kbs,
+        patches.map((p) => p.kbId),
+      )
+      await assert.rejects(
+        ssm.send(new DescribeInstancePatchesCommand({ InstanceId: managed[1] })),
+        (error: Error & { $metadata: { httpStatusCode: number } }) =>
+          error.name === 'InvalidInstanceId' && error.$metadata.httpStatusCode === 400,
+      )
+    } finally {
+      ssm.destroy()
+    }
   })
 })

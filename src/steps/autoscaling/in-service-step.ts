@@ -8,10 +8,11 @@ import type { InServiceParams } from './in-service.js'
 
 const DEFAULT_POLL = '15s'
 
-/** What rollback resumes: the processes this step suspended on a group, none it found suspended. */
+/** What rollback resumes: the processes this step suspended on a group, never those it found suspended (`before`). */
 interface SuspendUndo {
   group: string
   processes: string[]
+  before: string[]
 }
 
 async function read(ctx: StepContext, p: InServiceParams): Promise<GroupReading[]> {
@@ -21,7 +22,11 @@ async function read(ctx: StepContext, p: InServiceParams): Promise<GroupReading[
 /** Requested processes not suspended yet, by group. */
 const toSuspend = (p: InServiceParams, groups: GroupReading[]) =>
   groups
-    .map((g) => ({ group: g.name, processes: (p.suspend ?? []).filter((s) => !g.suspended.includes(s)) }))
+    .map((g) => ({
+      group: g.name,
+      processes: (p.suspend ?? []).filter((s) => !g.suspended.includes(s)),
+      before: g.suspended,
+    }))
     .filter((s) => s.processes.length > 0)
 
 function notInService(groups: GroupReading[]): SwitchyardError {
@@ -85,8 +90,8 @@ export const inServiceStep: StepImplementation<InServiceParams> = {
     // Suspended only once in service: with ReplaceUnhealthy held, an unhealthy instance would never be replaced.
     const autoscaling = await ctx.aws.autoscaling()
     const suspended: Record<string, string[]> = {}
-    for (const { group, processes } of toSuspend(p, groups)) {
-      await ctx.recordUndo({ group, processes } satisfies SuspendUndo)
+    for (const { group, processes, before } of toSuspend(p, groups)) {
+      await ctx.recordUndo({ group, processes, before } satisfies SuspendUndo)
       await autoscaling.send(
         new SuspendProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: processes }),
       )
