@@ -305,6 +305,34 @@ describe('autoscaling.in-service', () => {
     assert.match(missing.stdout, new RegExp(`no Auto Scaling group named nowhere-${n} in this region`))
   })
 
+  test('kill -9 between the journaled undo and SuspendProcesses: resume suspends once, rollback resumes', async () => {
+    const reference = scalingGroup(1, `ref-${n}`)
+    const text = (group: string) => oneStep(inService([group], '          suspend: [ReplaceUnhealthy]\n'))
+    const referenceDir = aws.workspace(text(reference.name))
+    assert.equal((await run(referenceDir)).code, 0)
+    const undo = journalEvents(referenceDir).find((e) => e.type === 'undo-recorded')
+    assert.ok(undo)
+
+    const group = scalingGroup(1)
+    const dir = aws.workspace(text(group.name).replace(`platform-${n}`, `crash-${n}`))
+    aws.sandbox.log.clear()
+    const killed = await aws.switchyard(dir, ['run', 'runbook.yaml'], {
+      SWITCHYARD_CRASH_AFTER_EVENTS: String(undo.seq),
+    })
+    assert.equal(killed.signal, 'SIGKILL', killed.stdout + killed.stderr)
+    assert.deepEqual(aws.sandbox.log.of('autoscaling', 'SuspendProcesses'), [], 'killed before it was sent')
+    assert.equal((await aws.switchyard(dir, ['unlock', `crash-${n}`, '--force'])).code, 0)
+    const resumed = await aws.switchyard(dir, ['resume'])
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr)
+    assert.equal(aws.sandbox.log.of('autoscaling', 'SuspendProcesses').length, 1)
+    assert.deepEqual(Object.keys(group.suspended), ['ReplaceUnhealthy'])
+
+    const runId = journalEvents(dir).find((e) => e.type === 'run-started')?.runId as string
+    const back = await aws.switchyard(dir, ['rollback', runId, '--to', 'start', '--yes'])
+    assert.equal(back.code, 0, back.stdout + back.stderr)
+    assert.deepEqual(group.suspended, {})
+  })
+
   test('a throttled SuspendProcesses is retried and suspends once; a dry run plans the suspension and sends only reads', async () => {
     const group = scalingGroup(1)
     const text = oneStep(inService([group.name], '          suspend: [AZRebalance]\n'))
