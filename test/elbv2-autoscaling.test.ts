@@ -272,6 +272,10 @@ describe('autoscaling.in-service', () => {
     )
 
     const runId = journalEvents(dir).find((e) => e.type === 'run-started')?.runId as string
+    const preview = await aws.switchyard(dir, ['rollback', runId, '--to', 'start', '--dry-run'])
+    assert.equal(preview.code, 0, preview.stdout + preview.stderr)
+    assert.match(preview.stdout, new RegExp(`resume ReplaceUnhealthy on Auto Scaling group ${group.name}`))
+    assert.deepEqual(aws.sandbox.log.of('autoscaling', 'ResumeProcesses'), [], 'the preview resumed nothing')
     const back = await aws.switchyard(dir, ['rollback', runId, '--to', 'start', '--yes'])
     assert.equal(back.code, 0, back.stdout + back.stderr)
     assert.deepEqual(
