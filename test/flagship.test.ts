@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
+import { DEMO_PLATFORM_AWS } from '../src/sandbox/aws/demo-world.ts'
 import { DEMO_PLATFORM, type DemoPlatform, startDemoPlatform } from '../src/sandbox/demo-platform.ts'
 import {
   describeDifferences,
@@ -48,6 +49,10 @@ const primary = () => {
   assert.ok(group)
   return platform.sql.world.primaryOf(group).server
 }
+const suspended = () =>
+  Object.keys(
+    platform.aws.world.autoscaling.group(DEMO_PLATFORM_AWS.webAutoScalingGroup)?.suspended ?? {},
+  ).sort()
 const replicas = () =>
   platform.sql.world
     .group('AG-GIFTCARD')
@@ -70,12 +75,21 @@ describe('the flagship runbook against the demo platform', () => {
     assert.equal(result.code, 0, result.stdout.slice(-3000) + result.stderr)
     const events = eventsOf(result.stdout)
     const rehearsed = events.filter((e) => e.type === 'step-rehearsed').map((e) => e.step)
-    assert.equal(rehearsed.length + (platform.ldap ? 0 : 2), 14, `rehearsed: ${rehearsed.join(', ')}`)
+    assert.equal(rehearsed.length + (platform.ldap ? 0 : 2), 18, `rehearsed: ${rehearsed.join(', ')}`)
     // The read-only checks ran against today's world; the replica's sync waits for the steps that add it.
     const checks = Object.fromEntries(
       events.filter((e) => e.type === 'step-rehearsed' && e.check).map((e) => [e.step, e.check]),
     )
-    for (const step of ['web-ready', 'alarms-ok', 'sql-preflight', 'iis-health'])
+    for (const step of [
+      'web-ready',
+      'alarms-ok',
+      'lb-targets',
+      'web-asg',
+      'patches',
+      'sql-preflight',
+      'iis-health',
+      'hold-web-asg',
+    ])
       assert.equal(checks[step]?.result, 'passes', `${step}: ${JSON.stringify(checks[step])}`)
     assert.equal(checks['sql-sync']?.result, 'after', JSON.stringify(checks['sql-sync']))
     assert.ok(checks['sql-sync'].steps.includes('replicate.add-replica'), JSON.stringify(checks['sql-sync']))
@@ -83,6 +97,7 @@ describe('the flagship runbook against the demo platform', () => {
     assert.deepEqual(replicas(), ['SQL-ONPREM-1', 'SQL-ONPREM-2'])
     assert.deepEqual(weights(), { onprem: 100, aws: 0 })
     assert.deepEqual(platform.aws.world.sns.messages, [])
+    assert.deepEqual(suspended(), [], 'the dry run suspended nothing')
   })
 
   test('runs every phase: SQL-AWS-1 becomes primary and customers are all on AWS', async () => {
@@ -97,6 +112,7 @@ describe('the flagship runbook against the demo platform', () => {
     assert.equal(primary(), 'SQL-AWS-1')
     assert.deepEqual(weights(), { onprem: 0, aws: 100 })
     assert.deepEqual(replicas(), ['SQL-AWS-1', 'SQL-ONPREM-1', 'SQL-ONPREM-2'])
+    assert.deepEqual(suspended(), ['AZRebalance', 'ReplaceUnhealthy'], 'the web tier held for the window')
     assert.deepEqual(
       platform.aws.world.sns.messages.map((m) => m.subject),
       ['gift-card cutover complete'],
@@ -123,6 +139,7 @@ describe('the flagship runbook against the demo platform', () => {
     assert.equal(primary(), 'SQL-ONPREM-1')
     assert.deepEqual(weights(), { onprem: 100, aws: 0 })
     assert.deepEqual(replicas(), ['SQL-ONPREM-1', 'SQL-ONPREM-2'])
+    assert.deepEqual(suspended(), [], 'rollback resumed the processes the run suspended')
     assert.deepEqual(
       platform.sql.world.group('AG-GIFTCARD')?.listener?.ips.map((i) => i.ip),
       ['10.10.1.50'],

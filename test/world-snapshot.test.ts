@@ -1,6 +1,7 @@
 // The sandbox's whole-world snapshot and diff: what rollback and drills are judged by.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { DEMO_PLATFORM_AWS } from '../src/sandbox/aws/demo-world.ts'
 import { DEMO_PLATFORM, type DemoPlatform, startDemoPlatform } from '../src/sandbox/demo-platform.ts'
 import { describeDifferences, diffWorlds, snapshotWorld } from '../src/sandbox/world-snapshot.ts'
 
@@ -23,12 +24,20 @@ describe('the sandbox world snapshot', () => {
   test('a change anywhere is a difference at its path; putting it back leaves none', async () => {
     const before = await snapshotWorld(platform)
     const { aws, sql, fleet } = platform
+    const web1 = platform.addresses.web['web-aws-1']?.instanceId ?? ''
     aws.world.route53.putRecord(DEMO_PLATFORM.zone, record(50))
     fleet.setAppPool(Object.values(platform.addresses.web)[0]?.instanceId ?? '', 'GiftCard', 'Stopped')
     const aws1 = sql.world.instance('SQL-AWS-1')
     const source = sql.world.database(sql.world.instance('SQL-ONPREM-1'), 'GiftCard')
     assert.ok(source)
     sql.world.copyDatabase(source, aws1, 'RESTORING')
+    aws.world.autoscaling.suspend(DEMO_PLATFORM_AWS.webAutoScalingGroup, ['AZRebalance'])
+    aws.world.elbv2.setTargetHealth(
+      DEMO_PLATFORM_AWS.webTargetGroup,
+      web1,
+      'draining',
+      'Target.DeregistrationInProgress',
+    )
 
     const lines = describeDifferences(diffWorlds(before, await snapshotWorld(platform)).differences)
     assert.ok(
@@ -44,10 +53,23 @@ describe('the sandbox world snapshot', () => {
     )
     assert.ok(lines.some((l) => l.startsWith('added /sql/instances/SQL-AWS-1/databases/GiftCard: {')))
     assert.ok(lines.some((l) => l.startsWith('changed /sql/instances/SQL-AWS-1/volumes/D:\\/availableBytes')))
+    assert.ok(
+      lines.includes(
+        `added /aws/autoscaling/groups/${DEMO_PLATFORM_AWS.webAutoScalingGroup}/suspended/0: "AZRebalance"`,
+      ),
+    )
+    assert.ok(
+      lines.includes(
+        `changed /aws/elbv2/targetGroups/${DEMO_PLATFORM_AWS.webTargetGroup}/targets/0/state: "healthy" -> "draining"`,
+      ),
+      lines.join('\n'),
+    )
 
     aws.world.route53.putRecord(DEMO_PLATFORM.zone, record(0))
     fleet.setAppPool(Object.values(platform.addresses.web)[0]?.instanceId ?? '', 'GiftCard', 'Started')
     sql.world.dropDatabase(aws1, 'GiftCard')
+    aws.world.autoscaling.resume(DEMO_PLATFORM_AWS.webAutoScalingGroup, ['AZRebalance'])
+    aws.world.elbv2.setTargetHealth(DEMO_PLATFORM_AWS.webTargetGroup, web1, 'healthy')
     assert.deepEqual(describeDifferences(diffWorlds(before, await snapshotWorld(platform)).differences), [])
   })
 

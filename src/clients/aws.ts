@@ -54,6 +54,8 @@ const SERVICE_NAMES: Record<string, string> = {
   sns: 'SNS',
   cloudwatch: 'CloudWatch',
   s3: 'S3',
+  elbv2: 'ELBv2',
+  autoscaling: 'Auto Scaling',
 }
 
 type ClientConstructor<C> = new (config: Record<string, unknown>) => C
@@ -84,6 +86,14 @@ export class AwsClients {
   cloudwatch = (region?: string) =>
     this.client('cloudwatch', region, () =>
       import('@aws-sdk/client-cloudwatch').then((m) => m.CloudWatchClient),
+    )
+  elbv2 = (region?: string) =>
+    this.client('elbv2', region, () =>
+      import('@aws-sdk/client-elastic-load-balancing-v2').then((m) => m.ElasticLoadBalancingV2Client),
+    )
+  autoscaling = (region?: string) =>
+    this.client('autoscaling', region, () =>
+      import('@aws-sdk/client-auto-scaling').then((m) => m.AutoScalingClient),
     )
   /** Path style where an endpoint is set (the sandbox answers 127.0.0.1, not bucket.127.0.0.1). */
   s3 = (region?: string) =>

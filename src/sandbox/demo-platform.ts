@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
-import { DEMO_ZONE_ID, seedDemoWorld } from './aws/demo-world.js'
+import { DEMO_PLATFORM_AWS, DEMO_ZONE_ID, seedDemoPatching, seedDemoWorld } from './aws/demo-world.js'
 import { type AwsSandbox, sandboxEnv, startAwsSandbox } from './aws/index.js'
 import { sandboxCertificate } from './certificate.js'
 import {
@@ -254,6 +254,7 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
       dcs[dc.name] = { instanceId: instance.id }
     }
     aws.world.ssm.respond(ad.responder)
+    seedDemoPatching(aws.world)
 
     let ldap: SlapdPair | undefined
     let ldapTls: SlapdTls | undefined
@@ -351,11 +352,27 @@ function sqlClientHint(): string {
   )
 }
 
+/** The NLBs with their target groups, the web tier's Auto Scaling group, and how many servers Patch Manager knows. */
+function describeFrontDoor(world: AwsSandbox['world']): string {
+  const P = DEMO_PLATFORM_AWS
+  const addresses = world.elbv2
+    .loadBalancers()
+    .find((lb) => lb.name === P.publicLoadBalancer)
+    ?.zones.map((z) => z.ip)
+    .join(', ')
+  const patched = Object.keys(world.ssm.patching.snapshotState()).length
+  return (
+    `NLBs: ${P.publicLoadBalancer} (${addresses}) to ${P.firewallTargetGroup}, ${P.internalLoadBalancer} to ${P.webTargetGroup}; ` +
+    `Auto Scaling ${P.webAutoScalingGroup} (${P.zones.join(', ')}); Patch Manager: ${patched} servers scanned, ` +
+    `${P.onPremServers.length} of them on-premises (mi-)`
+  )
+}
+
 /** What `sandbox up` and `run --sandbox` say they started, a line each. */
 export function describePlatform(platform: DemoPlatform): string[] {
   const { addresses } = platform
   const lines = [
-    `AWS (Route 53, EC2, SSM, CloudWatch, SNS, STS) on ${addresses.aws}; demo zone ${DEMO_PLATFORM.zone}`,
+    `AWS (Route 53, EC2, SSM, CloudWatch, SNS, STS, ELBv2, Auto Scaling) on ${addresses.aws}; demo zone ${DEMO_PLATFORM.zone}`,
     `SQL Server AG-GIFTCARD: ${Object.entries(addresses.sql)
       .map(([name, at]) => `${name} ${at}`)
       .join(', ')} (login ${DEMO_PLATFORM.sql.user}, TLS with a self-signed certificate)`,
@@ -369,6 +386,7 @@ export function describePlatform(platform: DemoPlatform): string[] {
     `WSFC nodes over SSM: ${Object.entries(addresses.clusterNodes)
       .map(([name, node]) => `${name} (${node.instanceId})`)
       .join(', ')}`,
+    describeFrontDoor(platform.aws.world),
   ]
   if (platform.ldapSkipped)
     lines.push(`AD LDAP checks will be skipped: slapd cannot run here (${platform.ldapSkipped})`)

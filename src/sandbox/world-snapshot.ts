@@ -6,7 +6,10 @@ import { asTree, covers, type Difference, diffTrees, pointer, type Tree } from '
 
 export type WorldSnapshot = Tree
 
-/** Route 53, EC2, SSM, CloudWatch, SNS, STS, the SQL Servers and their AG, AD (repadmin and LDAP), IIS. */
+/**
+ * Route 53, EC2, SSM (patch states too), CloudWatch, SNS, STS, ELBv2, Auto Scaling, the SQL Servers and
+ * their AG, AD (repadmin and LDAP), IIS.
+ */
 export async function snapshotWorld(platform: DemoPlatform): Promise<WorldSnapshot> {
   return asTree({
     aws: platform.aws.world.snapshotState(),

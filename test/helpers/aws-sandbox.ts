@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, before } from 'node:test'
+import { after, before, beforeEach } from 'node:test'
 import { type AwsSandbox, sandboxEnv, startAwsSandbox } from '../../src/sandbox/aws/index.ts'
 import { startSwitchyard, tempDir, writeRunbook } from './cli.ts'
 
@@ -8,7 +8,7 @@ import { startSwitchyard, tempDir, writeRunbook } from './cli.ts'
  * One sandbox AWS endpoint for a test file, started before its tests and closed after, with the
  * CLI pointed at it the way an operator would: by environment only.
  */
-export function useAwsSandbox(prefix: string) {
+export function useAwsSandbox(prefix: string, options: { freshPerTest?: boolean } = {}) {
   const scratch = tempDir(prefix)
   let sandbox: AwsSandbox | undefined
   let workspaces = 0
@@ -19,6 +19,12 @@ export function useAwsSandbox(prefix: string) {
     await sandbox?.close()
     scratch.cleanup()
   })
+  // Each test asserts on the requests it caused, and starts without another test's faults pending.
+  if (options.freshPerTest)
+    beforeEach(() => {
+      sandbox?.log.clear()
+      sandbox?.faults.clear()
+    })
   const running = (): AwsSandbox => {
     if (!sandbox) throw new Error('the sandbox starts in before(); use it inside a test')
     return sandbox

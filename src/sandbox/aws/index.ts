@@ -1,3 +1,4 @@
+export type { AutoScalingGroup, AutoScalingWorld } from './autoscaling/world.js'
 export type { Clock } from './clock.js'
 export type { AlarmSpec, AlarmState, CloudWatchWorld, MetricAlarm } from './cloudwatch/world.js'
 export type {
@@ -8,6 +9,7 @@ export type {
   Snapshot,
   StatusValue,
 } from './ec2/world.js'
+export type { Elbv2World, TargetGroup, TargetHealthState } from './elbv2/world.js'
 export type { Fault, FaultKind, FaultQueue, FaultSpec } from './faults.js'
 export type { LoggedCall, RequestLog } from './request-log.js'
 export type { ResourceRecordSet } from './route53/records.js'
@@ -15,6 +17,7 @@ export type { AppliedBatch, HostedZone, RecordInput, Route53World } from './rout
 export { type AwsSandbox, type AwsSandboxOptions, MAX_BODY_BYTES, startAwsSandbox } from './server.js'
 export type { ServiceName } from './service.js'
 export type { PublishedMessage, SnsWorld } from './sns/world.js'
+export type { Patch, PatchState } from './ssm/patching.js'
 export type { CommandResponder, CommandResult, ParameterType, SsmWorld } from './ssm/world.js'
 export type { CallerIdentity, StsWorld } from './sts/world.js'
 export type { AwsWorld } from './world.js'

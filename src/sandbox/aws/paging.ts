@@ -1,4 +1,4 @@
-import type { ServiceError } from './service-error.js'
+import { ServiceError } from './service-error.js'
 
 export interface Page<T> {
   items: T[]
@@ -34,4 +34,30 @@ function readToken(token: string, options: { query: string; invalidToken: () => 
     // falls through to the service's own refusal
   }
   throw options.invalidToken()
+}
+
+/** A query service's page: `size` (from the request's page-size member) checked against 1..max first. */
+export function pageWithin<T>(
+  all: T[],
+  options: {
+    size: number
+    max: number
+    member: string
+    token: string | undefined
+    query: unknown
+    invalidToken: () => ServiceError
+  },
+): Page<T> {
+  if (options.size < 1 || options.size > options.max)
+    throw new ServiceError(
+      400,
+      'ValidationError',
+      `1 validation error detected: Value '${options.size}' at '${options.member}' failed to satisfy constraint: Member must have value between 1 and ${options.max}`,
+    )
+  return paginate(all, {
+    pageSize: options.size,
+    token: options.token,
+    query: JSON.stringify(options.query),
+    invalidToken: options.invalidToken,
+  })
 }

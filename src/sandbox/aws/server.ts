@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { autoScalingEndpoint } from './autoscaling/endpoint.js'
 import { type Clock, systemClock } from './clock.js'
 import { cloudWatchEndpoint } from './cloudwatch/endpoint.js'
 import { ec2Endpoint } from './ec2/endpoint.js'
+import { elbv2Endpoint } from './elbv2/endpoint.js'
 import { type Fault, FaultQueue, faultError } from './faults.js'
 import { requestId as newRequestId } from './ids.js'
 import { BodyTooLargeError, readBody } from './read-body.js'
@@ -53,8 +55,9 @@ function asServiceError(error: unknown): ServiceError {
 }
 
 /**
- * Starts the local AWS endpoint: one HTTP port that answers Route 53, EC2, SSM, CloudWatch, SNS,
- * STS and S3 for the real SDK clients, from an in-memory world. Signatures are not checked.
+ * Starts the local AWS endpoint: one HTTP port that answers Route 53, EC2, SSM, CloudWatch, SNS, STS,
+ * S3, Elastic Load Balancing v2 and Auto Scaling for the real SDK clients, from an in-memory world.
+ * Signatures are not checked.
  */
 export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<AwsSandbox> {
   const clock = options.now ?? systemClock
@@ -74,6 +77,8 @@ export async function startAwsSandbox(options: AwsSandboxOptions = {}): Promise<
     snsEndpoint(world.sns, clock),
     stsEndpoint(world.sts),
     s3Endpoint(world.s3, clock),
+    elbv2Endpoint(world.elbv2),
+    autoScalingEndpoint(world.autoscaling),
   ]
 
   /** Decodes and runs one call, shaped by the fault it drew; undefined means "send nothing". */

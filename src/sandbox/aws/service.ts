@@ -1,7 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import type { MemberName } from './xml-write.js'
 
-export type ServiceName = 'route53' | 'ec2' | 'ssm' | 'cloudwatch' | 'sns' | 'sts' | 's3'
+export type ServiceName =
+  | 'route53'
+  | 'ec2'
+  | 'ssm'
+  | 'cloudwatch'
+  | 'sns'
+  | 'sts'
+  | 's3'
+  | 'elbv2'
+  | 'autoscaling'
 
 export type Protocol = 'restXml' | 'restXmlS3' | 'ec2Query' | 'awsQuery' | 'awsJson1_0' | 'awsJson1_1'
 

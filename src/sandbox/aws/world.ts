@@ -1,6 +1,8 @@
+import { createAutoScalingWorld } from './autoscaling/world.js'
 import type { Clock } from './clock.js'
 import { createCloudWatchWorld } from './cloudwatch/world.js'
 import { createEc2World } from './ec2/world.js'
+import { createElbv2World } from './elbv2/world.js'
 import { createRoute53World } from './route53/world.js'
 import { createS3World } from './s3/world.js'
 import { createSnsWorld } from './sns/world.js'
@@ -23,6 +25,8 @@ export function createAwsWorld(options: { clock: Clock; account: string; region:
     cloudwatch: createCloudWatchWorld(clock),
     sns: createSnsWorld(identity),
     s3: createS3World(clock),
+    elbv2: createElbv2World(identity),
+    autoscaling: createAutoScalingWorld(clock, identity),
   }
   return {
     region,

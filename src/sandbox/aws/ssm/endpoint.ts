@@ -14,6 +14,7 @@ import {
 import { paginate } from '../paging.js'
 import type { ServiceEndpoint } from '../service.js'
 import { ServiceError } from '../service-error.js'
+import { patchOperations } from './patch-endpoint.js'
 import type { Invocation, SentCommand, SsmWorld, StoredParameter } from './world.js'
 
 /** The run-script documents the CLI sends, and the one plugin each runs. */
@@ -179,6 +180,8 @@ export function ssmEndpoint(
   }
 
   const operations = {
+    ...patchOperations(world, ec2),
+
     GetParameter(input: JsonInput) {
       const name = jsonString(input, 'Name')
       if (!name) throw validationError('name', null, 'Member must not be null')

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { Clock } from '../clock.js'
 import type { Ec2World } from '../ec2/world.js'
 import { uuid } from '../ids.js'
+import { createPatchWorld } from './patching.js'
 
 export type ParameterType = 'String' | 'StringList' | 'SecureString'
 
@@ -66,7 +67,7 @@ export type SsmWorld = ReturnType<typeof createSsmWorld>
 export function createSsmWorld(clock: Clock, ec2: Ec2World) {
   const parameters = new Map<string, StoredParameter>()
   const responders: CommandResponder[] = []
-  const managedInstances = new Map<string, string>()
+  const managedInstances = new Map<string, { name: string; tags: Record<string, string> }>()
   const commands: SentCommand[] = []
 
   async function answer(instanceId: string, command: SentCommand): Promise<CommandResult> {
@@ -116,15 +117,22 @@ export function createSsmWorld(clock: Clock, ec2: Ec2World) {
       }
     },
 
+    /** Patch Manager's states of the instances, EC2 and managed alike. */
+    patching: createPatchWorld(clock),
+
     /** An on-premises managed instance (`mi-...`) that SSM can run commands on without EC2. */
-    addManagedInstance(id: string, name = id): void {
-      managedInstances.set(id, name)
+    addManagedInstance(id: string, name = id, tags: Record<string, string> = {}): void {
+      managedInstances.set(id, { name, tags: { ...tags } })
+    },
+
+    managedInstances(): { id: string; name: string; tags: Record<string, string> }[] {
+      return [...managedInstances].map(([id, m]) => ({ id, ...m }))
     },
 
     /** An instance SSM can reach: a managed instance, or a running EC2 instance. */
     reachable(instanceId: string): { name: string } | undefined {
       const managed = managedInstances.get(instanceId)
-      if (managed !== undefined) return { name: managed }
+      if (managed !== undefined) return { name: managed.name }
       const instance = ec2.instance(instanceId)
       if (instance?.state !== 'running') return undefined
       return { name: instance.tags.Name ?? '' }
@@ -162,6 +170,7 @@ export function createSsmWorld(clock: Clock, ec2: Ec2World) {
           ]),
         ),
         managedInstances: Object.fromEntries(managedInstances),
+        patching: world.patching.snapshotState(),
         commands: commands.map((c) => ({
           id: c.id,
           documentName: c.documentName,
