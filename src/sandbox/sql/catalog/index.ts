@@ -1,3 +1,4 @@
+import { hadrClusterMembers } from './cluster-views.js'
 import {
   availabilityDatabasesCluster,
   backupmediafamily,
@@ -51,6 +52,7 @@ export const CATALOG: readonly CatalogView[] = [
   databases,
   execConnections,
   hadrCluster,
+  hadrClusterMembers,
   masterFiles,
   osVolumeStats,
   physicalSeedingStats,
