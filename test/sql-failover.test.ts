@@ -274,6 +274,18 @@ describe('sql.failover modes after the cutover', () => {
     })
 
     const { params, implementation } = await step(sqlFailover, MODES)
+    assert.deepEqual((await implementation.plan(p.context().ctx, params)).changes, [], 'nothing left to do')
+    // A DBA puts SQL-ONPREM-2 back to synchronous: running the step again sets it as the runbook says.
+    await p.exec(
+      'SQL-AWS-1',
+      "ALTER AVAILABILITY GROUP [AG-GIFTCARD] MODIFY REPLICA ON N'SQL-ONPREM-2' WITH (AVAILABILITY_MODE = SYNCHRONOUS_COMMIT)",
+    )
+    const again = await run(sqlFailover, MODES, p.context())
+    assert.deepEqual(
+      again.plan.changes.map((c) => c.summary),
+      ['already primary: SQL-ONPREM-2 AVAILABILITY_MODE SYNCHRONOUS_COMMIT → ASYNCHRONOUS_COMMIT'],
+    )
+    assert.equal(modesOf(p.world)['SQL-ONPREM-2'], 'ASYNCHRONOUS_COMMIT MANUAL')
     await implementation.compensate?.(p.context().ctx, params, t.undo)
     assert.equal(primaryOf(p.world), 'SQL-ONPREM-1')
     assert.deepEqual(modesOf(p.world), {

@@ -197,7 +197,10 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     const group = await groupOn(to, p.ag)
     // Not a replica yet: an earlier step of the same run adds it (a dry run or `plan` reaches here
     // first); apply refuses if it still is not one.
-    if (group?.local_role === 'PRIMARY') return { changes: [], outputs: { primary: name } }
+    if (group?.local_role === 'PRIMARY') {
+      const changes = modeChangesPlanned(modesAfter(p, await readModes(to, p.ag)), 'already primary')
+      return changes.length ? { changes } : { changes, outputs: { primary: name } }
+    }
     if (group && p.allow_data_loss) {
       const old = await reachOldPrimary(ctx, p.primary)
       if ('unreachable' in old) {
@@ -263,6 +266,12 @@ export const failoverStep: StepImplementation<FailoverParams> = {
           hint: 'add and seed it first (sql.add-replica, sql.seed-replica)',
         },
       )
+    if (group.local_role === 'PRIMARY') {
+      // Run again after the failover (a resume): only the modes may still be to set.
+      const databases = await verifyPrimary(ctx, to, p.ag, name)
+      await applyModeChanges(ctx, to, p.ag, modesAfter(p, await readModes(to, p.ag)))
+      return { primary: name, databases }
+    }
     const old = p.allow_data_loss ? await reachOldPrimary(ctx, p.primary) : { conn: await ctx.sql(p.primary) }
     if ('unreachable' in old) {
       // A disaster: nothing to synchronize with. The runbook's modes are checked before the first change.
