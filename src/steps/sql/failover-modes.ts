@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import type { SqlConnection } from '../../clients/sql.js'
 import type { Change } from '../../engine/events.js'
-import { SwitchyardError } from '../../errors.js'
+import { RefusedBeforeActingError } from '../../errors.js'
 import type { StepContext } from '../contract.js'
 import { DDL_TIMEOUT_MS, replicasOf, sameName } from './common.js'
 import { Sysname } from './identifiers.js'
@@ -92,12 +92,12 @@ export function orderedModeChanges(
     const replica = Object.keys(current).find((name) => sameName(name, asked))
     const now = replica ? current[replica] : undefined
     if (!replica || !now)
-      throw new SwitchyardError(`modes_after names ${asked}, which is not a replica of ${ag}`, {
+      throw new RefusedBeforeActingError(`modes_after names ${asked}, which is not a replica of ${ag}`, {
         hint: `replicas of ${ag}: ${Object.keys(current).join(', ')}`,
       })
     const end = { ...now, ...want }
     if (end.failover === 'AUTOMATIC' && end.availability !== 'SYNCHRONOUS_COMMIT')
-      throw new SwitchyardError(
+      throw new RefusedBeforeActingError(
         `modes_after would leave ${replica} asynchronous with automatic failover, which SQL Server refuses`,
         { hint: `give ${asked} failover: manual, or availability: synchronous` },
       )
