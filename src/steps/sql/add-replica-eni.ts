@@ -6,40 +6,9 @@ import {
   type NetworkInterface,
   UnassignPrivateIpAddressesCommand,
 } from '@aws-sdk/client-ec2'
-import * as z from 'zod/mini'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext } from '../contract.js'
-
-/** Where the listener's AWS IP lives in EC2: the SQL node's ENI, named or found as its instance's primary one. */
-export const ListenerEni = z
-  .strictObject({
-    network_interface: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(/^eni-[0-9a-f]{8,17}$/, { error: 'an ENI id looks like eni-0123456789abcdef0' }),
-          z.describe("The SQL node's network interface (ENI) id"),
-        ),
-    ),
-    instance: z.optional(
-      z
-        .string()
-        .check(
-          z.regex(/^i-[0-9a-f]{8,17}$/, { error: 'an instance id looks like i-0123456789abcdef0' }),
-          z.describe("The SQL node's instance id: its primary network interface (device 0) takes the IP"),
-        ),
-    ),
-  })
-  .check(
-    z.refine((a) => (a.network_interface === undefined) !== (a.instance === undefined), {
-      error: 'name exactly one of network_interface or instance',
-    }),
-    z.describe(
-      "On AWS the listener IP must also be a secondary private IP of the SQL node's ENI (EC2 AssignPrivateIpAddresses), or the listener is unreachable after failover; rollback unassigns it",
-    ),
-  )
-
-export type ListenerEniParams = z.infer<typeof ListenerEni>
+import type { ListenerEniParams } from './add-replica.js'
 
 /** The ENI that should carry the IP, and whether it already does. */
 export interface EniState {

@@ -1,11 +1,39 @@
 import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
 import { ManagedInstanceIds } from '../ec2/instance-ids.js'
-import { ListenerEni } from './add-replica-eni.js'
 import { Sysname } from './identifiers.js'
 import { AgName, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/
+
+/** Where the listener's AWS IP lives in EC2: the SQL node's ENI, named or found as its instance's primary one. */
+export const ListenerEni = z
+  .strictObject({
+    network_interface: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^eni-[0-9a-f]{8,17}$/, { error: 'an ENI id looks like eni-0123456789abcdef0' }),
+          z.describe("The SQL node's network interface (ENI) id"),
+        ),
+    ),
+    instance: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^i-[0-9a-f]{8,17}$/, { error: 'an instance id looks like i-0123456789abcdef0' }),
+          z.describe("The SQL node's instance id: its primary network interface (device 0) takes the IP"),
+        ),
+    ),
+  })
+  .check(
+    z.refine((a) => (a.network_interface === undefined) !== (a.instance === undefined), {
+      error: 'name exactly one of network_interface or instance',
+    }),
+    z.describe(
+      "On AWS the listener IP must also be a secondary private IP of the SQL node's ENI (EC2 AssignPrivateIpAddresses), or the listener is unreachable after failover; rollback unassigns it",
+    ),
+  )
 
 export const addReplicaParams = z
   .strictObject({
@@ -81,6 +109,7 @@ export const addReplicaParams = z
   )
 
 export type AddReplicaParams = z.infer<typeof addReplicaParams>
+export type ListenerEniParams = z.infer<typeof ListenerEni>
 
 export const sqlAddReplica = defineStep({
   type: 'sql.add-replica',

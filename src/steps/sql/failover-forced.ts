@@ -1,14 +1,19 @@
 import { type SqlConnection, SqlTargetError } from '../../clients/sql.js'
 import { RefusedBeforeActingError, SwitchyardError } from '../../errors.js'
 import type { StepContext } from '../contract.js'
-import { databaseStatesOf, instanceOf, sameName } from './common.js'
+import { DDL_TIMEOUT_MS, databaseStatesOf, instanceOf, sameName } from './common.js'
+import type { FailoverParams, FailoverUndo } from './failover.js'
+import { readModes } from './failover-modes.js'
+import { verifyPrimary } from './failover-verify.js'
 import {
   CLUSTER,
   type ClusterRow,
   compareLsn,
   type DatabaseReplicaStateRow,
+  forceFailover,
   resumeDatabase,
 } from './queries.js'
+import { describeReading, type SyncReading } from './sync-state.js'
 
 /** The WSFC's nodes as the instance sees them (none outside a WSFC). */
 const CLUSTER_MEMBERS = `SELECT member_name, member_type_desc, member_state_desc, number_of_quorum_votes
@@ -184,4 +189,56 @@ export async function resumeSecondaries(
     resumed.push(replica)
   }
   return resumed
+}
+
+export interface ForcedFailover {
+  to: SqlConnection
+  name: string
+  previous: string
+  /** The old primary when it answers; absent in a disaster. */
+  primary?: SqlConnection
+  unreachable?: string
+  /** What the planned path read before giving up on SYNCHRONIZED. */
+  reading?: SyncReading
+}
+
+/**
+ * FORCE_FAILOVER_ALLOW_DATA_LOSS on the target only: quorum checked, the data-loss window read and shown in the
+ * approval, the undo journaled, forced, verified; then the other secondaries resumed (those named) or listed.
+ */
+export async function forceOnto(ctx: StepContext, p: FailoverParams, f: ForcedFailover) {
+  const quorum = await readQuorum(f.to, f.name)
+  requireQuorum(quorum, f.name, p.ag)
+  const window = await dataLossWindow(f.to, f.name, p.ag, {
+    name: f.previous,
+    ...(f.primary ? { conn: f.primary } : {}),
+    ...(f.unreachable ? { unreachable: f.unreachable } : {}),
+  })
+  const why = f.unreachable
+    ? `${f.previous} does not answer (${f.unreachable})`
+    : `${f.name} is not SYNCHRONIZED: ${f.reading ? describeReading(f.reading) : 'unknown'}`
+  const approval = await ctx.approve({
+    message: `FORCE failover of ${p.ag} to ${f.name} WITH DATA LOSS: ${why}. ${quorum.description}. Data-loss window: ${window.map((w) => w.summary).join('; ')}. Fence ${f.previous} first, or clients may write to both.`,
+  })
+  const undo: FailoverUndo = {
+    previousPrimary: f.previous,
+    previousPrimaryTarget: p.primary,
+    newPrimary: f.name,
+    modes: await readModes(f.to, p.ag),
+    forced: true,
+    dataLoss: window,
+  }
+  await ctx.recordUndo(undo)
+  ctx.progress({ message: `forcing failover to ${f.name} (approved by ${approval.operator})` })
+  await f.to.change('force a failover', forceFailover(p.ag), {}, DDL_TIMEOUT_MS)
+  const databases = await verifyPrimary(ctx, f.to, p.ag, f.name)
+  const resumed = await resumeSecondaries(ctx, p.resume ?? [], p.ag, f.previous)
+  const suspended = (await suspendedCopies(f.to, p.ag)).filter(
+    (c) => !resumed.some((r) => sameName(r, c.replica)),
+  )
+  if (suspended.length > 0)
+    ctx.warn(
+      `suspended after the forced failover (resume each on its replica: ALTER DATABASE [db] SET HADR RESUME; on ${f.previous}, snapshot first to salvage what ${f.name} never received): ${suspended.map((c) => `${c.database} on ${c.replica}`).join(', ')}`,
+    )
+  return { databases, data_loss: window, resumed, suspended }
 }

@@ -1,42 +1,15 @@
-import * as z from 'zod/mini'
 import type { SqlConnection } from '../../clients/sql.js'
 import type { Change } from '../../engine/events.js'
 import { RefusedBeforeActingError } from '../../errors.js'
 import type { StepContext } from '../contract.js'
 import { DDL_TIMEOUT_MS, replicasOf, sameName } from './common.js'
-import { Sysname } from './identifiers.js'
+import type { ModesAfterParams } from './failover.js'
 import { type AvailabilityMode, type FailoverMode, modifyReplica } from './queries.js'
 
 export interface ReplicaModes {
   availability: AvailabilityMode
   failover: FailoverMode
 }
-
-const ReplicaModesAfter = z
-  .strictObject({
-    availability: z.optional(
-      z.enum(['synchronous', 'asynchronous']).check(z.describe('Commit mode after the failover')),
-    ),
-    failover: z.optional(
-      z.enum(['automatic', 'manual']).check(z.describe('Failover mode after the failover')),
-    ),
-  })
-  .check(
-    z.refine((m) => !(m.failover === 'automatic' && m.availability === 'asynchronous'), {
-      error:
-        'automatic failover needs availability: synchronous (SQL Server refuses it with asynchronous commit)',
-    }),
-  )
-
-export const ModesAfter = z
-  .record(Sysname, ReplicaModesAfter)
-  .check(
-    z.describe(
-      "Each replica's commit and failover modes once the failover is done, by replica name (e.g. the AWS pair synchronous + automatic, on-prem asynchronous + manual); rollback puts back the modes from before",
-    ),
-  )
-
-export type ModesAfterParams = z.infer<typeof ModesAfter>
 
 export interface ModeChange {
   replica: string

@@ -4,7 +4,6 @@ import { parseDuration } from '../../runbook/duration.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import {
   DDL_TIMEOUT_MS,
-  databaseStatesOf,
   groupOn,
   pause,
   pollMs,
@@ -14,16 +13,8 @@ import {
   retryTransient,
   sameName,
 } from './common.js'
-import type { FailoverParams } from './failover.js'
-import {
-  type DataLossWindow,
-  dataLossWindow,
-  reachOldPrimary,
-  readQuorum,
-  requireQuorum,
-  resumeSecondaries,
-  suspendedCopies,
-} from './failover-forced.js'
+import type { FailoverParams, FailoverUndo } from './failover.js'
+import { forceOnto, reachOldPrimary, readQuorum } from './failover-forced.js'
 import {
   applyModeChanges,
   modeChangesPlanned,
@@ -32,20 +23,9 @@ import {
   readModes,
   wantedModes,
 } from './failover-modes.js'
-import { compareLsn, failover, forceFailover, modifyReplica } from './queries.js'
+import { verifyPrimary } from './failover-verify.js'
+import { compareLsn, failover, modifyReplica } from './queries.js'
 import { describeReading, readSync, type SyncReading } from './sync-state.js'
-
-/** Journaled before the first change: who was primary, and every replica's modes, to put back on fail-back. */
-export interface FailoverUndo {
-  previousPrimary: string
-  /** The sql target that reaches the previous primary directly: fail-back runs there. */
-  previousPrimaryTarget: string
-  newPrimary: string
-  modes: Record<string, ReplicaModes>
-  forced: boolean
-  /** A forced failover's window, as shown in its approval. */
-  dataLoss?: DataLossWindow[]
-}
 
 /** A failover always runs on a direct connection to the replica, never through the listener. */
 function refuseListener(ctx: StepContext, name: string, key: string) {
@@ -93,31 +73,6 @@ async function awaitSynchronized(
   }
 }
 
-/** After a failover: the replica reports itself PRIMARY, is the AG's primary, and every database is ONLINE. */
-async function verifyPrimary(ctx: StepContext, conn: SqlConnection, ag: string, name: string) {
-  const deadline = performance.now() + 120_000
-  for (;;) {
-    const group = await groupOn(conn, ag)
-    const states = group?.local_role === 'PRIMARY' ? await databaseStatesOf(conn, ag) : []
-    const local = states.filter((s) => s.is_local)
-    const offline = local.filter((s) => s.database_state_desc !== 'ONLINE')
-    if (
-      group?.local_role === 'PRIMARY' &&
-      sameName(group.primary_replica, name) &&
-      local.length > 0 &&
-      offline.length === 0
-    )
-      return local.map((s) => s.database_name)
-    if (performance.now() >= deadline)
-      throw new SwitchyardError(
-        `${name} did not come up as primary of ${ag}: role ${group?.local_role ?? 'unknown'}, ${offline.map((s) => `${s.database_name} ${s.database_state_desc}`).join(', ') || 'no databases listed'}`,
-        { hint: 'check the SQL Server error log on the new primary' },
-      )
-    ctx.progress({ message: `waiting for ${name} to finish recovery as primary` })
-    await pause(ctx, 1000, () => `${name} to become primary`)
-  }
-}
-
 const lsnReport = (primaryReading: SyncReading, replica: string) =>
   primaryReading.databases
     .map((d) => `${d.database} on ${replica} at LSN ${d.last_hardened_lsn ?? 'unknown'}`)
@@ -135,58 +90,6 @@ function synchronousFor(current: Record<string, ReplicaModes>, names: string[]) 
       names.some((n) => sameName(n, replica)) ? { ...m, availability: 'SYNCHRONOUS_COMMIT' as const } : m,
     ]),
   )
-}
-
-interface ForcedFailover {
-  to: SqlConnection
-  name: string
-  previous: string
-  /** The old primary when it answers; absent in a disaster. */
-  primary?: SqlConnection
-  unreachable?: string
-  /** What the planned path read before giving up on SYNCHRONIZED. */
-  reading?: SyncReading
-}
-
-/**
- * FORCE_FAILOVER_ALLOW_DATA_LOSS on the target only: quorum checked, the data-loss window read and shown in the
- * approval, the undo journaled, forced, verified; then the other secondaries resumed (those named) or listed.
- */
-async function forceOnto(ctx: StepContext, p: FailoverParams, f: ForcedFailover) {
-  const quorum = await readQuorum(f.to, f.name)
-  requireQuorum(quorum, f.name, p.ag)
-  const window = await dataLossWindow(f.to, f.name, p.ag, {
-    name: f.previous,
-    ...(f.primary ? { conn: f.primary } : {}),
-    ...(f.unreachable ? { unreachable: f.unreachable } : {}),
-  })
-  const why = f.unreachable
-    ? `${f.previous} does not answer (${f.unreachable})`
-    : `${f.name} is not SYNCHRONIZED: ${f.reading ? describeReading(f.reading) : 'unknown'}`
-  const approval = await ctx.approve({
-    message: `FORCE failover of ${p.ag} to ${f.name} WITH DATA LOSS: ${why}. ${quorum.description}. Data-loss window: ${window.map((w) => w.summary).join('; ')}. Fence ${f.previous} first, or clients may write to both.`,
-  })
-  const undo: FailoverUndo = {
-    previousPrimary: f.previous,
-    previousPrimaryTarget: p.primary,
-    newPrimary: f.name,
-    modes: await readModes(f.to, p.ag),
-    forced: true,
-    dataLoss: window,
-  }
-  await ctx.recordUndo(undo)
-  ctx.progress({ message: `forcing failover to ${f.name} (approved by ${approval.operator})` })
-  await f.to.change('force a failover', forceFailover(p.ag), {}, DDL_TIMEOUT_MS)
-  const databases = await verifyPrimary(ctx, f.to, p.ag, f.name)
-  const resumed = await resumeSecondaries(ctx, p.resume ?? [], p.ag, f.previous)
-  const suspended = (await suspendedCopies(f.to, p.ag)).filter(
-    (c) => !resumed.some((r) => sameName(r, c.replica)),
-  )
-  if (suspended.length > 0)
-    ctx.warn(
-      `suspended after the forced failover (resume each on its replica: ALTER DATABASE [db] SET HADR RESUME; on ${f.previous}, snapshot first to salvage what ${f.name} never received): ${suspended.map((c) => `${c.database} on ${c.replica}`).join(', ')}`,
-    )
-  return { databases, data_loss: window, resumed, suspended }
 }
 
 export const failoverStep: StepImplementation<FailoverParams> = {

@@ -1,8 +1,34 @@
 import * as z from 'zod/mini'
 import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
-import { ModesAfter } from './failover-modes.js'
+import type { DataLossWindow } from './failover-forced.js'
+import type { ReplicaModes } from './failover-modes.js'
+import { Sysname } from './identifiers.js'
 import { AgName, PrimaryTarget, ReplicaName, SqlTargetName } from './params.js'
+
+const ReplicaModesAfter = z
+  .strictObject({
+    availability: z.optional(
+      z.enum(['synchronous', 'asynchronous']).check(z.describe('Commit mode after the failover')),
+    ),
+    failover: z.optional(
+      z.enum(['automatic', 'manual']).check(z.describe('Failover mode after the failover')),
+    ),
+  })
+  .check(
+    z.refine((m) => !(m.failover === 'automatic' && m.availability === 'asynchronous'), {
+      error:
+        'automatic failover needs availability: synchronous (SQL Server refuses it with asynchronous commit)',
+    }),
+  )
+
+export const ModesAfter = z
+  .record(Sysname, ReplicaModesAfter)
+  .check(
+    z.describe(
+      "Each replica's commit and failover modes once the failover is done, by replica name (e.g. the AWS pair synchronous + automatic, on-prem asynchronous + manual); rollback puts back the modes from before",
+    ),
+  )
 
 export const failoverParams = z
   .strictObject({
@@ -47,6 +73,19 @@ export const failoverParams = z
   )
 
 export type FailoverParams = z.infer<typeof failoverParams>
+export type ModesAfterParams = z.infer<typeof ModesAfter>
+
+/** Journaled before the first change: who was primary, and every replica's modes, to put back on fail-back. */
+export interface FailoverUndo {
+  previousPrimary: string
+  /** The sql target that reaches the previous primary directly: fail-back runs there. */
+  previousPrimaryTarget: string
+  newPrimary: string
+  modes: Record<string, ReplicaModes>
+  forced: boolean
+  /** A forced failover's window, as shown in its approval. */
+  dataLoss?: DataLossWindow[]
+}
 
 export const sqlFailover = defineStep({
   type: 'sql.failover',
