@@ -246,3 +246,83 @@ describe('sql.add-replica without cluster_node', () => {
     assert.equal(aws.sandbox.world.ssm.commands().length, since)
   })
 })
+
+describe("sql.add-replica with the AWS node's ENI", () => {
+  /** The AWS SQL node in 10.20.1.0/24, as EC2 holds it: one instance, its primary ENI. */
+  function awsNode(privateIp = '10.20.1.10') {
+    const instance = aws.sandbox.world.ec2.addInstance({
+      tags: { Name: 'sql-aws-1', Role: 'sql', Env: 'test' },
+      privateIp,
+    })
+    cleanups.push(() => aws.sandbox.world.ec2.setState(instance.id, 'terminated'))
+    const [eni] = aws.sandbox.world.ec2.networkInterfacesOf(instance.id)
+    if (!eni) throw new Error('the sandbox gave the instance no ENI')
+    return { instance: instance.id, eni }
+  }
+  const withEni = (where: Record<string, string>) => ({
+    ...ADD,
+    listener_ip: { ...ADD.listener_ip, aws: where },
+  })
+
+  test('the listener IP becomes a secondary private IP of the node found by instance; planned, idempotent, unassigned by rollback', async () => {
+    const p = await platform()
+    const node = awsNode()
+    const raw = withEni({ instance: node.instance })
+    assert.equal(sqlAddReplica.usesAws instanceof Function && sqlAddReplica.usesAws(raw), true)
+    aws.sandbox.log.clear()
+    const { plan, undo, params, implementation } = await applied(p, raw)
+    assert.match(
+      plan.changes.find((c) => c.target === `ENI ${node.eni.id}`)?.summary ?? '',
+      new RegExp(
+        `assign 10\\.20\\.1\\.50 as a secondary private IP of ${node.eni.id} \\(${node.instance}\\)`,
+      ),
+    )
+    assert.deepEqual(node.eni.secondaryIps, ['10.20.1.50'])
+    assert.deepEqual(
+      aws.sandbox.log.of('ec2', 'AssignPrivateIpAddresses').map((c) => c.params),
+      [{ NetworkInterfaceId: node.eni.id, PrivateIpAddress: ['10.20.1.50'] }],
+    )
+    assert.deepEqual(
+      (await implementation.plan(p.context().ctx, params)).changes,
+      [],
+      'the IP is on the ENI and the replica joined: nothing more to do',
+    )
+
+    await implementation.compensate?.(p.context().ctx, params, undo)
+    assert.deepEqual(node.eni.secondaryIps, [], 'rollback unassigned it')
+    assert.equal(hasAwsReplica(p.world), false)
+    const again = p.context()
+    await implementation.compensate?.(again.ctx, params, undo)
+    assert.match(messages(again), new RegExp(`10\\.20\\.1\\.50 was already gone from ${node.eni.id}`))
+  })
+
+  test('an IP another interface holds is refused at plan, before anything changes', async () => {
+    const p = await platform()
+    const node = awsNode()
+    const other = awsNode('10.20.1.11')
+    aws.sandbox.world.ec2.assignPrivateIps(other.eni.id, ['10.20.1.50'], false)
+    const { params, implementation } = await loaded(withEni({ network_interface: node.eni.id }))
+    await assert.rejects(
+      implementation.plan(p.context().ctx, params),
+      new RegExp(
+        `listener IP 10\\.20\\.1\\.50 is already a private IP of ${other.eni.id} \\(${other.instance}\\)`,
+      ),
+    )
+    assert.equal(hasAwsReplica(p.world), false)
+  })
+
+  test("an IP outside the ENI's subnet fails with EC2's reason before SQL Server is changed", async () => {
+    const p = await platform()
+    const node = awsNode()
+    const raw = {
+      ...withEni({ network_interface: node.eni.id }),
+      listener_ip: { ...ADD.listener_ip, ip: '10.30.1.50', aws: { network_interface: node.eni.id } },
+    }
+    await assert.rejects(
+      applied(p, raw),
+      /Address 10\.30\.1\.50 does not fall within the subnet's address range/,
+    )
+    assert.equal(hasAwsReplica(p.world), false)
+    assert.deepEqual(listenerIps(p.world), ['10.10.1.50'])
+  })
+})

@@ -1,10 +1,13 @@
+import { hasQuorum } from './cluster.js'
 import {
   alreadyInGroup,
   alreadyJoined,
   alreadyPrimary,
+  automaticNeedsSynchronous,
   cannotBecomePrimary,
   cannotFind,
   cannotRemovePrimary,
+  clusterWithoutQuorum,
   databaseMissing,
   databaseRestoring,
   hadrDisabled,
@@ -87,6 +90,8 @@ export function addReplica(
 ): void {
   const group = onPrimary(world, instance, ag, 'ADD REPLICA')
   if (group.replicas.some((r) => sameName(r.server, server))) throw replicaExists(group.name, server)
+  if (o.failoverMode === 'AUTOMATIC' && o.availabilityMode !== 'SYNCHRONOUS_COMMIT')
+    throw automaticNeedsSynchronous(group.name, server)
   group.replicas.push({
     server,
     id: newGuid(),
@@ -181,6 +186,13 @@ export function modifyReplica(
 ): void {
   const group = onPrimary(world, instance, ag, 'MODIFY REPLICA')
   const replica = findReplica(group, server)
+  const automaticAsync =
+    setting === 'AVAILABILITY_MODE'
+      ? value === 'ASYNCHRONOUS_COMMIT' && replica.failoverMode === 'AUTOMATIC'
+      : setting === 'FAILOVER_MODE' &&
+        value === 'AUTOMATIC' &&
+        replica.availabilityMode !== 'SYNCHRONOUS_COMMIT'
+  if (automaticAsync) throw automaticNeedsSynchronous(group.name, replica.server)
   if (setting === 'AVAILABILITY_MODE') {
     const before = replica.availabilityMode
     replica.availabilityMode = value as AvailabilityMode
@@ -292,11 +304,16 @@ export function failover(world: SqlWorld, instance: Instance, ag: string): void 
   for (const replica of group.replicas) if (replica !== local) world.restartCatchUp(group, replica)
 }
 
-/** FORCE_FAILOVER_ALLOW_DATA_LOSS: the target takes over with the log it has; every other copy is suspended. */
+/**
+ * FORCE_FAILOVER_ALLOW_DATA_LOSS: needs cluster quorum (normal or forced); the target takes over with the log it has,
+ * the secondaries that are up connect to it, and every other copy is suspended.
+ */
 export function forceFailover(world: SqlWorld, instance: Instance, ag: string): void {
   const { group, local } = hostedGroup(world, instance, ag)
   if (local.role === 'PRIMARY') throw alreadyPrimary(group.name)
+  if (!hasQuorum(world, group.cluster)) throw clusterWithoutQuorum(group.name, group.cluster)
   swapRoles(world, group, local)
+  for (const replica of group.replicas) replica.connected = !world.instance(replica.server).down
   for (const db of group.databases) {
     const mine = world.copyOf(group, local, db.name)
     if (mine) {

@@ -380,3 +380,25 @@ export const raisedError = (message: string, severity: number, state: number) =>
 /** What the sandbox does not model says so, instead of pretending to be a SQL Server error. */
 export const notModelled = (what: string) =>
   new SqlServerError(50000, `The switchyard sandbox does not model ${what}.`, 1, 16)
+
+/** Stand-in number and text: automatic failover needs synchronous commit (SQL Server refuses the pair, in either order). */
+export const automaticNeedsSynchronous = (ag: string, replica: string) =>
+  new SqlServerError(
+    41143,
+    `Cannot configure availability replica '${replica}' of availability group '${ag}' for automatic failover with ` +
+      'asynchronous-commit mode. Automatic failover requires SYNCHRONOUS_COMMIT: set AVAILABILITY_MODE = ' +
+      'SYNCHRONOUS_COMMIT before FAILOVER_MODE = AUTOMATIC, or FAILOVER_MODE = MANUAL before AVAILABILITY_MODE = ' +
+      'ASYNCHRONOUS_COMMIT, then retry the command.',
+    1,
+    16,
+  )
+
+/** Stand-in number and text: the WSFC has no quorum, so the availability group cannot change roles. */
+export const clusterWithoutQuorum = (ag: string, cluster: string) =>
+  new SqlServerError(
+    41054,
+    `Failed to process the command for availability group '${ag}': the Windows Server Failover Clustering (WSFC) ` +
+      `cluster '${cluster}' does not have quorum. Force quorum on a surviving node, then retry the command.`,
+    1,
+    16,
+  )

@@ -38,6 +38,8 @@ export interface SqlSandbox {
   certificate: string
   /** A runbook's `sql:` target for one instance: encrypted, trusting the sandbox's certificate. */
   target(name: string, login: { user?: string; password: string }): SqlTarget
+  /** The instance's host goes down: its TDS server stops (connections refused) and the world loses it. */
+  takeDown(name: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -83,6 +85,13 @@ export async function startSqlSandbox(options: SqlSandboxOptions): Promise<SqlSa
         encrypt: true,
         trust_server_certificate: true,
       }
+    },
+    takeDown: async (name) => {
+      const instance = world.instance(name).name
+      world.takeDown(instance)
+      const server = servers[instance]
+      delete servers[instance]
+      await server?.close()
     },
     close: async () => {
       await Promise.all(Object.values(servers).map((s) => s.close()))

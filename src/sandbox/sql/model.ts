@@ -112,6 +112,8 @@ export interface Instance {
   /** msdb.dbo.backupset of this instance. */
   backups: BackupRecord[]
   refuseLogins: boolean
+  /** The host is down: its TDS server refuses connections, it writes no log and holds no cluster vote. */
+  down: boolean
   nextDatabaseId: number
 }
 

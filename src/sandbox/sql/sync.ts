@@ -75,7 +75,7 @@ export function advanceLog(world: SqlWorld, elapsedMs: number): void {
           const copy = world.copyOf(group, replica, db.name)
           if (copy) secondaryCopies.add(copy)
         }
-  for (const instance of world.instances)
+  for (const instance of world.instances.filter((i) => !i.down))
     for (const db of instance.databases)
       if (db.state === 'ONLINE' && !secondaryCopies.has(db)) {
         db.logBytes += written

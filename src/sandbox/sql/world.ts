@@ -339,6 +339,32 @@ export class SqlWorld {
     this.statementCounts.set(key, (this.statementCounts.get(key) ?? 0) + 1)
   }
 
+  /** Clusters (lower-case names) whose quorum an operator forced on a surviving node. */
+  readonly forcedQuorum = new Set<string>()
+
+  /**
+   * The instance's host goes down (the sandbox's TDS server for it stops too): it writes no log, holds no cluster
+   * vote, and its replicas lose their connections; when it was a primary, every secondary is disconnected.
+   */
+  takeDown(name: string): void {
+    this.tick()
+    const instance = this.instance(name)
+    instance.down = true
+    for (const group of this.groups) {
+      const local = this.replicaOn(group, instance)
+      if (!local) continue
+      const lost = local.role === 'PRIMARY' ? group.replicas : [local]
+      for (const r of lost) r.connected = false
+    }
+  }
+
+  /** Start-ClusterNode -FixQuorum on a node that is up: its cluster runs on fewer than half the votes. */
+  forceQuorum(node: string): void {
+    const instance = this.instance(node)
+    if (instance.down || !instance.cluster) throw new Error(`${node} is down or in no cluster`)
+    this.forcedQuorum.add(instance.cluster.toLowerCase())
+  }
+
   /** Every login to the instance fails with 18456 until refused again with false. */
   refuseLogin(instance: string, refuse = true): void {
     this.instance(instance).refuseLogins = refuse
@@ -502,6 +528,7 @@ export class SqlWorld {
       databases: [],
       backups: [],
       refuseLogins: false,
+      down: false,
       nextDatabaseId: 5,
     }
     for (const db of spec.databases ?? []) instance.databases.push(this.newDatabase(instance, db))

@@ -3,6 +3,7 @@ import type { Change } from '../../engine/events.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import type { AddReplicaParams } from './add-replica.js'
+import { assignListenerIp, type EniState, readEniState, unassignListenerIp } from './add-replica-eni.js'
 import { removeListenerIpThroughCluster } from './cluster-listener-ip.js'
 import {
   DDL_TIMEOUT_MS,
@@ -35,6 +36,8 @@ export interface AddReplicaUndo {
   replica: string
   addedReplica: boolean
   listenerIp?: { listener: string; ip: string }
+  /** The listener IP this step made a secondary private IP of the SQL node's ENI. */
+  eniIp?: { networkInterfaceId: string; ip: string }
   /** The databases on the replica before it joined: after removing it, rollback drops the copies that came since. */
   databasesBefore?: string[]
 }
@@ -46,6 +49,8 @@ interface Situation {
   exists: boolean
   joined: boolean
   listenerIpMissing: boolean
+  /** Where the listener IP stands on the AWS node's ENI, when the runbook names it. */
+  eni?: EniState
 }
 
 async function situation(ctx: StepContext, p: AddReplicaParams): Promise<Situation> {
@@ -66,7 +71,8 @@ async function situation(ctx: StepContext, p: AddReplicaParams): Promise<Situati
       })
     listenerIpMissing = !ips.some((r) => r.ip_address === p.listener_ip?.ip)
   }
-  return { primary, replica, name, exists, joined, listenerIpMissing }
+  const eni = p.listener_ip?.aws ? await readEniState(ctx, p.listener_ip.aws, p.listener_ip.ip) : undefined
+  return { primary, replica, name, exists, joined, listenerIpMissing, ...(eni ? { eni } : {}) }
 }
 
 /** A replica of another major version, or outside the AG's cluster, cannot join (§0): say so before acting. */
@@ -102,6 +108,12 @@ const options = (p: AddReplicaParams): ReplicaOptions => ({
 function changesFor(s: Situation, p: AddReplicaParams): Change[] {
   const o = options(p)
   const changes: Change[] = []
+  if (s.eni && !s.eni.hasIp && p.listener_ip)
+    changes.push({
+      action: 'update',
+      target: `ENI ${s.eni.networkInterfaceId}`,
+      summary: `assign ${p.listener_ip.ip} as a secondary private IP of ${s.eni.networkInterfaceId}${s.eni.instanceId ? ` (${s.eni.instanceId})` : ''}, so the listener answers on AWS (rollback unassigns it)`,
+    })
   if (s.listenerIpMissing && p.listener_ip) {
     const { listener, ip, mask } = p.listener_ip
     const add = `add IP ${ip}/${mask} for ${s.name}'s subnet`
@@ -185,8 +197,12 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
       ...(s.listenerIpMissing && p.listener_ip
         ? { listenerIp: { listener: p.listener_ip.listener, ip: p.listener_ip.ip } }
         : {}),
+      ...(s.eni && !s.eni.hasIp && p.listener_ip
+        ? { eniIp: { networkInterfaceId: s.eni.networkInterfaceId, ip: p.listener_ip.ip } }
+        : {}),
     }
     await ctx.recordUndo(undo)
+    if (undo.eniIp) await assignListenerIp(ctx, undo.eniIp.networkInterfaceId, undo.eniIp.ip)
     if (s.listenerIpMissing && p.listener_ip) {
       const { listener, ip, mask } = p.listener_ip
       ctx.progress({ message: `adding listener IP ${ip} to ${listener}` })
@@ -237,6 +253,7 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
                 : `leave listener IP ${u.listenerIp.ip} on ${u.listenerIp.listener} for an operator (no cluster_node)`,
             ]
           : []),
+        ...(u.eniIp ? [`unassign ${u.eniIp.ip} from ${u.eniIp.networkInterfaceId}`] : []),
       ])
   },
 
@@ -271,6 +288,7 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
         ctx.progress({
           message: `listener IP ${u.listenerIp.ip} stays on ${u.listenerIp.listener}: T-SQL cannot remove it; use Failover Cluster Manager or Remove-ClusterResource (or give the step cluster_node)`,
         })
+      if (u.eniIp) await unassignListenerIp(ctx, u.eniIp.networkInterfaceId, u.eniIp.ip)
     }
   },
 }

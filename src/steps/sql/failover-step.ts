@@ -4,7 +4,6 @@ import { parseDuration } from '../../runbook/duration.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import {
   DDL_TIMEOUT_MS,
-  databaseStatesOf,
   groupOn,
   pause,
   pollMs,
@@ -14,26 +13,19 @@ import {
   retryTransient,
   sameName,
 } from './common.js'
-import type { FailoverParams } from './failover.js'
+import type { FailoverParams, FailoverUndo } from './failover.js'
+import { forceOnto, reachOldPrimary, readQuorum } from './failover-forced.js'
 import {
-  type AvailabilityMode,
-  compareLsn,
-  type FailoverMode,
-  failover,
-  forceFailover,
-  modifyReplica,
-} from './queries.js'
+  applyModeChanges,
+  modeChangesPlanned,
+  orderedModeChanges,
+  type ReplicaModes,
+  readModes,
+  wantedModes,
+} from './failover-modes.js'
+import { verifyPrimary } from './failover-verify.js'
+import { compareLsn, failover, modifyReplica } from './queries.js'
 import { describeReading, readSync, type SyncReading } from './sync-state.js'
-
-/** Journaled before the first change: who was primary, and every replica's modes, to put back on fail-back. */
-export interface FailoverUndo {
-  previousPrimary: string
-  /** The sql target that reaches the previous primary directly: fail-back runs there. */
-  previousPrimaryTarget: string
-  newPrimary: string
-  modes: Record<string, { availability: AvailabilityMode; failover: FailoverMode }>
-  forced: boolean
-}
 
 /** A failover always runs on a direct connection to the replica, never through the listener. */
 function refuseListener(ctx: StepContext, name: string, key: string) {
@@ -81,35 +73,24 @@ async function awaitSynchronized(
   }
 }
 
-/** After a failover: the replica reports itself PRIMARY, is the AG's primary, and every database is ONLINE. */
-async function verifyPrimary(ctx: StepContext, conn: SqlConnection, ag: string, name: string) {
-  const deadline = performance.now() + 120_000
-  for (;;) {
-    const group = await groupOn(conn, ag)
-    const states = group?.local_role === 'PRIMARY' ? await databaseStatesOf(conn, ag) : []
-    const local = states.filter((s) => s.is_local)
-    const offline = local.filter((s) => s.database_state_desc !== 'ONLINE')
-    if (
-      group?.local_role === 'PRIMARY' &&
-      sameName(group.primary_replica, name) &&
-      local.length > 0 &&
-      offline.length === 0
-    )
-      return local.map((s) => s.database_name)
-    if (performance.now() >= deadline)
-      throw new SwitchyardError(
-        `${name} did not come up as primary of ${ag}: role ${group?.local_role ?? 'unknown'}, ${offline.map((s) => `${s.database_name} ${s.database_state_desc}`).join(', ') || 'no databases listed'}`,
-        { hint: 'check the SQL Server error log on the new primary' },
-      )
-    ctx.progress({ message: `waiting for ${name} to finish recovery as primary` })
-    await pause(ctx, 1000, () => `${name} to become primary`)
-  }
-}
-
 const lsnReport = (primaryReading: SyncReading, replica: string) =>
   primaryReading.databases
     .map((d) => `${d.database} on ${replica} at LSN ${d.last_hardened_lsn ?? 'unknown'}`)
     .join(', ')
+
+/** The modes the runbook wants after the failover, as changes from `current`, in an order SQL Server accepts. */
+const modesAfter = (p: FailoverParams, current: Record<string, ReplicaModes>) =>
+  p.modes_after ? orderedModeChanges(p.ag, current, wantedModes(p.modes_after)) : []
+
+/** The modes once makeSynchronous has run: the old and the new primary synchronous. */
+function synchronousFor(current: Record<string, ReplicaModes>, names: string[]) {
+  return Object.fromEntries(
+    Object.entries(current).map(([replica, m]) => [
+      replica,
+      names.some((n) => sameName(n, replica)) ? { ...m, availability: 'SYNCHRONOUS_COMMIT' as const } : m,
+    ]),
+  )
+}
 
 export const failoverStep: StepImplementation<FailoverParams> = {
   async plan(ctx, p) {
@@ -119,7 +100,26 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     const group = await groupOn(to, p.ag)
     // Not a replica yet: an earlier step of the same run adds it (a dry run or `plan` reaches here
     // first); apply refuses if it still is not one.
-    if (group?.local_role === 'PRIMARY') return { changes: [], outputs: { primary: name } }
+    if (group?.local_role === 'PRIMARY') {
+      const changes = modeChangesPlanned(modesAfter(p, await readModes(to, p.ag)), 'already primary')
+      return changes.length ? { changes } : { changes, outputs: { primary: name } }
+    }
+    if (group && p.allow_data_loss) {
+      const old = await reachOldPrimary(ctx, p.primary)
+      if ('unreachable' in old) {
+        const quorum = await readQuorum(to, name)
+        return {
+          changes: [
+            {
+              action: 'update',
+              target: p.ag,
+              summary: `FORCE ${p.ag} over to ${name} WITH POSSIBLE DATA LOSS, after approval: ${group.primary_replica} does not answer (${old.unreachable}); ${quorum.description}${quorum.ok ? '' : ' — refused until quorum is forced'}`,
+            },
+            ...modeChangesPlanned(modesAfter(p, await readModes(to, p.ag)), 'after the failover'),
+          ],
+        }
+      }
+    }
     const primary = await ctx.sql(p.primary)
     const current = await requirePrimary(primary, p.ag)
     const replicas = await replicasOf(primary, p.ag)
@@ -138,6 +138,7 @@ export const failoverStep: StepImplementation<FailoverParams> = {
         [name, current.primary_replica].some((n) => sameName(n, r.replica_server_name)) &&
         r.availability_mode_desc !== 'SYNCHRONOUS_COMMIT',
     )
+    const afterSwitch = synchronousFor(await readModes(primary, p.ag), [name, current.primary_replica])
     return {
       changes: [
         ...async.map((r) => ({
@@ -150,6 +151,7 @@ export const failoverStep: StepImplementation<FailoverParams> = {
           target: p.ag,
           summary: `fail ${p.ag} over from ${current.primary_replica} to ${name} once SYNCHRONIZED${p.allow_data_loss ? ' (or FORCE with possible data loss, after approval)' : ''}`,
         },
+        ...modeChangesPlanned(modesAfter(p, afterSwitch), 'after the failover'),
       ],
     }
   },
@@ -157,36 +159,52 @@ export const failoverStep: StepImplementation<FailoverParams> = {
   async apply(ctx, p) {
     refuseListener(ctx, p.to, 'to')
     refuseListener(ctx, p.primary, 'primary')
-    const [primary, to] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.to)])
+    const to = await ctx.sql(p.to)
     const name = await replicaNameOf(to, p.to_name)
-    const current = await requirePrimary(primary, p.ag)
-    if (!(await groupOn(to, p.ag)))
+    const group = await groupOn(to, p.ag)
+    if (!group)
       throw new RefusedBeforeActingError(
         `${name} (${p.to}) is not a replica of ${p.ag}; nothing was changed`,
         {
           hint: 'add and seed it first (sql.add-replica, sql.seed-replica)',
         },
       )
+    if (group.local_role === 'PRIMARY') {
+      // Run again after the failover (a resume): only the modes may still be to set.
+      const databases = await verifyPrimary(ctx, to, p.ag, name)
+      await applyModeChanges(ctx, to, p.ag, modesAfter(p, await readModes(to, p.ag)))
+      return { primary: name, databases }
+    }
+    const old = p.allow_data_loss ? await reachOldPrimary(ctx, p.primary) : { conn: await ctx.sql(p.primary) }
+    if ('unreachable' in old) {
+      // A disaster: nothing to synchronize with. The runbook's modes are checked before the first change.
+      modesAfter(p, await readModes(to, p.ag))
+      const forced = await forceOnto(ctx, p, {
+        to,
+        name,
+        previous: group.primary_replica,
+        unreachable: old.unreachable,
+      })
+      await applyModeChanges(ctx, to, p.ag, modesAfter(p, await readModes(to, p.ag)))
+      return { previous_primary: group.primary_replica, primary: name, forced: true, ...forced }
+    }
+    const primary = old.conn
+    const current = await requirePrimary(primary, p.ag)
     const previous = current.primary_replica
-    const replicas = await replicasOf(primary, p.ag)
+    const modes = await readModes(primary, p.ag)
+    // Checked before the first change: a runbook whose modes SQL Server would refuse fails here.
+    modesAfter(p, synchronousFor(modes, [previous, name]))
     const undo: FailoverUndo = {
       previousPrimary: previous,
       previousPrimaryTarget: p.primary,
       newPrimary: name,
-      modes: Object.fromEntries(
-        replicas.map((r) => [
-          r.replica_server_name,
-          {
-            availability: r.availability_mode_desc as AvailabilityMode,
-            failover: r.failover_mode_desc as FailoverMode,
-          },
-        ]),
-      ),
+      modes,
       forced: false,
     }
     await ctx.recordUndo(undo)
     await makeSynchronous(ctx, primary, p.ag, [previous, name])
     const reading = await awaitSynchronized(ctx, primary, p.ag, name, p)
+    let result: Record<string, unknown>
     if (reading.caughtUp) {
       ctx.progress({ message: `${name} is SYNCHRONIZED (${lsnReport(reading, name)}); failing over` })
       await retryTransient(
@@ -198,22 +216,18 @@ export const failoverStep: StepImplementation<FailoverParams> = {
           attempts: 6,
         },
       )
-    } else if (p.allow_data_loss) {
-      const approval = await ctx.approve({
-        message: `FORCE failover of ${p.ag} to ${name} WITH DATA LOSS: ${describeReading(reading)}. Commits not hardened on ${name} are lost; fence ${previous} first.`,
-      })
-      ctx.progress({ message: `forcing failover (approved by ${approval.operator})` })
-      await ctx.recordUndo({ ...undo, forced: true })
-      await to.change('force a failover', forceFailover(p.ag), {}, DDL_TIMEOUT_MS)
-    } else
+      result = { databases: await verifyPrimary(ctx, to, p.ag, name) }
+    } else if (p.allow_data_loss)
+      result = { forced: true, ...(await forceOnto(ctx, p, { to, name, previous, primary, reading })) }
+    else
       throw new SwitchyardError(
         `${name} is not SYNCHRONIZED after ${p.sync_timeout ?? '5m'}; no failover was attempted: ${describeReading(reading)}`,
         {
           hint: 'find why it lags (network, redo), or wait longer (sync_timeout); a forced failover with data loss needs allow_data_loss: true and an approval',
         },
       )
-    const databases = await verifyPrimary(ctx, to, p.ag, name)
-    return { previous_primary: previous, primary: name, databases }
+    await applyModeChanges(ctx, to, p.ag, modesAfter(p, await readModes(to, p.ag)))
+    return { previous_primary: previous, primary: name, ...result }
   },
 
   describeUndo(p, undoList) {
@@ -272,25 +286,11 @@ export const failoverStep: StepImplementation<FailoverParams> = {
       )
       await verifyPrimary(ctx, back, p.ag, undo.previousPrimary)
     }
-    // The modes as they were before the failover (e.g. AWS back to asynchronous commit).
-    const now = await replicasOf(back, p.ag)
-    for (const [replica, modes] of Object.entries(undo.modes)) {
-      const row = now.find((r) => sameName(r.replica_server_name, replica))
-      if (!row) continue
-      if (row.failover_mode_desc !== modes.failover)
-        await back.change(
-          'restore the failover mode',
-          modifyReplica(p.ag, replica, 'FAILOVER_MODE', modes.failover),
-          {},
-          DDL_TIMEOUT_MS,
-        )
-      if (row.availability_mode_desc !== modes.availability)
-        await back.change(
-          'restore the commit mode',
-          modifyReplica(p.ag, replica, 'AVAILABILITY_MODE', modes.availability),
-          {},
-          DDL_TIMEOUT_MS,
-        )
-    }
+    // The modes as they were before the failover (e.g. AWS back to asynchronous commit), in an order SQL Server accepts.
+    const now = await readModes(back, p.ag)
+    const known = Object.fromEntries(
+      Object.entries(undo.modes).filter(([replica]) => Object.keys(now).some((n) => sameName(n, replica))),
+    )
+    await applyModeChanges(ctx, back, p.ag, orderedModeChanges(p.ag, now, known))
   },
 }

@@ -16,6 +16,10 @@ export interface DatabaseSync {
 export interface SyncReading {
   replica: string
   mode: string
+  /** How commits really wait for the replica: synchronous only when it and the primary are both SYNCHRONOUS_COMMIT. */
+  commit: 'synchronous' | 'asynchronous'
+  /** Why a SYNCHRONOUS_COMMIT replica is read as asynchronous (the primary is not synchronous). */
+  asynchronousBecause?: string
   caughtUp: boolean
   databases: DatabaseSync[]
 }
@@ -41,7 +45,14 @@ export async function readSync(
   const [replicas, states] = await Promise.all([replicasOf(primary, ag), databaseStatesOf(primary, ag)])
   const row = replicas.find((r) => sameName(r.replica_server_name, replica))
   const mode = row?.availability_mode_desc ?? 'not a replica'
-  const synchronous = mode === 'SYNCHRONOUS_COMMIT' || limits.requireSynchronized === true
+  const primaryRow = replicas.find((r) => r.role_desc === 'PRIMARY')
+  // A SYNCHRONOUS_COMMIT secondary of an ASYNCHRONOUS_COMMIT primary never becomes SYNCHRONIZED: commits do not wait for it.
+  const asynchronousBecause =
+    mode === 'SYNCHRONOUS_COMMIT' && primaryRow && primaryRow.availability_mode_desc !== 'SYNCHRONOUS_COMMIT'
+      ? `the primary ${primaryRow.replica_server_name} is ${primaryRow.availability_mode_desc}, so commits do not wait for ${replica} and it stays SYNCHRONIZING; read as asynchronous (queues under the limits)`
+      : undefined
+  const commit = mode === 'SYNCHRONOUS_COMMIT' && !asynchronousBecause ? 'synchronous' : 'asynchronous'
+  const synchronous = commit === 'synchronous' || limits.requireSynchronized === true
   const mine = states.filter((s) => sameName(s.replica_server_name, replica))
   const wanted = limits.databases ?? [...new Set(states.map((s) => s.database_name))]
   const databases: DatabaseSync[] = wanted.map((database) => {
@@ -52,10 +63,18 @@ export async function readSync(
     return {
       replica,
       mode,
+      commit,
       caughtUp: false,
       databases: databases.map((d) => ({ ...d, problem: `${replica} is not a replica of ${ag}` })),
     }
-  return { replica, mode, caughtUp: databases.every((d) => d.problem === undefined), databases }
+  return {
+    replica,
+    mode,
+    commit,
+    ...(asynchronousBecause ? { asynchronousBecause } : {}),
+    caughtUp: databases.every((d) => d.problem === undefined),
+    databases,
+  }
 }
 
 function describe(

@@ -16,7 +16,17 @@ async function read(ctx: StepContext, p: WaitSyncParams): Promise<SyncReading> {
   })
 }
 
-const outputs = (r: SyncReading) => ({ replica: r.replica, mode: r.mode, databases: r.databases })
+const outputs = (r: SyncReading) => ({
+  replica: r.replica,
+  mode: r.mode,
+  commit: r.commit,
+  databases: r.databases,
+})
+
+/** Says once why a synchronous replica is waited for as an asynchronous one. */
+function warnIfReadAsynchronous(ctx: StepContext, r: SyncReading) {
+  if (r.asynchronousBecause) ctx.warn(`${r.replica} is SYNCHRONOUS_COMMIT but ${r.asynchronousBecause}`)
+}
 
 export const waitSyncStep: StepImplementation<WaitSyncParams> = {
   async plan(ctx, p) {
@@ -27,7 +37,7 @@ export const waitSyncStep: StepImplementation<WaitSyncParams> = {
         {
           action: 'wait',
           target: reading.replica,
-          summary: `wait until ${reading.replica} catches up (read-only): ${describeReading(reading)}`,
+          summary: `wait until ${reading.replica} catches up (read-only): ${describeReading(reading)}${reading.asynchronousBecause ? ` — ${reading.asynchronousBecause}` : ''}`,
         },
       ],
     }
@@ -36,11 +46,12 @@ export const waitSyncStep: StepImplementation<WaitSyncParams> = {
   async apply(ctx, p) {
     const every = pollMs(parseDuration(p.poll ?? '5s'))
     let reading = await read(ctx, p)
+    warnIfReadAsynchronous(ctx, reading)
     while (!reading.caughtUp) {
       const ready = reading.databases.filter((d) => !d.problem).length
       ctx.progress({
         percent: Math.floor((ready / Math.max(1, reading.databases.length)) * 100),
-        message: `${reading.replica} (${reading.mode}): ${describeReading(reading)}`,
+        message: `${reading.replica} (${reading.mode}, commits ${reading.commit}): ${describeReading(reading)}`,
       })
       await pause(ctx, every, () => `${reading.replica} to catch up: ${describeReading(reading)}`)
       reading = await read(ctx, p)

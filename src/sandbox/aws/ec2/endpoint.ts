@@ -12,6 +12,8 @@ import { type QueryParams, queryEndpoint } from '../query-endpoint.js'
 import type { ServiceEndpoint } from '../service.js'
 import { ServiceError } from '../service-error.js'
 import { applyFilters, readFilters, readTags, tagField, tagSet } from './filters.js'
+import { networkInterfaceOperations } from './network-interface-operations.js'
+import { dryRun, requiredString } from './request-checks.js'
 import { type Ec2World, INSTANCE_ID, type Instance, type Snapshot, STATE_CODES } from './world.js'
 
 const invalidValue = (message: string) => new ServiceError(400, 'InvalidParameterValue', message)
@@ -175,12 +177,9 @@ export function ec2Endpoint(world: Ec2World, account: () => string): ServiceEndp
     }
   }
 
-  function dryRun(params: QueryParams): void {
-    if (formBoolean(params, 'DryRun'))
-      throw new ServiceError(412, 'DryRunOperation', 'Request would have succeeded, but DryRun flag is set.')
-  }
-
   const operations = {
+    ...networkInterfaceOperations(world, account),
+
     DescribeInstances(params: QueryParams) {
       const ids = formStrings(params, 'InstanceId')
       const size = pageSize(params, ids.length > 0, 'instancesSet')
@@ -222,13 +221,7 @@ export function ec2Endpoint(world: Ec2World, account: () => string): ServiceEndp
 
     CreateSnapshots(params: QueryParams) {
       const spec = formRecord(params.InstanceSpecification, 'InstanceSpecification')
-      const instanceId = formString(spec, 'InstanceId')
-      if (!instanceId)
-        throw new ServiceError(
-          400,
-          'MissingParameter',
-          'The request must contain the parameter InstanceSpecification.InstanceId',
-        )
+      const instanceId = requiredString(spec, 'InstanceId', 'InstanceSpecification.InstanceId')
       const [instance] = selectInstances([instanceId])
       if (!instance || instance.state === 'terminated' || instance.state === 'shutting-down')
         throw new ServiceError(

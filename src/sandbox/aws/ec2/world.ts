@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js'
 import { ec2Id, hex } from '../ids.js'
+import { createNetworkInterfaces, subnetOf } from './network-interfaces.js'
 
 export type InstanceStateName =
   | 'pending'
@@ -52,6 +53,8 @@ export interface InstanceSpec {
   platform?: 'windows' | 'linux'
   instanceType?: string
   availabilityZone?: string
+  /** CIDR of the subnet of the instance's primary ENI (default: the /24 of its private IP). */
+  subnetCidr?: string
   /** Default: one boot volume. The first listed is the boot volume. */
   volumes?: { id?: string; device?: string; sizeGiB?: number; tags?: Record<string, string> }[]
 }
@@ -75,6 +78,7 @@ export type Ec2World = ReturnType<typeof createEc2World>
 export function createEc2World(clock: Clock) {
   const instances = new Map<string, Instance>()
   const snapshots = new Map<string, Snapshot>()
+  const networkInterfaces = createNetworkInterfaces()
   let nextIp = 10
 
   const instanceOrThrow = (id: string): Instance => {
@@ -84,6 +88,8 @@ export function createEc2World(clock: Clock) {
   }
 
   const world = {
+    ...networkInterfaces,
+
     /** How long a new snapshot stays pending (its progress rising) before it completes. */
     snapshotCompleteAfterMs: 0,
 
@@ -122,6 +128,12 @@ export function createEc2World(clock: Clock) {
         instanceStatus: 'ok',
       }
       instances.set(id, instance)
+      networkInterfaces.attachPrimary(
+        id,
+        instance.privateIp,
+        spec.subnetCidr ?? subnetOf(instance.privateIp),
+        instance.availabilityZone,
+      )
       return instance
     },
 
@@ -135,6 +147,8 @@ export function createEc2World(clock: Clock) {
 
     setState(id: string, state: InstanceStateName): void {
       instanceOrThrow(id).state = state
+      // A terminated instance's primary ENI is deleted with it, and its private IPs freed.
+      if (state === 'terminated') networkInterfaces.deleteAttachedTo(id)
     },
 
     /** What DescribeInstanceStatus reports for a running instance. */
@@ -185,7 +199,11 @@ export function createEc2World(clock: Clock) {
       return { state: 'pending', progress: `${Math.floor((elapsed / snapshot.completeAfterMs) * 100)}%` }
     },
 
-    /** Instances with their volumes, and EBS snapshots, as plain data. */
+    /** The ENIs attached to an instance, its primary one first. */
+    networkInterfacesOf: (instanceId: string) =>
+      networkInterfaces.networkInterfaces().filter((n) => n.instanceId === instanceId),
+
+    /** Instances with their volumes, EBS snapshots and ENIs, as plain data. */
     snapshotState() {
       return {
         instances: Object.fromEntries(
@@ -201,6 +219,7 @@ export function createEc2World(clock: Clock) {
         snapshots: Object.fromEntries(
           [...snapshots.values()].map((s) => [s.id, { ...s, tags: { ...s.tags } }]),
         ),
+        networkInterfaces: networkInterfaces.snapshotState(),
       }
     },
 

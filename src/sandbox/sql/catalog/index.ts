@@ -1,3 +1,4 @@
+import { hadrClusterMembers } from './cluster-views.js'
 import {
   syscategories,
   sysjobs,
@@ -67,6 +68,7 @@ export const CATALOG: readonly CatalogView[] = [
   databases,
   execConnections,
   hadrCluster,
+  hadrClusterMembers,
   masterFiles,
   osVolumeStats,
   physicalSeedingStats,

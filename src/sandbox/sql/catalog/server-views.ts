@@ -1,4 +1,5 @@
 // Columns, types and first versions checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
+import { quorumState } from '../cluster.js'
 import type { Database, Instance } from '../model.js'
 import { type CatalogView, columns, type Row } from './types.js'
 
@@ -123,18 +124,19 @@ export const hadrCluster: CatalogView = {
     quorum_type_desc varchar(50)
     quorum_state tinyint
     quorum_state_desc varchar(50)`),
-  rows: ({ instance }) =>
-    instance.cluster
-      ? [
-          {
-            cluster_name: instance.cluster,
-            quorum_type: 0,
-            quorum_type_desc: 'NODE_MAJORITY',
-            quorum_state: 1,
-            quorum_state_desc: 'NORMAL_QUORUM',
-          },
-        ]
-      : [],
+  rows: ({ world, instance }) => {
+    if (!instance.cluster) return []
+    const quorum = quorumState(world, instance.cluster)
+    return [
+      {
+        cluster_name: instance.cluster,
+        quorum_type: 0,
+        quorum_type_desc: 'NODE_MAJORITY',
+        quorum_state: { UNKNOWN_QUORUM_STATE: 0, NORMAL_QUORUM: 1, FORCED_QUORUM: 2 }[quorum],
+        quorum_state_desc: quorum,
+      },
+    ]
+  },
 }
 
 /** The volume that holds a path: the longest mount point that prefixes it. */
