@@ -8,6 +8,17 @@ import type { Injection } from './injections.js'
 import type { DrillOptions } from './run-drill.js'
 import { type FaultTrigger, faultTrigger } from './trigger.js'
 
+/** The drill killed the holder itself, so it knows it is gone: it breaks the lock as `unlock --force` would. */
+async function breakKilledLock(options: DrillOptions, pid: number | undefined): Promise<void> {
+  const [{ readLock }, { breakLock }, { currentOperator }] = await Promise.all([
+    import('../engine/lock.js'),
+    import('../engine/break-lock.js'),
+    import('../engine/engine.js'),
+  ])
+  const holder = readLock(options.stateDir, options.runbook.name)
+  if (holder && holder.pid === pid) await breakLock(options.stateDir, holder, currentOperator(), 'SIGKILL')
+}
+
 export async function runUntilKilled(
   options: DrillOptions,
   fire: (injection: Injection) => () => void,
@@ -49,6 +60,7 @@ export async function runUntilKilled(
     trigger.onEvent(event)
   }
   const { code, signal } = await exited
+  if (signal === 'SIGKILL') await breakKilledLock(options, child.pid)
   if (!runId)
     throw new SwitchyardError(
       `the drill's switchyard run ended before it started a run (exit ${code ?? signal})`,
