@@ -44,6 +44,8 @@ export interface DrillResult extends DrillRecord {
   rollback: string
   /** The clock RTO and detection are measured on. */
   clock: 'wall'
+  /** How long the drill took, snapshots and rollback included. */
+  elapsed_ms: number
 }
 
 const YES = { yes: true, ids: new Set<string>() }
@@ -51,16 +53,31 @@ const YES = { yes: true, ids: new Set<string>() }
 /** A drill is about the failure path, not about seeding speed: the demo's 2.5 GB seed in under a second. */
 const DRILL_SEEDING_BYTES_PER_SECOND = 4 * 1024 ** 3
 
-export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+/**
+ * Drills one after the other on one demo platform, each with its own faults. Each starts from the world
+ * the one before left, which that drill compared with its own start: a drill that did not pass ends
+ * the series, as the world is no longer the platform's first.
+ */
+export async function runDrills(
+  options: Omit<DrillOptions, 'injections'>,
+  series: Injection[][],
+): Promise<DrillResult[]> {
   const platform = await startSandboxForCommand({ seedingBytesPerSecond: DRILL_SEEDING_BYTES_PER_SECOND })
+  const results: DrillResult[] = []
   try {
-    return await drillOn(platform, options)
+    for (const injections of series) {
+      const result = await drillOn(platform, { ...options, injections })
+      results.push(result)
+      if (!result.passed || options.interrupt.stopRequested) break
+    }
+    return results
   } finally {
     await platform.close()
   }
 }
 
 async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<DrillResult> {
+  const began = Date.now()
   const who = currentOperator()
   const before = await snapshotWorld(platform)
   const startWeights = weightsNow(platform.aws.world.route53, DEMO_RECORD)
@@ -124,7 +141,14 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
     total_requests: null,
   }
   await journalResult(options, who, runId, record)
-  return { ...record, runId, runOutcome: outcome.status, rollback: state, clock: 'wall' }
+  return {
+    ...record,
+    runId,
+    runOutcome: outcome.status,
+    rollback: state,
+    clock: 'wall',
+    elapsed_ms: Date.now() - began,
+  }
 }
 
 /** The observer the engine gets: every event goes past the trigger first, then to the screen. */
