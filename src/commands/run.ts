@@ -5,6 +5,7 @@ import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
 import { approvalFlags, awsFlags, awsSettings, sandboxFlag, stateDirFlag } from '../cli/run-flags.js'
+import { withSandboxLoad } from '../cli/sandbox-load.js'
 import { withSandbox } from '../cli/sandbox-target.js'
 import type { SavedPlan } from '../engine/run-context.js'
 import { InvalidInputError } from '../errors.js'
@@ -33,6 +34,13 @@ export default class Run extends SwitchyardCommand {
     }),
     until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
     ...sandboxFlag,
+    load: Flags.integer({
+      description:
+        "With --sandbox: customers send this many requests a second through the sandbox's Route 53 for the whole run; the tally (requests, failures, per second) is journaled and printed",
+      dependsOn: ['sandbox'],
+      min: 1,
+      helpValue: 'RPS',
+    }),
     plan: Flags.string({
       description: 'Run only if every step still plans exactly what this saved plan says',
       helpValue: 'FILE',
@@ -52,20 +60,23 @@ export default class Run extends SwitchyardCommand {
     const { startRun, currentOperator } = await import('../engine/engine.js')
     const who = currentOperator()
     const stateDir = flags['state-dir']
-    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
-      withEngineSession(flags.json, (observer, interrupt) =>
-        startRun({
-          runbook,
-          stateDir,
-          awsSettings: awsSettings(flags),
-          observer,
-          interrupt,
-          who,
-          approvals: approvalTerms(flags, who, observer),
-          dryRun: flags['dry-run'],
-          ...(flags.until ? { until: flags.until } : {}),
-          ...(plan ? { plan } : {}),
-        }),
+    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, (platform) =>
+      withSandboxLoad(platform, flags.load, (closingEvents) =>
+        withEngineSession(flags.json, (observer, interrupt) =>
+          startRun({
+            runbook,
+            stateDir,
+            awsSettings: awsSettings(flags),
+            observer,
+            interrupt,
+            who,
+            approvals: approvalTerms(flags, who, observer),
+            dryRun: flags['dry-run'],
+            ...(flags.until ? { until: flags.until } : {}),
+            ...(plan ? { plan } : {}),
+            ...(closingEvents ? { closingEvents } : {}),
+          }),
+        ),
       ),
     )
     this.exit(outcome.exitCode)
