@@ -10,7 +10,7 @@ import { createRoute53World } from '../src/sandbox/aws/route53/world.ts'
 import { DEMO_PLATFORM, type DemoPlatform, startDemoPlatform } from '../src/sandbox/demo-platform.ts'
 import { cachingResolver } from '../src/sandbox/load/caching-resolver.ts'
 import { answerQuery, type LoadSummary, startDemoLoad } from '../src/sandbox/load/index.ts'
-import { type CliResult, root, startSwitchyard, tempDir, waitUntil } from './helpers/cli.ts'
+import { type CliResult, root, startSwitchyard, switchyard, tempDir, waitUntil } from './helpers/cli.ts'
 import { flagshipOverrides } from './helpers/flagship.ts'
 
 const runbook = join(root, 'runbooks', 'giftcard-cutover.yaml')
@@ -143,6 +143,27 @@ function journalOf(dir: string): Array<{ type: string } & Record<string, unknown
 }
 
 describe('the flagship cutover under load', () => {
+  test('--load without --sandbox is refused as bad input, before anything runs', () => {
+    const work = tempDir('load-flag')
+    try {
+      const result = switchyard(work.dir, [
+        'run',
+        runbook,
+        '--params',
+        sandboxParams,
+        '--load',
+        '10',
+        '--yes',
+      ])
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr, /--load needs --sandbox/)
+      assert.match(result.stderr, /hint: add --sandbox/)
+      assert.throws(() => readdirSync(join(work.dir, '.switchyard', 'runs')), /ENOENT/)
+    } finally {
+      work.cleanup()
+    }
+  })
+
   test('run --sandbox --load: a clean cutover moves every customer to AWS and not one request fails', async () => {
     const work = tempDir('zero-downtime')
     try {

@@ -37,7 +37,6 @@ export default class Run extends SwitchyardCommand {
     load: Flags.integer({
       description:
         "With --sandbox: customers send this many requests a second through the sandbox's Route 53 for the whole run; the tally (requests, failures, per second) is journaled and printed",
-      dependsOn: ['sandbox'],
       min: 1,
       helpValue: 'RPS',
     }),
@@ -54,6 +53,13 @@ export default class Run extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run)
+    if (flags.load !== undefined && !flags.sandbox)
+      throw new InvalidInputError(
+        '--load needs --sandbox: the load generator drives the sandbox platform only',
+        {
+          hint: `add --sandbox, e.g. ${invocation()} run RUNBOOK --sandbox --load ${flags.load}`,
+        },
+      )
     const runbook = this.loaded(await load(loadOptions(args.runbook, flags, true)), args.runbook)
     checkApproveIds(flags.approve, forwardApprovalIds(runbook), 'phase or step')
     const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
