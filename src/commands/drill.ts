@@ -37,6 +37,13 @@ export default class Drill extends SwitchyardCommand {
         'One drill per --inject, one after the other on one sandbox (a drill matrix); stops at the first that fails',
       default: false,
     }),
+    load: Flags.integer({
+      description:
+        "Customers' requests a second through the sandbox's Route 53 during each drill (0: none); failures are counted",
+      default: 20,
+      min: 0,
+      helpValue: 'RPS',
+    }),
     ...paramFlags,
     ...sandboxFlag,
     ...stateDirFlag,
@@ -86,6 +93,7 @@ export default class Drill extends SwitchyardCommand {
           stateDir: flags['state-dir'],
           interrupt,
           show: () => createLinesRenderer({ stream: process.stderr, env: process.env }),
+          loadRps: flags.load,
           paramArgs: [
             ...(flags.params ? ['--params', flags.params] : []),
             ...(flags.param ?? []).flatMap((p) => ['-p', p]),
