@@ -35,6 +35,7 @@ describe('the drill matrix on the flagship', () => {
       assert.deepEqual(drill.world_diff, [])
       assert.equal(drill.rpo.lost_bytes, 0)
       assert.notEqual(drill.rto_ms, null)
+      assert.ok((drill.total_requests ?? 0) > 0, 'customers sent requests throughout')
       if (injection.startsWith('cli-killed'))
         assert.equal(drill.runOutcome, 'completed', 'resumed to the end')
       else assert.ok((drill.detection_ms ?? -1) > 0, `noticed: ${drill.detection_ms}`)
