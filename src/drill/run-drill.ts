@@ -16,6 +16,7 @@ import type { Injection } from './injections.js'
 import { runUntilKilled } from './kill-child.js'
 import { timeToOnPrem, type WatchedRecord, weightsNow } from './traffic.js'
 import { type FaultTrigger, faultTrigger } from './trigger.js'
+import { whyItFailed } from './verdict.js'
 
 /** The record customers resolve in the demo world; all weight on `onprem` is "traffic on-prem". */
 const CUSTOMERS_RECORD: WatchedRecord = {
@@ -117,22 +118,7 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
       ? undefined
       : timeToOnPrem(platform.aws.world.route53, CUSTOMERS_RECORD, startWeights, firstFault)
   const worldDiff = describeDifferences(diff.differences)
-  const reasons = [
-    ...trigger.faults.filter((f) => f.notFired).map((f) => `fault ${f.name} never fired: ${f.notFired}`),
-    ...trigger.faults
-      .filter((f) => !f.notFired && f.injectedAt === undefined)
-      .map((f) => `fault ${f.name} never fired: the run did not reach step ${f.step}`),
-    ...(state === 'rolled-back' ? [] : [`the rollback to start did not finish: ${state}`]),
-    ...(worldDiff.length > 0
-      ? [`the world after rollback differs from before in ${worldDiff.length} place(s)`]
-      : []),
-    ...(firstFault !== undefined && rto === undefined
-      ? ['traffic is not back on-prem after the rollback']
-      : []),
-    ...(rpo.lost_bytes > 0
-      ? [`SQL Server lost ${rpo.lost_bytes} bytes of log (RPO ${rpo.lost_commit_ms} ms)`]
-      : []),
-  ]
+  const reasons = whyItFailed({ faults: trigger.faults, rollback: state, worldDiff, rtoMs: rto, rpo })
   const record: DrillRecord = {
     passed: reasons.length === 0,
     reasons,
