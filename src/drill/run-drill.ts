@@ -8,12 +8,14 @@ import type { EngineEvent, Observer, RunOutcome } from '../engine/observer.js'
 import type { Interrupt } from '../engine/run-context.js'
 import type { Runbook } from '../runbook/model.js'
 import { DEMO_RECORD, DEMO_ZONE_ID } from '../sandbox/aws/demo-world.js'
+import { canonicalName } from '../sandbox/aws/route53/names.js'
 import type { DemoPlatform } from '../sandbox/demo-platform.js'
 import type { LoadSummary } from '../sandbox/load/index.js'
 import { describeDifferences, diffWorlds, snapshotWorld } from '../sandbox/world-snapshot.js'
 import { dataLoss, type LogPositions, logPositions } from './data-loss.js'
 import type { Injection } from './injections.js'
 import { runUntilKilled } from './kill-child.js'
+import { failuresOutsideWindow } from './requests.js'
 import { timeToOnPrem, type WatchedRecord, weightsNow } from './traffic.js'
 import { type FaultTrigger, faultTrigger } from './trigger.js'
 import { whyItFailed } from './verdict.js'
@@ -118,6 +120,8 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
       ? undefined
       : timeToOnPrem(platform.aws.world.route53, CUSTOMERS_RECORD, startWeights, firstFault)
   const worldDiff = describeDifferences(diff.differences)
+  const detectionMs =
+    firstFault === undefined || detected.length === 0 ? null : Math.min(...detected) - firstFault
   const reasons = whyItFailed({ faults: trigger.faults, rollback: state, worldDiff, rtoMs: rto, rpo })
   const record: DrillRecord = {
     passed: reasons.length === 0,
@@ -128,14 +132,20 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
       ...(f.injectedAt === undefined ? {} : { injectedAt: new Date(f.injectedAt).toISOString() }),
       ...(f.detectedAt === undefined ? {} : { detectedAt: new Date(f.detectedAt).toISOString() }),
     })),
-    detection_ms:
-      firstFault === undefined || detected.length === 0 ? null : Math.min(...detected) - firstFault,
+    detection_ms: detectionMs,
     rto_ms: rto ?? null,
     rpo,
     world_diff: worldDiff,
     kept: diff.kept,
     failed_requests: customers?.failed ?? null,
     total_requests: customers?.total ?? null,
+    failed_outside_window:
+      customers === undefined
+        ? null
+        : failuresOutsideWindow(customers, {
+            from: firstFault ?? began,
+            to: (firstFault ?? began) + Math.max(detectionMs ?? 0, rto ?? 0) + recordTtlMs(platform),
+          }),
     ...(customers ? { load: customers } : {}),
   }
   await journalResult(options, who, runId, record)
@@ -147,6 +157,14 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
     clock: 'wall',
     elapsed_ms: Date.now() - began,
   }
+}
+
+/** The longest TTL of the customers' record: how long a resolver may still send them the old way. */
+function recordTtlMs(platform: DemoPlatform): number {
+  const sets = platform.aws.world.route53
+    .records(CUSTOMERS_RECORD.zone)
+    .filter((r) => r.Type === CUSTOMERS_RECORD.type && r.Name === canonicalName(CUSTOMERS_RECORD.name))
+  return Math.max(0, ...sets.map((r) => r.TTL ?? 0)) * 1000
 }
 
 /** The observer the engine gets: every event goes past the trigger first, then to the screen. */
