@@ -1,4 +1,5 @@
 import type { ParamValue } from '../runbook/model.js'
+import type { LoadSummary } from '../sandbox/load/tally.js'
 import type { GrantedApproval, LeftApproval } from './approvals.js'
 
 /** A planned change, as a step's `plan` reports it and the operator reads it. */
@@ -51,6 +52,28 @@ export interface Who {
 export interface ErrorInfo {
   message: string
   hint?: string
+}
+
+/** What `switchyard drill` measured for its run: written once, after the drill's rollback. */
+export interface DrillRecord {
+  passed: boolean
+  /** Why it did not pass, a line each (empty when it passed). */
+  reasons: string[]
+  /** injectedAt / detectedAt: ISO times on the drill's wall clock. */
+  faults: { name: string; step: string; injectedAt?: string; detectedAt?: string }[]
+  detection_ms: number | null
+  /** Fault to all traffic back on-prem, as the sandbox's Route 53 answers (wall clock). */
+  rto_ms: number | null
+  rpo: { lost_commit_ms: number; lost_bytes: number; databases: Record<string, unknown>[] }
+  /** Differences between the world before and after, a line each, outside what is kept on purpose. */
+  world_diff: string[]
+  kept: { path: string; why: string; paths: number }[]
+  failed_requests: number | null
+  total_requests: number | null
+  /** Failed requests sent outside the fault's window (the fault to max(detection, RTO) plus one TTL). */
+  failed_outside_window: number | null
+  /** What the sandbox's customers saw from the fault to the end of the drill's rollback. */
+  load?: LoadSummary
 }
 
 /** Every event a run's journal holds. `seq` and `at` are added by the journal. */
@@ -116,6 +139,9 @@ export type NewEvent =
       stopped?: 'SIGTERM' | 'SIGKILL'
     }
   | { type: 'journal-torn-line'; line: number }
+  /** What the sandbox's customers saw during the run (`run --sandbox --load RPS`), journaled as the run ends. */
+  | { type: 'sandbox-load'; summary: LoadSummary }
+  | ({ type: 'drill-result' } & DrillRecord)
 
 /** `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals). */
 export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number }
