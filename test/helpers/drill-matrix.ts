@@ -5,12 +5,9 @@
 import { join } from 'node:path'
 import { root, startSwitchyard } from './cli.ts'
 
-/**
- * seed-stalls is left out: the flagship's seed has no stall_after param, so a stall is noticed after the
- * step's default five minutes; test/drill.test.ts drills it on a runbook with stall_after: 1s.
- */
 export const MATRIX = [
   'seed-fails@seed',
+  'seed-stalls@seed',
   'dc-replication-stops@ad-sync',
   'alarm-mid-bake@shift',
   'web-host-unhealthy@shift',
@@ -21,10 +18,13 @@ export const MATRIX = [
 ]
 
 /** The flagship's sandbox params with its bakes and polls scaled down. */
-const SCALED = ['bake=200ms', 'gate_poll=100ms', 'sql_poll=200ms', 'health_interval=100ms'].flatMap((p) => [
-  '-p',
-  p,
-])
+const SCALED = [
+  'bake=200ms',
+  'gate_poll=100ms',
+  'sql_poll=200ms',
+  'health_interval=100ms',
+  'seed_stall_after=3s',
+].flatMap((p) => ['-p', p])
 
 export interface MatrixDrill {
   passed: boolean
