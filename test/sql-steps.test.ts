@@ -8,7 +8,6 @@ import { mssqlConfig, SqlDryRunViolation } from '../src/clients/sql.ts'
 import { stepScope } from '../src/clients/step-scope.ts'
 import type { Target } from '../src/runbook/model.ts'
 import { demoSqlWorld, type SqlSandbox, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
-import type { StepDefinition, StepImplementation } from '../src/steps/contract.ts'
 import { sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { sqlFailover } from '../src/steps/sql/failover.ts'
 import { quoteName } from '../src/steps/sql/identifiers.ts'
@@ -17,6 +16,7 @@ import { compareLsn } from '../src/steps/sql/queries.ts'
 import { sqlSeedReplica } from '../src/steps/sql/seed-replica.ts'
 import { sqlWaitSync } from '../src/steps/sql/wait-sync.ts'
 import { waitUntil } from './helpers/cli.ts'
+import { loadStep, planAndApply } from './helpers/sql-steps.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
 
 const PASSWORD = 'Seed-and-switch-2024!'
@@ -98,19 +98,8 @@ async function platform(options: { seedingBytesPerSecond?: number } = {}): Promi
   return p
 }
 
-async function step<P>(definition: StepDefinition, raw: Record<string, unknown>) {
-  const params = definition.params.parse(raw) as P
-  const implementation = (await definition.load()) as StepImplementation<P>
-  return { params, implementation }
-}
-
-/** plan then apply, as the engine does outside a dry run. */
-async function run(definition: StepDefinition, raw: Record<string, unknown>, t: TestStepContext) {
-  const { params, implementation } = await step(definition, raw)
-  const plan = await implementation.plan(t.ctx, params)
-  const outputs = await implementation.apply(t.ctx, params, plan)
-  return { plan, outputs }
-}
+const step = loadStep
+const run = planAndApply
 
 const messages = (t: TestStepContext) => t.progress.map((p) => p.message ?? '').join('\n')
 

@@ -17,7 +17,7 @@ import type {
   SeedingMode,
   Volume,
 } from './model.js'
-import { inSubnet, sameName } from './model.js'
+import { folderKey, inSubnet, sameName } from './model.js'
 import { advanceSeeds } from './seeding.js'
 import { advanceLog } from './sync.js'
 
@@ -66,6 +66,8 @@ export interface InstanceSpec {
   endpointPort?: number | null
   logins?: Record<string, LoginSpec>
   volumes?: Volume[]
+  /** Folders that exist besides the volume roots and the default data and log folders (e.g. 'G:\\SQLData\\'). */
+  folders?: string[]
   databases?: DatabaseSpec[]
 }
 
@@ -418,20 +420,30 @@ export class SqlWorld {
     return instance.volumes.find((v) => path.toLowerCase().startsWith(v.mountPoint.toLowerCase()))
   }
 
-  /** A copy of `source` on `target`, its files moved to the target's default folders (2017+ seeding behaviour). */
-  copyDatabase(source: Database, target: Instance, state: Database['state']): Database {
+  /**
+   * A copy of `source` on `target`, its files moved to the target's default folders (2017+ seeding behaviour), or
+   * where `files` (a RESTORE's MOVE) puts them.
+   */
+  copyDatabase(
+    source: Database,
+    target: Instance,
+    state: Database['state'],
+    files?: Database['files'],
+  ): Database {
     const moved = (path: string, folder: string) => `${folder}${path.split(/[\\/]/).pop()}`
     const copy: Database = {
       ...source,
       id: target.nextDatabaseId++,
       state,
-      files: source.files.map((f) => ({
-        ...f,
-        physicalName: moved(
-          f.physicalName,
-          f.type === 'ROWS' ? target.defaultDataPath : target.defaultLogPath,
-        ),
-      })),
+      files:
+        files ??
+        source.files.map((f) => ({
+          ...f,
+          physicalName: moved(
+            f.physicalName,
+            f.type === 'ROWS' ? target.defaultDataPath : target.defaultLogPath,
+          ),
+        })),
       ag: null,
       groupDatabaseId: null,
       suspended: false,
@@ -486,11 +498,19 @@ export class SqlWorld {
           { mountPoint: 'L:\\', totalBytes: 200 * GB, availableBytes: 180 * GB },
         ]
       ).map((v) => ({ ...v })),
+      folders: new Set(),
       databases: [],
       backups: [],
       refuseLogins: false,
       nextDatabaseId: 5,
     }
+    for (const folder of [
+      ...instance.volumes.map((v) => v.mountPoint),
+      instance.defaultDataPath,
+      instance.defaultLogPath,
+      ...(spec.folders ?? []),
+    ])
+      instance.folders.add(folderKey(folder))
     for (const db of spec.databases ?? []) instance.databases.push(this.newDatabase(instance, db))
     return instance
   }
@@ -549,10 +569,11 @@ export class SqlWorld {
     const hash = (text: string) => createHash('sha256').update(text).digest('hex')
     return {
       instances: Object.fromEntries(
-        this.instances.map(({ logins, volumes, databases, backups, ...instance }) => [
+        this.instances.map(({ logins, volumes, folders, databases, backups, ...instance }) => [
           instance.name,
           {
             ...structuredClone(instance),
+            folders: [...folders].sort(),
             logins: Object.fromEntries(
               [...logins].map(([user, { password, ...login }]) => [
                 user,

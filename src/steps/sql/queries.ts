@@ -346,7 +346,8 @@ export const forceFailover = (group: string) => `${ag(group)} FORCE_FAILOVER_ALL
 
 /** BACKUP and RESTORE take the database and the path as parameters (@db, @path). */
 export const BACKUP_FULL = 'BACKUP DATABASE @db TO DISK = @path WITH CHECKSUM, COPY_ONLY, INIT, FORMAT;'
-export const BACKUP_LOG = 'BACKUP LOG @db TO DISK = @path WITH CHECKSUM, INIT, FORMAT;'
+/** COPY_ONLY: the log switchyard backs up stays out of the DBAs' own log chain and truncates nothing. */
+export const BACKUP_LOG = 'BACKUP LOG @db TO DISK = @path WITH CHECKSUM, COPY_ONLY, INIT, FORMAT;'
 export const RESTORE_FULL = 'RESTORE DATABASE @db FROM DISK = @path WITH NORECOVERY, CHECKSUM;'
 export const RESTORE_LOG = 'RESTORE LOG @db FROM DISK = @path WITH NORECOVERY, CHECKSUM;'
 

@@ -1,7 +1,7 @@
 import { SwitchyardError } from '../../errors.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { StepContext } from '../contract.js'
-import { DDL_TIMEOUT_MS, hasError, pause, pollMs, retryTransient } from './common.js'
+import { DDL_TIMEOUT_MS, hasError, instanceOf, pause, pollMs, retryTransient } from './common.js'
 import {
   addDatabase,
   BACKUP_FULL,
@@ -10,10 +10,16 @@ import {
   type DatabaseRow,
   joinDatabase,
   modifyReplica,
-  RESTORE_FULL,
   RESTORE_LOG,
 } from './queries.js'
 import type { SeedReplicaParams } from './seed-replica.js'
+import {
+  type FilePlacement,
+  folderExists,
+  folderOfFile,
+  placementOf,
+  restoreWithMove,
+} from './seeding-files.js'
 
 import { BACKUP_TIMEOUT_MS, type Board, healthy, type Seeding, survey } from './seeding-survey.js'
 
@@ -45,6 +51,7 @@ export async function seedManually(
     await ctx.checkpoint({ db, stage })
   }
   const every = pollMs(parseDuration(p.poll ?? '10s'))
+  const made = { backup_files: [full, log] }
   let view = await survey(s, db)
   if (healthy(view)) {
     board.set(db, 100, `${view.state?.synchronization_state_desc} on ${s.name}`)
@@ -60,6 +67,8 @@ export async function seedManually(
           hint: 'drop or rename that copy on the replica first',
         },
       )
+    const placement = await placementOf(s.primary, await instanceOf(s.replica), db, p.file_map)
+    await requireFolders(s, db, placement)
     board.set(db, 10, `backing up to ${full}`)
     await s.primary.change('back up the database', BACKUP_FULL, { db, path: full }, BACKUP_TIMEOUT_MS)
     await mark('full')
@@ -67,7 +76,12 @@ export async function seedManually(
     await s.primary.change('back up the log', BACKUP_LOG, { db, path: log }, BACKUP_TIMEOUT_MS)
     await mark('log')
     board.set(db, 50, `restoring on ${s.name} WITH NORECOVERY`)
-    await s.replica.change('restore the database', RESTORE_FULL, { db, path: full }, BACKUP_TIMEOUT_MS)
+    const restore = restoreWithMove(db, full, placement)
+    await s.replica
+      .change('restore the database', restore.sql, restore.params, BACKUP_TIMEOUT_MS)
+      .catch((error: unknown) => {
+        throw restoreRefused(error, db, s.name)
+      })
     await mark('restored-full')
     await s.replica.change('restore the log', RESTORE_LOG, { db, path: log }, BACKUP_TIMEOUT_MS)
     await mark('restored-log')
@@ -105,7 +119,7 @@ export async function seedManually(
     view = await survey(s, db)
     if (healthy(view)) {
       board.set(db, 100, `${view.state?.synchronization_state_desc} on ${s.name}`)
-      return { state: view.state?.synchronization_state_desc, tries: 1 }
+      return { state: view.state?.synchronization_state_desc, tries: 1, ...made }
     }
     board.set(
       db,
@@ -114,6 +128,34 @@ export async function seedManually(
     )
     await pause(ctx, every, () => `${db} to synchronize`)
   }
+}
+
+/** Every folder the restore writes to exists on the replica: RESTORE creates files, never folders. */
+async function requireFolders(s: Seeding, db: string, placement: FilePlacement[]) {
+  const folders = [...new Set(placement.map((f) => folderOfFile(f.to)))]
+  const exists = await Promise.all(folders.map((folder) => folderExists(s.replica, folder)))
+  const missing = folders.filter((_, i) => !exists[i])
+  if (missing.length > 0)
+    throw new SwitchyardError(
+      `${db} cannot be restored on ${s.name}: ${missing.length === 1 ? 'the folder' : 'the folders'} ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist there`,
+      {
+        hint: 'create the folder on the replica, or send the files elsewhere with file_map (logical name or primary folder -> replica path); nothing was backed up',
+      },
+    )
+}
+
+/** A RESTORE refused for where its files would go says which files and what to change. */
+function restoreRefused(error: unknown, db: string, replica: string): unknown {
+  if (!hasError(error, 5133, 3156, 3234, 3257)) return error
+  const preceding = (error as { precedingErrors?: { message?: string }[] }).precedingErrors ?? []
+  const reasons = preceding.map((e) => e.message ?? '').filter((m) => !/^Problems were identified/.test(m))
+  return new SwitchyardError(
+    `RESTORE of ${db} on ${replica} was refused: ${reasons.join(' ') || (error as Error).message}`,
+    {
+      cause: error,
+      hint: 'create the folders on the replica or free the space, or send the files elsewhere with file_map; then run the step again',
+    },
+  )
 }
 
 async function joinOnReplica(ctx: StepContext, s: Seeding, p: SeedReplicaParams, db: string, board: Board) {

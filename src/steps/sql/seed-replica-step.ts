@@ -2,7 +2,7 @@ import pLimit from 'p-limit'
 import type { Change } from '../../engine/events.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
-import { DDL_TIMEOUT_MS, replicasOf, requirePrimary, sameName } from './common.js'
+import { DDL_TIMEOUT_MS, instanceOf, replicasOf, requirePrimary, sameName } from './common.js'
 import {
   DATABASE,
   type DatabaseRow,
@@ -15,6 +15,7 @@ import { databaseNamesOn, dropBroughtCopies, includesName } from './replica-copi
 import { seedAutomatically } from './seed-automatic.js'
 import { seedManually } from './seed-manual.js'
 import type { SeedReplicaParams } from './seed-replica.js'
+import { placementOf } from './seeding-files.js'
 import {
   Board,
   healthy,
@@ -46,6 +47,7 @@ async function changesFor(
     }
   const changes: Change[] = []
   const states: Record<string, string> = {}
+  const replicaInstance = p.seeding === 'manual' ? await instanceOf(s.replica) : undefined
   for (const db of p.databases) {
     const view = await survey(s, db)
     if (healthy(view)) {
@@ -58,15 +60,22 @@ async function changesFor(
         target: `${db} on ${s.name}`,
         summary: `re-attach to the seed of ${db} already running`,
       })
-    else
+    else if (!replicaInstance)
       changes.push({
         action: 'create',
         target: `${db} on ${s.name}`,
-        summary:
-          p.seeding === 'automatic'
-            ? `seed ${db} onto ${s.name} automatically and wait until it synchronizes`
-            : `back up ${db} (full + log) to ${p.backup_share}, restore on ${s.name} WITH NORECOVERY, join ${p.ag}`,
+        summary: `seed ${db} onto ${s.name} automatically and wait until it synchronizes`,
       })
+    else {
+      const moves = (await placementOf(s.primary, replicaInstance, db, p.file_map))
+        .map((f) => `${f.logical} -> ${f.to}`)
+        .join(', ')
+      changes.push({
+        action: 'create',
+        target: `${db} on ${s.name}`,
+        summary: `back up ${db} (full + log, COPY_ONLY) to ${p.backup_share}, restore on ${s.name} WITH NORECOVERY moving ${moves}, join ${p.ag}`,
+      })
+    }
   }
   return { changes, states }
 }
@@ -142,6 +151,12 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
     return [
       ...(added.length > 0 ? [`remove ${added.join(', ')} from ${p.ag} on the primary`] : []),
       ...(copied.length > 0 ? [`drop the copies of ${copied.join(', ')} on ${undo.replica}`] : []),
+      // T-SQL cannot delete files on a share without xp_cmdshell; they are named in the step's outputs.
+      ...(p.seeding === 'manual'
+        ? [
+            `leaves the backup files it wrote on ${p.backup_share} (named in the step's outputs): delete them by hand once the cutover is settled`,
+          ]
+        : []),
     ]
   },
 

@@ -3,6 +3,15 @@ import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
 import { AgName, Databases, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
 
+/** Where manual seeding restores files that should not go to the replica's default folders. */
+export const FileMap = z
+  .record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1)))
+  .check(
+    z.describe(
+      "Manual seeding: a logical file name, or a folder of the primary's paths, -> the path or folder on the replica (default: the replica's default data and log folders)",
+    ),
+  )
+
 export const seedReplicaParams = z
   .strictObject({
     ag: AgName,
@@ -23,6 +32,7 @@ export const seedReplicaParams = z
           z.describe('Manual seeding: a folder both instances can read and write, e.g. \\\\fs01\\sqlbackup'),
         ),
     ),
+    file_map: z.optional(FileMap),
     concurrency: z.optional(
       z
         .int()
