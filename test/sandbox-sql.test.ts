@@ -144,7 +144,7 @@ const EXPECTED_COLUMNS: [string, string, Record<string, unknown>][] = [
   [q.VOLUMES, 'volume_mount_point total_bytes available_bytes', {}],
   [
     q.SEEDING_PROGRESS,
-    'local_database_name remote_machine_name role_desc internal_state_desc transferred_size_bytes database_size_bytes transfer_rate_bytes_per_second estimate_time_complete_utc total_network_wait_time_ms failure_code failure_message operation_id',
+    'local_database_name remote_machine_name replica_server_name role_desc internal_state_desc transferred_size_bytes database_size_bytes transfer_rate_bytes_per_second estimate_time_complete_utc total_network_wait_time_ms failure_code failure_message operation_id',
     {},
   ],
   [

@@ -266,3 +266,30 @@ describe('sql.preflight checks where manual seeding will put the files', () => {
     })
   })
 })
+
+describe('automatic seeding follows its own attempts', () => {
+  test('a failure left in the DMVs by an earlier run is history: the next run retries and counts only its own tries', async () => {
+    const p = await platform()
+    await run(sqlAddReplica, { ...ADD, seeding_mode: 'manual' }, p.context())
+    const automatic = {
+      ag: AG,
+      primary: 'sql-onprem',
+      replica: 'sql-aws',
+      databases: ['GiftCardAudit'],
+      seeding: 'automatic',
+      poll: '50ms',
+      seed_attempts: 1,
+    }
+    p.world.failNextSeed('SQL-AWS-1', 'GiftCardAudit', 206, 10054)
+    await assert.rejects(run(sqlSeedReplica, automatic, p.context()), /Transport \(target side\)/)
+    p.world.failNextSeed('SQL-AWS-1', 'GiftCardAudit', 206, 10054)
+    const t = p.context()
+    const { outputs } = await run(sqlSeedReplica, { ...automatic, seed_attempts: 2 }, t)
+    assert.equal((outputs.databases as Record<string, { tries: number }>).GiftCardAudit?.tries, 2)
+    assert.equal(
+      p.world.seedCount('SQL-AWS-1', 'GiftCardAudit'),
+      3,
+      'one failed seed before, two in this run',
+    )
+  })
+})

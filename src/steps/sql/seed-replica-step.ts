@@ -20,6 +20,7 @@ import {
   Board,
   healthy,
   NotAReplica,
+  noteEndedAttempts,
   running,
   type Seeding,
   seedingContext,
@@ -107,6 +108,7 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
   async apply(ctx, p) {
     const s = await seedingContext(ctx, p)
     await recordSeedingUndo(ctx, s, p)
+    await noteEndedAttempts(s, p.ag)
     if (p.seeding === 'automatic') {
       await s.replica.change('grant CREATE ANY DATABASE', grantCreateAnyDatabase(p.ag))
       if (s.seedingMode !== 'AUTOMATIC') {

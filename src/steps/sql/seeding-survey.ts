@@ -24,8 +24,9 @@ export interface Seeding {
   primary: SqlConnection
   replica: SqlConnection
   name: string
-  endpointUrl: string
   seedingMode: string
+  /** Seeding attempts toward the replica that ended before this step acted: history, never this step's tries. */
+  endedBefore: Set<string>
 }
 
 export class NotAReplica extends SwitchyardError {
@@ -49,8 +50,8 @@ export async function seedingContext(ctx: StepContext, p: SeedReplicaParams): Pr
     primary,
     replica,
     name,
-    endpointUrl: row.endpoint_url,
     seedingMode: row.seeding_mode_desc,
+    endedBefore: new Set(),
   } as Seeding
   // Fresh for half a poll: databases polled in the same round share the reads.
   s.reads = new SharedReads(s, p, pollMs(parseDuration(p.poll ?? '10s')) / 2)
@@ -110,11 +111,17 @@ export async function survey(s: Seeding, db: string): Promise<Survey> {
     progress: progress.find(
       (r) =>
         sameName(r.local_database_name, db) &&
-        sameName(r.remote_machine_name, s.endpointUrl) &&
+        sameName(r.replica_server_name, s.name) &&
         r.role_desc !== 'Destination',
     ),
     history: history.filter((r) => sameName(r.database_name, db)),
   }
+}
+
+/** Notes the attempts that have already ended, before the step changes anything that starts a seed. */
+export async function noteEndedAttempts(s: Seeding, ag: string): Promise<void> {
+  const attempts = await s.primary.read<SeedingHistoryRow>(SEEDING_HISTORY, { ag, replica: s.name })
+  for (const a of attempts) if (TERMINAL.has(a.current_state.toUpperCase())) s.endedBefore.add(a.operation_id)
 }
 
 export const healthy = (v: Survey) =>
