@@ -102,6 +102,7 @@ const manual = (extra: Record<string, unknown> = {}) => ({
   databases: ['GiftCardReports'],
   seeding: 'manual',
   backup_share: SHARE,
+  secondaries: ['sql-onprem-2'],
   poll: '50ms',
   ...extra,
 })
@@ -200,6 +201,44 @@ describe('manual seeding puts the files where the replica keeps them', () => {
       },
     )
     assert.equal(p.world.backupFiles.size, 0, 'nothing was backed up')
+  })
+})
+
+describe('manual seeding protects every secondary of the AG', () => {
+  test('SQL-ONPREM-2 gets its own copy, joined and synchronized, and can still take a failover', async () => {
+    const p = await platform()
+    await run(sqlAddReplica, ADD, p.context())
+    const { plan } = await run(sqlSeedReplica, manual(), p.context())
+    assert.match(plan.changes[0]?.summary ?? '', /restore on SQL-AWS-1 and SQL-ONPREM-2 WITH NORECOVERY/)
+    assert.deepEqual(await filesOn(p, 'SQL-ONPREM-2', 'GiftCardReports'), {
+      GiftCardReports: 'D:\\SQLData\\GiftCardReports.mdf',
+      GiftCardReports_log: 'L:\\SQLLogs\\GiftCardReports_log.ldf',
+    })
+    const onprem2 = await p.pool('SQL-ONPREM-2')
+    await onprem2.request().query('ALTER AVAILABILITY GROUP [AG-GIFTCARD] FAILOVER;')
+    const [role] = (
+      await onprem2
+        .request()
+        .query<{ role_desc: string }>(
+          'SELECT role_desc FROM sys.dm_hadr_availability_replica_states WHERE is_local = 1',
+        )
+    ).recordset
+    assert.equal(role?.role_desc, 'PRIMARY')
+  })
+
+  test('without a connection to every other secondary it refuses before acting, naming the replica left out', async () => {
+    const p = await platform()
+    await run(sqlAddReplica, ADD, p.context())
+    await assert.rejects(
+      run(sqlSeedReplica, manual({ secondaries: undefined }), p.context()),
+      (error: Error & { hint?: string }) => {
+        assert.match(error.message, /has no connection to SQL-ONPREM-2 .* could no longer take a failover/)
+        assert.match(error.hint ?? '', /secondaries/)
+        return true
+      },
+    )
+    assert.equal(p.world.backupFiles.size, 0, 'nothing was backed up')
+    assert.ok(!p.world.group(AG)?.databases.some((d) => d.name === 'GiftCardReports'), 'nothing was added')
   })
 })
 

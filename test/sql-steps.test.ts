@@ -290,7 +290,11 @@ describe('sql.seed-replica', () => {
     const t = p.context()
     const { outputs } = await run(
       sqlSeedReplica,
-      seedParams(['GiftCardReports'], { seeding: 'manual', backup_share: '\\\\fs01\\sqlbackup' }),
+      seedParams(['GiftCardReports'], {
+        seeding: 'manual',
+        backup_share: '\\\\fs01\\sqlbackup',
+        secondaries: ['sql-onprem-2'],
+      }),
       t,
     )
     assert.ok(
@@ -299,8 +303,20 @@ describe('sql.seed-replica', () => {
       ),
     )
     assert.deepEqual(
-      t.checkpoints.map((c) => (c as { stage: string }).stage),
-      ['full', 'log', 'restored-full', 'restored-log', 'joined'],
+      t.checkpoints.map((c) => {
+        const { stage, on } = c as { stage: string; on?: string }
+        return on ? `${stage} on ${on}` : stage
+      }),
+      [
+        'full',
+        'log',
+        'restored-full',
+        'restored-log',
+        'restored-full on SQL-ONPREM-2',
+        'restored-log on SQL-ONPREM-2',
+        'joined',
+        'joined on SQL-ONPREM-2',
+      ],
     )
     assert.equal(p.world.seedCount('SQL-AWS-1', 'GiftCardReports'), 0, 'no automatic seed raced the restore')
     assert.ok(p.world.group(AG)?.databases.some((d) => d.name === 'GiftCardReports'))
@@ -310,13 +326,18 @@ describe('sql.seed-replica', () => {
     const p = await platform()
     await withReplica(p)
     const t = p.context()
-    const params = seedParams(['GiftCardReports'], { seeding: 'manual', backup_share: '\\\\fs01\\sqlbackup' })
+    const params = seedParams(['GiftCardReports'], {
+      seeding: 'manual',
+      backup_share: '\\\\fs01\\sqlbackup',
+      secondaries: ['sql-onprem-2'],
+    })
     await run(sqlSeedReplica, params, t)
     assert.deepEqual(t.undo, [
       {
         replica: 'SQL-AWS-1',
         seedingMode: 'AUTOMATIC',
         databases: [{ db: 'GiftCardReports', copyBefore: false, inGroupBefore: false }],
+        secondaries: [{ target: 'sql-onprem-2', replica: 'SQL-ONPREM-2', copiesBefore: [] }],
       },
     ])
     const seeding = await step(sqlSeedReplica, params)
@@ -326,6 +347,11 @@ describe('sql.seed-replica', () => {
     assert.equal(primaryCopy?.state, 'ONLINE', 'the primary keeps its database, out of the AG')
     assert.equal(primaryCopy?.ag, null)
     assert.equal(p.world.database(p.world.instance('SQL-AWS-1'), 'GiftCardReports'), undefined)
+    assert.equal(
+      p.world.database(p.world.instance('SQL-ONPREM-2'), 'GiftCardReports'),
+      undefined,
+      'the copy it restored on the other secondary is dropped too',
+    )
   })
 
   test('removing the replica drops the copies automatic seeding brought, which SQL Server leaves RESTORING', async () => {

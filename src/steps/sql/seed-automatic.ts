@@ -47,7 +47,22 @@ export async function seedAutomatically(
   const seen = new Set(s.endedBefore)
   let view = await survey(s, db)
   tries = mine(view).length
-  if (running(view)) board.set(db, 0, 're-attached to the seed already running')
+  const newest = view.history[0]
+  // A seed that completed just before the step acted (started by add-replica's GRANT) is still news to the operator.
+  if (tries === 0 && healthy(view) && newest?.current_state.toUpperCase() === 'COMPLETED')
+    board.set(
+      db,
+      0,
+      `seeded by the attempt that completed at ${new Date(newest.completion_time ?? newest.start_time).toISOString()}`,
+    )
+  if (tries > 0)
+    board.set(
+      db,
+      0,
+      running(view)
+        ? 're-attached to the seed already running'
+        : 'following the seed started by the switch to automatic seeding',
+    )
 
   const start = async () => {
     tries = Math.max(tries, mine(view).length) + 1

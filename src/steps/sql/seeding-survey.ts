@@ -14,6 +14,7 @@ import {
   type SeedingProgressRow,
 } from './queries.js'
 import type { SeedReplicaParams } from './seed-replica.js'
+import type { OtherSecondary } from './seeding-secondaries.js'
 
 /** BACKUP and RESTORE of a large database take as long as they take; the step's own timeout bounds them. */
 export const BACKUP_TIMEOUT_MS = 24 * 3600_000
@@ -27,6 +28,8 @@ export interface Seeding {
   seedingMode: string
   /** Seeding attempts toward the replica that ended before this step acted: history, never this step's tries. */
   endedBefore: Set<string>
+  /** Manual seeding: the AG's other secondaries, which get a restored copy too. */
+  others: OtherSecondary[]
 }
 
 export class NotAReplica extends SwitchyardError {
@@ -51,7 +54,8 @@ export async function seedingContext(ctx: StepContext, p: SeedReplicaParams): Pr
     replica,
     name,
     seedingMode: row.seeding_mode_desc,
-    endedBefore: new Set(),
+    endedBefore: new Set<string>(),
+    others: [] as OtherSecondary[],
   } as Seeding
   // Fresh for half a poll: databases polled in the same round share the reads.
   s.reads = new SharedReads(s, p, pollMs(parseDuration(p.poll ?? '10s')) / 2)
