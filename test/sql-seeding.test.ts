@@ -5,6 +5,7 @@ import { after, describe, test } from 'node:test'
 import type sql from 'mssql'
 import type { Target } from '../src/runbook/model.ts'
 import { demoSqlWorld, type SqlSandbox, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
+import type { SqlServerRelease } from '../src/sandbox/sql/world.ts'
 import { sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { sqlPreflight } from '../src/steps/sql/preflight.ts'
 import { sqlSeedReplica } from '../src/steps/sql/seed-replica.ts'
@@ -51,11 +52,12 @@ function awsLayout(world: SqlWorld) {
   ])
 }
 
-async function platform(): Promise<Platform> {
+async function platform(release?: SqlServerRelease): Promise<Platform> {
   const world = demoSqlWorld({
     password: PASSWORD,
     seedingBytesPerSecond: 4000 * MB,
     synchronizeAfterMs: 150,
+    ...(release ? { release } : {}),
   })
   awsLayout(world)
   const sandbox = await startSqlSandbox({ world })
@@ -106,6 +108,16 @@ const manual = (extra: Record<string, unknown> = {}) => ({
   poll: '50ms',
   ...extra,
 })
+
+/** GiftCardAudit, already in the AG, seeded automatically onto SQL-AWS-1. */
+const AUTOMATIC_AUDIT = {
+  ag: AG,
+  primary: 'sql-onprem',
+  replica: 'sql-aws',
+  databases: ['GiftCardAudit'],
+  seeding: 'automatic',
+  poll: '50ms',
+}
 
 /** Where the replica keeps a database's files, as a DBA reads it there. */
 async function filesOn(p: Platform, instance: string, db: string) {
@@ -310,15 +322,7 @@ describe('automatic seeding follows its own attempts', () => {
   test('a failure left in the DMVs by an earlier run is history: the next run retries and counts only its own tries', async () => {
     const p = await platform()
     await run(sqlAddReplica, { ...ADD, seeding_mode: 'manual' }, p.context())
-    const automatic = {
-      ag: AG,
-      primary: 'sql-onprem',
-      replica: 'sql-aws',
-      databases: ['GiftCardAudit'],
-      seeding: 'automatic',
-      poll: '50ms',
-      seed_attempts: 1,
-    }
+    const automatic = { ...AUTOMATIC_AUDIT, seed_attempts: 1 }
     p.world.failNextSeed('SQL-AWS-1', 'GiftCardAudit', 206, 10054)
     await assert.rejects(run(sqlSeedReplica, automatic, p.context()), /Transport \(target side\)/)
     p.world.failNextSeed('SQL-AWS-1', 'GiftCardAudit', 206, 10054)
@@ -329,6 +333,42 @@ describe('automatic seeding follows its own attempts', () => {
       p.world.seedCount('SQL-AWS-1', 'GiftCardAudit'),
       3,
       'one failed seed before, two in this run',
+    )
+  })
+})
+
+describe('where automatic seeding puts the files depends on the version', () => {
+  const automatic = AUTOMATIC_AUDIT
+
+  test("from SQL Server 2017 a file under the primary's default folders lands under the replica's", async () => {
+    const p = await platform(2019)
+    await run(sqlAddReplica, ADD, p.context())
+    await run(sqlSeedReplica, automatic, p.context())
+    assert.deepEqual(await filesOn(p, 'SQL-AWS-1', 'GiftCardAudit'), {
+      GiftCardAudit: 'E:\\MSSQL\\Data\\GiftCardAudit.mdf',
+      GiftCardAudit_log: 'F:\\MSSQL\\Log\\GiftCardAudit_log.ldf',
+    })
+  })
+
+  test("on SQL Server 2016 it needs the primary's folders on the replica: preflight says so, and the seed fails with 5133", async () => {
+    const p = await platform(2016)
+    const { implementation, params } = await step<Record<string, unknown>>(sqlPreflight, {
+      ag: AG,
+      primary: 'sql-onprem',
+      replica: 'sql-aws',
+      databases: ['GiftCardAudit'],
+    })
+    await assert.rejects(implementation.apply(p.context().ctx, params, { changes: [] }), (error: Error) => {
+      assert.match(
+        error.message,
+        /target folders: D:\\SQLData\\, L:\\SQLLogs\\ does not exist on SQL-AWS-1; automatic seeding creates files/,
+      )
+      return true
+    })
+    await run(sqlAddReplica, ADD, p.context())
+    await assert.rejects(
+      run(sqlSeedReplica, automatic, p.context()),
+      /seeding GiftCardAudit to SQL-AWS-1 failed: SQL Error \(target side\), SQL Server error 5133/,
     )
   })
 })
