@@ -216,6 +216,23 @@ describe('manual seeding puts the files where the replica keeps them', () => {
   })
 })
 
+describe('a RESTORE SQL Server refuses says why', () => {
+  test("a volume without room: SQL Server's 3257 reaches the operator with what to do", async () => {
+    const p = await platform()
+    await run(sqlAddReplica, ADD, p.context())
+    const e = p.world.instance('SQL-AWS-1').volumes.find((v) => v.mountPoint === 'E:\\')
+    if (e) e.availableBytes = 10 * MB
+    await assert.rejects(run(sqlSeedReplica, manual(), p.context()), (error: Error & { hint?: string }) => {
+      assert.match(
+        error.message,
+        /RESTORE of GiftCardReports on SQL-AWS-1 was refused: .*error 3257: There is insufficient free space on disk volume 'E:\\' .*error 3013: RESTORE DATABASE is terminating abnormally\./,
+      )
+      assert.match(error.hint ?? '', /free the space/)
+      return true
+    })
+  })
+})
+
 describe('manual seeding protects every secondary of the AG', () => {
   test('SQL-ONPREM-2 gets its own copy, joined and synchronized, and can still take a failover', async () => {
     const p = await platform()

@@ -33,7 +33,14 @@ import {
   restoreWithMove,
 } from './seeding-files.js'
 
-import { BACKUP_TIMEOUT_MS, type Board, healthy, type Seeding, survey } from './seeding-survey.js'
+import {
+  BACKUP_TIMEOUT_MS,
+  type Board,
+  healthy,
+  healthyCopy,
+  type Seeding,
+  survey,
+} from './seeding-survey.js'
 
 type Stage = 'full' | 'log' | 'restored-full' | 'restored-log' | 'joined'
 
@@ -164,12 +171,8 @@ export async function seedManually(
     const [states] = await s.reads.get()
     const behind = others.filter(
       ({ holder }) =>
-        !states.some(
-          (r) =>
-            sameName(r.database_name, db) &&
-            sameName(r.replica_server_name, holder.name) &&
-            !r.is_suspended &&
-            ['SYNCHRONIZED', 'SYNCHRONIZING'].includes(r.synchronization_state_desc),
+        !healthyCopy(
+          states.find((r) => sameName(r.database_name, db) && sameName(r.replica_server_name, holder.name)),
         ),
     )
     if (healthy(view) && behind.length === 0) {
@@ -204,18 +207,13 @@ async function requireFolders(holder: Holder, db: string, placement: FilePlaceme
     )
 }
 
-/** A RESTORE refused for where its files would go says which files and what to change. */
+/** A RESTORE refused for where its files would go (SQL Server's reasons are in the message) says what to change. */
 function restoreRefused(error: unknown, db: string, replica: string): unknown {
   if (!hasError(error, 5133, 3156, 3234, 3257)) return error
-  const preceding = (error as { precedingErrors?: { message?: string }[] }).precedingErrors ?? []
-  const reasons = preceding.map((e) => e.message ?? '').filter((m) => !/^Problems were identified/.test(m))
-  return new SwitchyardError(
-    `RESTORE of ${db} on ${replica} was refused: ${reasons.join(' ') || (error as Error).message}`,
-    {
-      cause: error,
-      hint: 'create the folders on the replica or free the space, or send the files elsewhere with file_map; then run the step again',
-    },
-  )
+  return new SwitchyardError(`RESTORE of ${db} on ${replica} was refused: ${(error as Error).message}`, {
+    cause: error,
+    hint: 'create the folders on the replica or free the space, or send the files elsewhere with file_map; then run the step again',
+  })
 }
 
 async function joinOnReplica(ctx: StepContext, s: Holder, p: SeedReplicaParams, db: string, board: Board) {

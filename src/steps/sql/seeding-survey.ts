@@ -128,12 +128,15 @@ export async function noteEndedAttempts(s: Seeding, ag: string): Promise<void> {
   for (const a of attempts) if (TERMINAL.has(a.current_state.toUpperCase())) s.endedBefore.add(a.operation_id)
 }
 
-export const healthy = (v: Survey) =>
-  v.state !== undefined &&
-  !v.state.is_suspended &&
-  (v.state.synchronization_state_desc === 'SYNCHRONIZED' ||
-    v.state.synchronization_state_desc === 'SYNCHRONIZING') &&
-  v.state.synchronization_health_desc === 'HEALTHY'
+/** A copy is HEALTHY: SYNCHRONIZED under synchronous commit, SYNCHRONIZING under asynchronous, not suspended. */
+export const healthyCopy = (state: DatabaseReplicaStateRow | undefined) =>
+  state !== undefined &&
+  !state.is_suspended &&
+  (state.synchronization_state_desc === 'SYNCHRONIZED' ||
+    state.synchronization_state_desc === 'SYNCHRONIZING') &&
+  state.synchronization_health_desc === 'HEALTHY'
+
+export const healthy = (v: Survey) => healthyCopy(v.state)
 
 /** A seed is under way: bytes are moving, or the newest attempt has not ended. */
 export const running = (v: Survey) =>
