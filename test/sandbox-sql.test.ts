@@ -144,7 +144,7 @@ const EXPECTED_COLUMNS: [string, string, Record<string, unknown>][] = [
   [q.VOLUMES, 'volume_mount_point total_bytes available_bytes', {}],
   [
     q.SEEDING_PROGRESS,
-    'local_database_name remote_machine_name role_desc internal_state_desc transferred_size_bytes database_size_bytes transfer_rate_bytes_per_second estimate_time_complete_utc total_network_wait_time_ms failure_code failure_message operation_id',
+    'local_database_name remote_machine_name replica_server_name role_desc internal_state_desc transferred_size_bytes database_size_bytes transfer_rate_bytes_per_second estimate_time_complete_utc total_network_wait_time_ms failure_code failure_message operation_id',
     {},
   ],
   [
@@ -373,9 +373,11 @@ describe('SQL Server sandbox', () => {
       const log2 = '\\\\share\\reports_2.trn'
       await h.run(P, q.BACKUP_FULL, { db, path: full })
       h.advance(5000)
-      await h.run(P, q.BACKUP_LOG, { db, path: log1 })
+      // Regular log backups (the DBAs' own, not switchyard's COPY_ONLY ones) move the chain: log2 needs log1 first
+      const regularLog = 'BACKUP LOG @db TO DISK = @path WITH CHECKSUM, INIT, FORMAT;'
+      await h.run(P, regularLog, { db, path: log1 })
       h.advance(5000)
-      await h.run(P, q.BACKUP_LOG, { db, path: log2 })
+      await h.run(P, regularLog, { db, path: log2 })
       assert.equal((await h.fails(T, q.RESTORE_FULL, { db, path: '\\\\share\\missing.bak' })).number, 3201)
       await h.run(T, q.RESTORE_FULL, { db, path: full })
       assert.equal((await h.rows(T, q.DATABASE_STATE, { db }))[0]?.state_desc, 'RESTORING')

@@ -122,6 +122,7 @@ describe('canary secrets through every step type', () => {
     const flagshipParams = [
       ['sql_onprem', platform.addresses.sql['SQL-ONPREM-1']],
       ['sql_aws', platform.addresses.sql['SQL-AWS-1']],
+      ['sql_onprem_2', platform.addresses.sql['SQL-ONPREM-2']],
       ['web_health_url', platform.addresses.webHealthUrl],
       ['bake', '200ms'],
       ['gate_poll', '100ms'],

@@ -262,10 +262,15 @@ describe('sql.add-replica', () => {
 describe('sql.seed-replica', () => {
   test('seeds two databases automatically, with percent, bytes, throughput and ETA as progress', async () => {
     const p = await platform({ seedingBytesPerSecond: 1500 * MB })
+    // The join starts both seeds; held until the step has planned, so a busy machine cannot finish one first.
+    for (const db of ['GiftCard', 'GiftCardAudit']) p.world.stallSeed('SQL-AWS-1', db)
     await withReplica(p)
     const t = p.context()
-    const { plan, outputs } = await run(sqlSeedReplica, seedParams(['GiftCard', 'GiftCardAudit']), t)
+    const { params, implementation } = await step(sqlSeedReplica, seedParams(['GiftCard', 'GiftCardAudit']))
+    const plan = await implementation.plan(t.ctx, params)
     assert.equal(plan.changes.length, 2)
+    for (const db of ['GiftCard', 'GiftCardAudit']) p.world.unstallSeed('SQL-AWS-1', db)
+    const outputs = await implementation.apply(t.ctx, params, plan)
     const databases = outputs.databases as Record<string, { state: string }>
     assert.ok(['SYNCHRONIZING', 'SYNCHRONIZED'].includes(databases.GiftCard?.state ?? ''))
     assert.ok(['SYNCHRONIZING', 'SYNCHRONIZED'].includes(databases.GiftCardAudit?.state ?? ''))
@@ -287,7 +292,11 @@ describe('sql.seed-replica', () => {
     const t = p.context()
     const { outputs } = await run(
       sqlSeedReplica,
-      seedParams(['GiftCardReports'], { seeding: 'manual', backup_share: '\\\\fs01\\sqlbackup' }),
+      seedParams(['GiftCardReports'], {
+        seeding: 'manual',
+        backup_share: '\\\\fs01\\sqlbackup',
+        secondaries: ['sql-onprem-2'],
+      }),
       t,
     )
     assert.ok(
@@ -296,8 +305,20 @@ describe('sql.seed-replica', () => {
       ),
     )
     assert.deepEqual(
-      t.checkpoints.map((c) => (c as { stage: string }).stage),
-      ['full', 'log', 'restored-full', 'restored-log', 'joined'],
+      t.checkpoints.map((c) => {
+        const { stage, on } = c as { stage: string; on?: string }
+        return on ? `${stage} on ${on}` : stage
+      }),
+      [
+        'full',
+        'log',
+        'restored-full',
+        'restored-log',
+        'restored-full on SQL-ONPREM-2',
+        'restored-log on SQL-ONPREM-2',
+        'joined',
+        'joined on SQL-ONPREM-2',
+      ],
     )
     assert.equal(p.world.seedCount('SQL-AWS-1', 'GiftCardReports'), 0, 'no automatic seed raced the restore')
     assert.ok(p.world.group(AG)?.databases.some((d) => d.name === 'GiftCardReports'))
@@ -307,13 +328,18 @@ describe('sql.seed-replica', () => {
     const p = await platform()
     await withReplica(p)
     const t = p.context()
-    const params = seedParams(['GiftCardReports'], { seeding: 'manual', backup_share: '\\\\fs01\\sqlbackup' })
+    const params = seedParams(['GiftCardReports'], {
+      seeding: 'manual',
+      backup_share: '\\\\fs01\\sqlbackup',
+      secondaries: ['sql-onprem-2'],
+    })
     await run(sqlSeedReplica, params, t)
     assert.deepEqual(t.undo, [
       {
         replica: 'SQL-AWS-1',
         seedingMode: 'AUTOMATIC',
         databases: [{ db: 'GiftCardReports', copyBefore: false, inGroupBefore: false }],
+        secondaries: [{ target: 'sql-onprem-2', replica: 'SQL-ONPREM-2', copiesBefore: [] }],
       },
     ])
     const seeding = await step(sqlSeedReplica, params)
@@ -323,6 +349,11 @@ describe('sql.seed-replica', () => {
     assert.equal(primaryCopy?.state, 'ONLINE', 'the primary keeps its database, out of the AG')
     assert.equal(primaryCopy?.ag, null)
     assert.equal(p.world.database(p.world.instance('SQL-AWS-1'), 'GiftCardReports'), undefined)
+    assert.equal(
+      p.world.database(p.world.instance('SQL-ONPREM-2'), 'GiftCardReports'),
+      undefined,
+      'the copy it restored on the other secondary is dropped too',
+    )
   })
 
   test('removing the replica drops the copies automatic seeding brought, which SQL Server leaves RESTORING', async () => {

@@ -105,11 +105,18 @@ export function driverReason(error: unknown): { message: string; number?: number
     number?: number
     code?: string
     originalError?: { message?: string }
+    precedingErrors?: { message?: string; number?: number }[]
   }
   const message = e?.message ?? String(error)
+  // SQL Server says what went wrong in the errors before the last (RESTORE: 5133, 3156, 3119, then 3013)
+  const before = (e?.precedingErrors ?? []).map((p) => `error ${p.number}: ${p.message} `).join('')
   return {
     message:
-      e?.number !== undefined ? `error ${e.number}: ${message}` : e?.code ? `${e.code}: ${message}` : message,
+      e?.number !== undefined
+        ? `${before}error ${e.number}: ${message}`
+        : e?.code
+          ? `${e.code}: ${message}`
+          : message,
     ...(typeof e?.number === 'number' ? { number: e.number } : {}),
     ...(typeof e?.code === 'string' ? { code: e.code } : {}),
   }

@@ -6,6 +6,7 @@ export function flagshipOverrides(on: DemoPlatform): string[] {
   return [
     ['sql_onprem', sql['SQL-ONPREM-1']],
     ['sql_aws', sql['SQL-AWS-1']],
+    ['sql_onprem_2', sql['SQL-ONPREM-2']],
     ['web_health_url', webHealthUrl],
     ['bake', '200ms'],
     ['gate_poll', '100ms'],

@@ -1,19 +1,25 @@
 import {
   backupOfOtherDatabase,
   cannotOpenBackupDevice,
+  cannotRestoreFileTo,
   databaseMissing,
   databaseRestoring,
+  directoryLookupFailed,
+  insufficientVolumeSpace,
   logBackupInSimple,
+  logicalFileNotInBackup,
   logTooEarly,
   logTooRecent,
   noCurrentBackup,
   nothingToRollForward,
   restoreOverAgDatabase,
+  restoreRefused,
   tailNotBackedUp,
   wrongBackupKind,
 } from './errors.js'
-import type { BackupFile, Database, Instance } from './model.js'
-import { lsnOf } from './model.js'
+import type { BackupFile, Database, DatabaseFile, Instance } from './model.js'
+import { folderOf, lsnOf } from './model.js'
+import { SqlServerError } from './tds/index.js'
 import type { SqlWorld } from './world.js'
 
 /** BACKUP and RESTORE against the disk every instance of the world shares (paths are case-insensitive, like Windows). */
@@ -42,7 +48,7 @@ export function backup(
     database: db.name,
     guid: db.guid,
     type: kind === 'LOG' ? 'L' : 'D',
-    copyOnly: kind === 'DATABASE' && copyOnly,
+    copyOnly,
     firstBytes,
     lastBytes,
     finishedAt: world.now(),
@@ -53,8 +59,9 @@ export function backup(
   }
   world.backupFiles.set(path.toLowerCase(), file)
   instance.backups.push({ ...file })
-  // A log backup moves the chain on (AG-wide: every copy shares the primary's chain); a non-copy-only full starts one
-  if (kind === 'LOG' || (!copyOnly && db.lastLogBackupBytes === null)) {
+  // A log backup moves the chain on (AG-wide: every copy shares the primary's chain); a non-copy-only full starts one.
+  // A copy-only log backup leaves the chain where it was: the next regular log backup starts from the same point.
+  if ((kind === 'LOG' && !copyOnly) || (kind === 'DATABASE' && !copyOnly && db.lastLogBackupBytes === null)) {
     const group = db.ag ? world.group(db.ag) : undefined
     const copies = group ? group.replicas.map((r) => world.copyOf(group, r, db.name)) : [db]
     for (const copy of copies) if (copy) copy.lastLogBackupBytes = lastBytes
@@ -66,6 +73,63 @@ export function backup(
   ]
 }
 
+/** The volume that holds a path: the longest mount point that prefixes it. */
+function volumeOf(instance: Instance, path: string) {
+  const lower = path.toLowerCase()
+  return [...instance.volumes]
+    .sort((a, b) => b.mountPoint.length - a.mountPoint.length)
+    .find((v) => lower.startsWith(v.mountPoint.toLowerCase()))
+}
+
+/**
+ * Where RESTORE DATABASE puts each file of the backup: at its MOVE target, else at the path it had where the backup
+ * was made. Refused as SQL Server refuses: a MOVE of a file the backup lacks (3234); a folder that does not exist
+ * (5133 + 3156 per file, RESTORE never creates folders); a volume without room (3257).
+ */
+function restoredFiles(
+  instance: Instance,
+  file: BackupFile,
+  moves: ReadonlyMap<string, string>,
+  replacing: Database | undefined,
+): DatabaseFile[] {
+  const logical = new Set(file.files.map((f) => f.name.toLowerCase()))
+  for (const name of moves.keys())
+    if (!logical.has(name)) {
+      const terminating = new SqlServerError(3013, 'RESTORE DATABASE is terminating abnormally.', 1, 16)
+      terminating.preceding = [logicalFileNotInBackup(name, file.database)]
+      throw terminating
+    }
+  const files = file.files.map((f) => ({
+    ...f,
+    physicalName: moves.get(f.name.toLowerCase()) ?? f.physicalName,
+  }))
+  const missing = files.filter((f) => !instance.folders.has(folderOf(f.physicalName)))
+  if (missing.length > 0)
+    throw restoreRefused(
+      'DATABASE',
+      missing.flatMap((f) => [
+        directoryLookupFailed(f.physicalName),
+        cannotRestoreFileTo(f.name, f.physicalName),
+      ]),
+    )
+  const needed = new Map<string, number>()
+  for (const f of files) {
+    const volume = volumeOf(instance, f.physicalName)
+    if (volume) needed.set(volume.mountPoint, (needed.get(volume.mountPoint) ?? 0) + f.sizeBytes)
+  }
+  for (const f of replacing?.files ?? []) {
+    const volume = volumeOf(instance, f.physicalName)
+    if (volume && needed.has(volume.mountPoint))
+      needed.set(volume.mountPoint, (needed.get(volume.mountPoint) ?? 0) - f.sizeBytes)
+  }
+  for (const [mountPoint, bytes] of needed) {
+    const available = volumeOf(instance, mountPoint)?.availableBytes ?? 0
+    if (bytes > available)
+      throw restoreRefused('DATABASE', [insufficientVolumeSpace(mountPoint, bytes, Math.floor(available))])
+  }
+  return files
+}
+
 export function restore(
   world: SqlWorld,
   instance: Instance,
@@ -73,6 +137,7 @@ export function restore(
   name: string,
   path: string,
   recover: boolean,
+  moves: ReadonlyMap<string, string> = new Map(),
 ): string[] {
   const file = world.backupFiles.get(path.toLowerCase())
   if (!file) throw cannotOpenBackupDevice(path)
@@ -81,7 +146,8 @@ export function restore(
     if (file.type !== 'D') throw wrongBackupKind(path, 'BACKUP LOG')
     if (existing?.ag) throw restoreOverAgDatabase(existing.name)
     if (existing && existing.state === 'ONLINE') throw tailNotBackedUp(existing.name)
-    if (existing) instance.databases.splice(instance.databases.indexOf(existing), 1)
+    const files = restoredFiles(instance, file, moves, existing)
+    if (existing) world.dropDatabase(instance, existing.name)
     const source: Database = {
       name,
       id: 0,
@@ -100,7 +166,7 @@ export function restore(
       syncSince: world.now(),
       lastCommitTime: file.finishedAt,
     }
-    world.copyDatabase(source, instance, recover ? 'ONLINE' : 'RESTORING')
+    world.copyDatabase(source, instance, recover ? 'ONLINE' : 'RESTORING', files)
   } else {
     if (file.type !== 'L') throw wrongBackupKind(path, 'BACKUP DATABASE')
     if (!existing) throw databaseMissing(name)

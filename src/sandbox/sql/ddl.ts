@@ -178,13 +178,22 @@ const alterDatabase: Run = (world, instance, reader) => {
   return {}
 }
 
-/** `WITH a, b, c` (options of BACKUP/RESTORE); only their names matter to the sandbox. */
-function flagOptions(reader: Reader): Set<string> {
+/** `WITH a, b, MOVE @logical TO @physical, c` (options of BACKUP/RESTORE): the flags by name, and RESTORE's moves. */
+function backupOptions(reader: Reader, params: ReadonlyMap<string, unknown>) {
   const flags = new Set<string>()
-  if (!reader.accept('WITH')) return flags
-  do flags.add(reader.word())
-  while (reader.accept(','))
-  return flags
+  const moves = new Map<string, string>()
+  if (!reader.accept('WITH')) return { flags, moves }
+  do {
+    const option = reader.word()
+    if (option !== 'MOVE') {
+      flags.add(option)
+      continue
+    }
+    const logical = String(reader.value(params))
+    reader.expect('TO')
+    moves.set(logical.toLowerCase(), String(reader.value(params)))
+  } while (reader.accept(','))
+  return { flags, moves }
 }
 
 const backupOrRestore =
@@ -195,12 +204,13 @@ const backupOrRestore =
     const db = String(reader.value(params))
     reader.expect(verb === 'BACKUP' ? 'TO' : 'FROM', 'DISK', '=')
     const path = String(reader.value(params))
-    const flags = flagOptions(reader)
+    const { flags, moves } = backupOptions(reader, params)
     reader.end()
+    const recover = !flags.has('NORECOVERY') && !flags.has('STANDBY')
     const infoMessages =
       verb === 'BACKUP'
         ? backup(world, instance, kind, db, path, flags.has('COPY_ONLY'))
-        : restore(world, instance, kind, db, path, !flags.has('NORECOVERY') && !flags.has('STANDBY'))
+        : restore(world, instance, kind, db, path, recover, moves)
     return { infoMessages }
   }
 

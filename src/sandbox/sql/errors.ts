@@ -299,6 +299,54 @@ export const logTooEarly = (last: string, needed: string) =>
     16,
   )
 
+/** RESTORE's planning failures end the reply with 3119 then 3013, after the errors that say what is wrong. */
+export function restoreRefused(kind: 'DATABASE' | 'LOG', problems: SqlServerError[]): SqlServerError {
+  const terminating = new SqlServerError(3013, `RESTORE ${kind} is terminating abnormally.`, 1, 16)
+  terminating.preceding = [
+    ...problems,
+    new SqlServerError(
+      3119,
+      'Problems were identified while planning for the RESTORE statement. Previous messages provide details.',
+      1,
+      16,
+    ),
+  ]
+  return terminating
+}
+
+/** The folder of a file RESTORE would create does not exist (Windows error 3, ERROR_PATH_NOT_FOUND). */
+export const directoryLookupFailed = (path: string) =>
+  new SqlServerError(
+    5133,
+    `Directory lookup for the file "${path}" failed with the operating system error 3(The system cannot find the path specified.).`,
+    1,
+    16,
+  )
+
+export const cannotRestoreFileTo = (logical: string, path: string) =>
+  new SqlServerError(
+    3156,
+    `File '${logical}' cannot be restored to '${path}'. Use WITH MOVE to identify a valid location for the file.`,
+    3,
+    16,
+  )
+
+export const logicalFileNotInBackup = (logical: string, db: string) =>
+  new SqlServerError(
+    3234,
+    `Logical file '${logical}' is not part of database '${db}'. Use RESTORE FILELISTONLY to list the logical file names.`,
+    2,
+    16,
+  )
+
+export const insufficientVolumeSpace = (volume: string, needed: number, available: number) =>
+  new SqlServerError(
+    3257,
+    `There is insufficient free space on disk volume '${volume}' to create the database. The database requires ${needed} additional free bytes, while only ${available} bytes are available.`,
+    1,
+    16,
+  )
+
 /** Stand-in: the backup belongs to another database than the restoring copy it is applied to. */
 export const backupOfOtherDatabase = (db: string) =>
   new SqlServerError(

@@ -108,6 +108,8 @@ export interface Instance {
   /** Agent jobs, linked servers and credentials. */
   serverObjects: ServerObjects
   volumes: Volume[]
+  /** The folders that exist on the instance's disks (lower-case, ending in a separator): RESTORE creates files, never folders. */
+  folders: Set<string>
   databases: Database[]
   /** msdb.dbo.backupset of this instance. */
   backups: BackupRecord[]
@@ -209,6 +211,12 @@ export const lsnOf = (logBytes: number): string =>
   (LSN_BASE + BigInt(Math.floor(logBytes / 512)) * 100_000n).toString()
 
 export const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
+
+/** How a folder is compared: Windows paths ignore case, and a folder ends in its separator. */
+export const folderKey = (path: string) => `${path.toLowerCase().replace(/[\\/]+$/, '')}\\`
+
+/** The folder that holds a file. */
+export const folderOf = (path: string) => folderKey(path.replace(/[^\\/]*$/, ''))
 
 function ipToNumber(ip: string): number {
   const parts = ip.split('.').map(Number)

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import type { AvailabilityGroup, Seed } from './model.js'
-import { sameName } from './model.js'
+import type { AvailabilityGroup, Database, Instance, Seed } from './model.js'
+import { folderKey, folderOf, sameName } from './model.js'
 import type { SqlWorld } from './world.js'
 
 /** SQL Server seeds at most five databases at once toward one replica; the rest wait for a slot. */
@@ -38,6 +38,10 @@ export function startSeeds(
       const db = world.database(source, name)
       if (!db) continue
       const full = runningToward(world, replica.server).length >= MAX_CONCURRENT_SEEDS
+      // The target restores the seeded stream into folders that must exist (5133 there, as for a RESTORE)
+      const nowhere = seededFiles(db, source, target).some(
+        (f) => !target.folders.has(folderOf(f.physicalName)),
+      )
       world.seeds.push({
         operationId: randomUUID().toUpperCase(),
         ag: group.name,
@@ -54,9 +58,30 @@ export function startSeeds(
         networkWaitMs: 0,
         failWith: world.takeSeedFailure(replica.server, db.name),
       })
+      const started = world.seeds.at(-1)
+      if (nowhere && started) failSeed(world, started, 202, 5133)
       world.countSeed(replica.server, db.name)
     }
   }
+}
+
+/**
+ * Where automatic seeding creates the files (Microsoft, "Disk layout"): from SQL Server 2017 a file under the
+ * primary's default data or log folder goes to the same place under the target's; every other file, and every file
+ * on 2016, at the primary's own path.
+ */
+export function seededFiles(source: Database, from: Instance, to: Instance): Database['files'] {
+  const major = Number(to.productVersion.split('.')[0])
+  const pairs = [
+    [from.defaultDataPath, to.defaultDataPath],
+    [from.defaultLogPath, to.defaultLogPath],
+  ]
+  return source.files.map((f) => {
+    const under =
+      major >= 14 ? pairs.find(([a]) => folderOf(f.physicalName).startsWith(folderKey(a ?? ''))) : undefined
+    if (!under) return { ...f }
+    return { ...f, physicalName: `${under[1]}${f.physicalName.slice(folderKey(under[0] ?? '').length)}` }
+  })
 }
 
 export function failSeed(world: SqlWorld, seed: Seed, failureState: number, errorCode: number): void {
@@ -76,7 +101,12 @@ function completeSeed(world: SqlWorld, seed: Seed): void {
   const source = world.database(world.instance(seed.source), seed.database)
   const target = world.instance(seed.target)
   if (!group || !entry || !source || world.database(target, seed.database)) return
-  const copy = world.copyDatabase(source, target, 'ONLINE')
+  const copy = world.copyDatabase(
+    source,
+    target,
+    'ONLINE',
+    seededFiles(source, world.instance(seed.source), target),
+  )
   copy.ag = group.name
   copy.groupDatabaseId = entry.groupDatabaseId
   copy.syncSince = world.now()

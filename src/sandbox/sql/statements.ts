@@ -2,6 +2,7 @@ import { catalogDatabases, majorVersion } from './catalog/index.js'
 import { runDdl } from './ddl.js'
 import { databaseMissing, mustDeclare, notModelled, raisedError, unknownProcedure } from './errors.js'
 import { compileProcedureCall } from './procedure-call.js'
+import { folderKey, folderOf } from './model.js'
 import { compileExpression } from './query/expressions.js'
 import { compileSelect } from './query/select.js'
 import type { Binder, Env, ValueType } from './query/types.js'
@@ -79,9 +80,33 @@ function compileSet(body: unknown, binder: Binder): Runnable {
   }
 }
 
-/** EXEC sp_executesql N'…', N'@a int', @a = 1 from inside a batch; other procedures are not there (2812). */
+/** master.dbo.xp_fileexist, as dbatools' Test-DbaPath reads it: one row, the file's and its folder's existence. */
+function compileFileExists(body: AstNode, binder: Binder): Runnable {
+  const [pathArgument] = (body.parameters as unknown[]) ?? []
+  const path = compileExpression(pathArgument, binder)
+  return (env, reply) => {
+    const text = asText(path.evaluate([], env))
+    const isFolder = env.instance.folders.has(folderKey(text))
+    const isFile = catalogDatabases(env.instance).some((db) =>
+      db.files.some((f) => f.physicalName.toLowerCase() === text.toLowerCase()),
+    )
+    reply.resultSets.push({
+      columns: ['File Exists', 'File is a Directory', 'Parent Directory Exists'].map((name) => ({
+        name,
+        type: 'int' as const,
+      })),
+      rows: [[isFile ? 1 : 0, isFolder ? 1 : 0, env.instance.folders.has(folderOf(text)) ? 1 : 0]],
+    })
+  }
+}
+
+/**
+ * EXEC sp_executesql N'…', N'@a int', @a = 1 and EXEC master.dbo.xp_fileexist @path from inside a batch; other
+ * procedures are not there (2812).
+ */
 function compileExecute(body: AstNode, binder: Binder, run: typeof runStatements): Runnable {
   const name = objectNameParts(body.name).join('.')
+  if (/^(master\.(dbo)?\.)?xp_fileexist$/i.test(name)) return compileFileExists(body, binder)
   if (!['sp_executesql', 'sys.sp_executesql'].includes(name.toLowerCase())) {
     return () => {
       throw unknownProcedure(name)

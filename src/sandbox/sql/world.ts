@@ -16,7 +16,7 @@ import type {
   SeedingMode,
   Volume,
 } from './model.js'
-import { inSubnet, sameName } from './model.js'
+import { folderKey, inSubnet, sameName } from './model.js'
 import { advanceSeeds } from './seeding.js'
 import { emptyServerObjects } from './server-objects.js'
 import {
@@ -83,6 +83,8 @@ export interface InstanceSpec {
   /** Agent jobs, linked servers and credentials the instance starts with. */
   serverObjects?: ServerObjectsSpec
   volumes?: Volume[]
+  /** Folders that exist besides the volume roots and the default data and log folders (e.g. 'G:\\SQLData\\'). */
+  folders?: string[]
   databases?: DatabaseSpec[]
 }
 
@@ -475,20 +477,30 @@ export class SqlWorld {
     return instance.volumes.find((v) => path.toLowerCase().startsWith(v.mountPoint.toLowerCase()))
   }
 
-  /** A copy of `source` on `target`, its files moved to the target's default folders (2017+ seeding behaviour). */
-  copyDatabase(source: Database, target: Instance, state: Database['state']): Database {
+  /**
+   * A copy of `source` on `target`, its files moved to the target's default folders (2017+ seeding behaviour), or
+   * where `files` (a RESTORE's MOVE) puts them.
+   */
+  copyDatabase(
+    source: Database,
+    target: Instance,
+    state: Database['state'],
+    files?: Database['files'],
+  ): Database {
     const moved = (path: string, folder: string) => `${folder}${path.split(/[\\/]/).pop()}`
     const copy: Database = {
       ...source,
       id: target.nextDatabaseId++,
       state,
-      files: source.files.map((f) => ({
-        ...f,
-        physicalName: moved(
-          f.physicalName,
-          f.type === 'ROWS' ? target.defaultDataPath : target.defaultLogPath,
-        ),
-      })),
+      files:
+        files ??
+        source.files.map((f) => ({
+          ...f,
+          physicalName: moved(
+            f.physicalName,
+            f.type === 'ROWS' ? target.defaultDataPath : target.defaultLogPath,
+          ),
+        })),
       ag: null,
       groupDatabaseId: null,
       suspended: false,
@@ -539,12 +551,20 @@ export class SqlWorld {
           { mountPoint: 'L:\\', totalBytes: 200 * GB, availableBytes: 180 * GB },
         ]
       ).map((v) => ({ ...v })),
+      folders: new Set(),
       databases: [],
       backups: [],
       refuseLogins: false,
       down: false,
       nextDatabaseId: 5,
     }
+    for (const folder of [
+      ...instance.volumes.map((v) => v.mountPoint),
+      instance.defaultDataPath,
+      instance.defaultLogPath,
+      ...(spec.folders ?? []),
+    ])
+      instance.folders.add(folderKey(folder))
     for (const db of spec.databases ?? []) instance.databases.push(this.newDatabase(instance, db))
     seedServerObjects(instance, spec.serverObjects ?? {}, this.now())
     return instance
@@ -604,10 +624,11 @@ export class SqlWorld {
     const hash = (text: string) => createHash('sha256').update(text).digest('hex')
     return {
       instances: Object.fromEntries(
-        this.instances.map(({ logins, serverObjects, volumes, databases, backups, ...instance }) => [
+        this.instances.map(({ logins, serverObjects, volumes, folders, databases, backups, ...instance }) => [
           instance.name,
           {
             ...structuredClone(instance),
+            folders: [...folders].sort(),
             logins: Object.fromEntries(
               [...logins].map(([user, { passwordHash, sid, ...login }]) => [
                 user,

@@ -10,6 +10,7 @@ import {
   groupOn,
   hasError,
   instanceOf,
+  JOIN_TIMEOUT_MS,
   pause,
   replicaNameOf,
   replicasOf,
@@ -218,7 +219,7 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
       ctx.progress({ message: `joining ${s.name} to ${p.ag}` })
       try {
         await retryTransient(ctx, `join ${s.name}`, () =>
-          s.replica.change('join the availability group', joinGroup(p.ag), {}, DDL_TIMEOUT_MS),
+          s.replica.change('join the availability group', joinGroup(p.ag), {}, JOIN_TIMEOUT_MS),
         )
       } catch (error) {
         if (hasError(error, 19456))

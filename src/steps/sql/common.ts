@@ -102,6 +102,12 @@ export const formatSeconds = (s: number): string =>
 /** DDL that waits on other replicas (JOIN, ADD REPLICA, FAILOVER) gets longer than a query. */
 export const DDL_TIMEOUT_MS = 120_000
 
+/**
+ * ALTER AVAILABILITY GROUP … JOIN waits up to five minutes for the AG's configuration before failing with 47106
+ * (Microsoft); a JOIN is given longer, so that error, which retryTransient retries, arrives instead of a client timeout.
+ */
+export const JOIN_TIMEOUT_MS = 7 * 60_000
+
 /** SQL Server compares these names (replicas, databases) without regard to case. */
 export const sameName = (a: string, b: string) => a.toLowerCase() === b.toLowerCase()
 

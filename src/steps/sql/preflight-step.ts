@@ -2,16 +2,13 @@ import { createConnection } from 'node:net'
 import type { SqlConnection } from '../../clients/sql.js'
 import { RefusedBeforeActingError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
-import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf, sameName } from './common.js'
+import { groupOn, instanceOf, replicaNameOf, replicasOf, sameName } from './common.js'
 import type { PreflightParams } from './preflight.js'
 import {
-  bytes,
   CLUSTER,
   type ClusterRow,
   DATABASE,
-  DATABASE_FILES,
   DATABASE_STATE,
-  type DatabaseFileRow,
   type DatabaseRow,
   type DatabaseStateRow,
   ENDPOINT,
@@ -21,9 +18,8 @@ import {
   type InstanceRow,
   PERMISSIONS,
   type PermissionsRow,
-  VOLUMES,
-  type VolumeRow,
 } from './queries.js'
+import { seedingPlacementChecks } from './seeding-preflight.js'
 
 export type Verdict = 'pass' | 'warn' | 'fail'
 
@@ -129,12 +125,21 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
   await permissionChecks(report, primary, on.P, false)
   await permissionChecks(report, replica, on.T, p.seeding === 'manual')
 
-  let totalBytes = 0
   for (const db of p.databases) {
     ctx.progress({ message: `database ${db}` })
-    totalBytes += await databaseChecks(report, primary, replica, pi, db, p)
+    await databaseChecks(report, primary, replica, pi, db, p)
   }
-  await spaceCheck(report, replica, ri, on.T, totalBytes, p.free_space_factor ?? DEFAULT_FACTOR)
+  ctx.progress({ message: 'where the files will go on the replica' })
+  await seedingPlacementChecks(
+    report,
+    primary,
+    replica,
+    pi,
+    ri,
+    on.T,
+    p,
+    p.free_space_factor ?? DEFAULT_FACTOR,
+  )
   return report
 }
 
@@ -233,12 +238,12 @@ async function databaseChecks(
   pi: InstanceRow,
   db: string,
   p: PreflightParams,
-): Promise<number> {
+): Promise<void> {
   const on = `database ${db}`
   const [row] = await primary.read<DatabaseRow>(DATABASE, { db })
   if (!row) {
     report.fail('exists', on, `not on the primary ${pi.server_name}`)
-    return 0
+    return
   }
   if (row.state_desc === 'ONLINE') report.pass('online', on, 'ONLINE')
   else report.fail('online', on, `${row.state_desc} on the primary`)
@@ -282,45 +287,6 @@ async function databaseChecks(
       on,
       `a ${there.state_desc} copy is already on the replica: automatic seeding fails with "Database With Name Already Exists" (23); drop it there first`,
     )
-
-  const files = await primary.read<DatabaseFileRow>(DATABASE_FILES, { db })
-  const defaults = [pi.default_data_path, pi.default_log_path].filter(Boolean).map((d) => d.toLowerCase())
-  const elsewhere = files.filter((f) => !defaults.some((d) => f.physical_name.toLowerCase().startsWith(d)))
-  if (elsewhere.length === 0)
-    report.pass(
-      'file paths',
-      on,
-      "files are in the primary's default folders; they go to the replica's defaults",
-    )
-  else
-    report.warn(
-      'file paths',
-      on,
-      `outside the default folders, so these folders must exist on the replica (T-SQL cannot check): ${[...new Set(elsewhere.map((f) => f.physical_name.replace(/[\\/][^\\/]*$/, '')))].join(', ')}`,
-    )
-  return files.reduce((sum, f) => sum + bytes(f.size_bytes), 0)
-}
-
-async function spaceCheck(
-  report: Report,
-  replica: SqlConnection,
-  ri: InstanceRow,
-  on: string,
-  needed: number,
-  factor: number,
-) {
-  const volumes = await replica.read<VolumeRow>(VOLUMES)
-  const path = (ri.default_data_path ?? '').toLowerCase()
-  const volume = volumes
-    .filter((v) => path.startsWith(v.volume_mount_point.toLowerCase()))
-    .sort((a, b) => b.volume_mount_point.length - a.volume_mount_point.length)[0]
-  if (!volume)
-    return report.warn('free space', on, `no volume found for ${ri.default_data_path}; check by hand`)
-  const free = bytes(volume.available_bytes)
-  const want = Math.ceil(needed * factor)
-  const detail = `${formatBytes(free)} free on ${volume.volume_mount_point}, ${formatBytes(want)} needed (${factor} x ${formatBytes(needed)})`
-  if (free >= want) report.pass('free space', on, detail)
-  else report.fail('free space', on, detail)
 }
 
 const line = (r: CheckResult) => `${r.status.toUpperCase()} ${r.on}: ${r.check}: ${r.detail}`

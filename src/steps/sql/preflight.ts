@@ -1,6 +1,7 @@
 import * as z from 'zod/mini'
 import { defineStep } from '../contract.js'
 import { AgName, Databases, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
+import { FileMap } from './seed-replica.js'
 
 export const preflightParams = z.strictObject({
   ag: AgName,
@@ -21,6 +22,7 @@ export const preflightParams = z.strictObject({
   seeding: z.optional(
     z.enum(['automatic', 'manual']).check(z.describe('How the databases will be seeded (default automatic)')),
   ),
+  file_map: z.optional(FileMap),
   free_space_factor: z.optional(
     z
       .number()

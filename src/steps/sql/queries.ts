@@ -176,19 +176,26 @@ export interface VolumeRow {
   available_bytes: string | number
 }
 
-/** Running seeds (on the primary): bytes, rate, failures (§3). Finished rows stay in the view until a restart. */
-export const SEEDING_PROGRESS = `SELECT s.local_database_name, s.remote_machine_name, s.role_desc, s.internal_state_desc,
+/**
+ * Running seeds (on the primary): bytes, rate, failures (§3). Finished rows (Success/Failed) stay in the view until a
+ * restart; each row is tied to its attempt by local_physical_seeding_id = operation_id, and so to the replica it
+ * seeds, never by remote_machine_name.
+ */
+export const SEEDING_PROGRESS = `SELECT s.local_database_name, s.remote_machine_name, ar.replica_server_name, s.role_desc, s.internal_state_desc,
        CAST(s.transferred_size_bytes AS bigint) AS transferred_size_bytes,
        CAST(s.database_size_bytes AS bigint) AS database_size_bytes,
        CAST(s.transfer_rate_bytes_per_second AS bigint) AS transfer_rate_bytes_per_second,
        s.estimate_time_complete_utc, s.total_network_wait_time_ms, s.failure_code, s.failure_message,
        CAST(s.local_physical_seeding_id AS nvarchar(36)) AS operation_id
 FROM sys.dm_hadr_physical_seeding_stats s
-WHERE s.internal_state_desc NOT IN ('Success', 'Failed');`
+JOIN sys.dm_hadr_automatic_seeding a ON a.operation_id = s.local_physical_seeding_id
+JOIN sys.availability_replicas ar ON ar.replica_id = a.ag_remote_replica_id
+WHERE s.internal_state_desc NOT IN ('Success', 'Failed') AND a.current_state NOT IN ('COMPLETED', 'FAILED');`
 
 export interface SeedingProgressRow {
   local_database_name: string
   remote_machine_name: string
+  replica_server_name: string
   role_desc: string
   internal_state_desc: string
   transferred_size_bytes: string | number
@@ -346,7 +353,8 @@ export const forceFailover = (group: string) => `${ag(group)} FORCE_FAILOVER_ALL
 
 /** BACKUP and RESTORE take the database and the path as parameters (@db, @path). */
 export const BACKUP_FULL = 'BACKUP DATABASE @db TO DISK = @path WITH CHECKSUM, COPY_ONLY, INIT, FORMAT;'
-export const BACKUP_LOG = 'BACKUP LOG @db TO DISK = @path WITH CHECKSUM, INIT, FORMAT;'
+/** COPY_ONLY: the log switchyard backs up stays out of the DBAs' own log chain and truncates nothing. */
+export const BACKUP_LOG = 'BACKUP LOG @db TO DISK = @path WITH CHECKSUM, COPY_ONLY, INIT, FORMAT;'
 export const RESTORE_FULL = 'RESTORE DATABASE @db FROM DISK = @path WITH NORECOVERY, CHECKSUM;'
 export const RESTORE_LOG = 'RESTORE LOG @db FROM DISK = @path WITH NORECOVERY, CHECKSUM;'
 

@@ -13,7 +13,7 @@ import {
 import type { SeedReplicaParams } from './seed-replica.js'
 import { describeSeedFailure } from './seeding-failures.js'
 
-import { type Board, healthy, running, type Seeding, survey } from './seeding-survey.js'
+import { type Board, healthy, running, type Seeding, type Survey, survey } from './seeding-survey.js'
 
 function describeProgress(row: SeedingProgressRow): { percent: number; text: string } {
   const done = bytes(row.transferred_size_bytes)
@@ -41,20 +41,31 @@ export async function seedAutomatically(
   let tries = 0
   let lastBytes = -1
   let lastMove = performance.now()
-  const first = await survey(s, db)
-  // Failed attempts from before this step are history, not this step's failures.
-  const seen = new Set(
-    first.history.filter((h) => h.current_state.toUpperCase() === 'FAILED').map((h) => h.operation_id),
-  )
-  let view = first
-  if (running(view)) {
-    // The seed under way is this step's first try, whoever started it.
-    tries = 1
-    board.set(db, 0, 're-attached to the seed already running')
-  }
+  // Attempts that ended before this step acted are history; every other one is this step's try, whoever started it
+  // (the seeding-mode switch in apply starts one; a seed already running is re-attached to).
+  const mine = (v: Survey) => v.history.filter((h) => !s.endedBefore.has(h.operation_id))
+  const seen = new Set(s.endedBefore)
+  let view = await survey(s, db)
+  tries = mine(view).length
+  const newest = view.history[0]
+  // A seed that completed just before the step acted (started by add-replica's GRANT) is still news to the operator.
+  if (tries === 0 && healthy(view) && newest?.current_state.toUpperCase() === 'COMPLETED')
+    board.set(
+      db,
+      0,
+      `seeded by the attempt that completed at ${new Date(newest.completion_time ?? newest.start_time).toISOString()}`,
+    )
+  if (tries > 0)
+    board.set(
+      db,
+      0,
+      running(view)
+        ? 're-attached to the seed already running'
+        : 'following the seed started by the switch to automatic seeding',
+    )
 
   const start = async () => {
-    tries++
+    tries = Math.max(tries, mine(view).length) + 1
     lastBytes = -1
     lastMove = performance.now()
     const [row] = await s.primary.read<DatabaseRow>(DATABASE, { db })
@@ -78,7 +89,7 @@ export async function seedAutomatically(
     await ctx.checkpoint({ db, seed: 'started', try: tries })
   }
 
-  if (!healthy(view) && !running(view)) await start()
+  if (!healthy(view) && !running(view) && tries === 0) await start()
   for (;;) {
     if (healthy(view)) {
       board.set(db, 100, `${view.state?.synchronization_state_desc} on ${s.name}`)
@@ -89,6 +100,7 @@ export async function seedAutomatically(
     )
     if (failed && !view.progress) {
       seen.add(failed.operation_id)
+      tries = Math.max(tries, mine(view).length)
       const failure = describeSeedFailure(failed.failure_state, failed.failure_state_desc, failed.error_code)
       const what = `seeding ${db} to ${s.name} failed: ${failure.description}`
       if (!failure.retry || tries >= attempts)

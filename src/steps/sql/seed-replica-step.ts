@@ -2,7 +2,7 @@ import pLimit from 'p-limit'
 import type { Change } from '../../engine/events.js'
 import { SwitchyardError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
-import { DDL_TIMEOUT_MS, replicasOf, requirePrimary, sameName } from './common.js'
+import { DDL_TIMEOUT_MS, instanceOf, replicasOf, requirePrimary, sameName } from './common.js'
 import {
   DATABASE,
   type DatabaseRow,
@@ -15,10 +15,13 @@ import { databaseNamesOn, dropBroughtCopies, includesName } from './replica-copi
 import { seedAutomatically } from './seed-automatic.js'
 import { seedManually } from './seed-manual.js'
 import type { SeedReplicaParams } from './seed-replica.js'
+import { placementOf } from './seeding-files.js'
+import { otherSecondaries } from './seeding-secondaries.js'
 import {
   Board,
   healthy,
   NotAReplica,
+  noteEndedAttempts,
   running,
   type Seeding,
   seedingContext,
@@ -46,6 +49,8 @@ async function changesFor(
     }
   const changes: Change[] = []
   const states: Record<string, string> = {}
+  const replicaInstance = p.seeding === 'manual' ? await instanceOf(s.replica) : undefined
+  const others = p.seeding === 'manual' ? await otherSecondaries(ctx, s, p) : []
   for (const db of p.databases) {
     const view = await survey(s, db)
     if (healthy(view)) {
@@ -58,15 +63,22 @@ async function changesFor(
         target: `${db} on ${s.name}`,
         summary: `re-attach to the seed of ${db} already running`,
       })
-    else
+    else if (!replicaInstance)
       changes.push({
         action: 'create',
         target: `${db} on ${s.name}`,
-        summary:
-          p.seeding === 'automatic'
-            ? `seed ${db} onto ${s.name} automatically and wait until it synchronizes`
-            : `back up ${db} (full + log) to ${p.backup_share}, restore on ${s.name} WITH NORECOVERY, join ${p.ag}`,
+        summary: `seed ${db} onto ${s.name} automatically and wait until it synchronizes`,
       })
+    else {
+      const moves = (await placementOf(s.primary, replicaInstance, db, p.file_map))
+        .map((f) => `${f.logical} -> ${f.to}`)
+        .join(', ')
+      changes.push({
+        action: 'create',
+        target: `${db} on ${s.name}`,
+        summary: `back up ${db} (full + log, COPY_ONLY) to ${p.backup_share}, restore on ${[s.name, ...others.map((o) => o.name)].join(' and ')} WITH NORECOVERY moving ${moves}, join ${p.ag}`,
+      })
+    }
   }
   return { changes, states }
 }
@@ -76,6 +88,8 @@ export interface SeedReplicaUndo {
   replica: string
   seedingMode: string
   databases: { db: string; copyBefore: boolean; inGroupBefore: boolean }[]
+  /** Manual seeding: the other secondaries restored onto, and which of the databases each held before. */
+  secondaries?: { target: string; replica: string; copiesBefore: string[] }[]
 }
 
 async function recordSeedingUndo(ctx: StepContext, s: Seeding, p: SeedReplicaParams) {
@@ -86,7 +100,19 @@ async function recordSeedingUndo(ctx: StepContext, s: Seeding, p: SeedReplicaPar
       return { db, copyBefore: includesName(copies, db), inGroupBefore: row?.ag_name != null }
     }),
   )
-  await ctx.recordUndo({ replica: s.name, seedingMode: s.seedingMode, databases } satisfies SeedReplicaUndo)
+  const secondaries = await Promise.all(
+    s.others.map(async (o) => ({
+      target: o.target,
+      replica: o.name,
+      copiesBefore: (await databaseNamesOn(o.conn)).filter((db) => includesName(p.databases, db)),
+    })),
+  )
+  await ctx.recordUndo({
+    replica: s.name,
+    seedingMode: s.seedingMode,
+    databases,
+    ...(secondaries.length > 0 ? { secondaries } : {}),
+  } satisfies SeedReplicaUndo)
 }
 
 export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
@@ -97,7 +123,9 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
 
   async apply(ctx, p) {
     const s = await seedingContext(ctx, p)
+    if (p.seeding === 'manual') s.others = await otherSecondaries(ctx, s, p)
     await recordSeedingUndo(ctx, s, p)
+    await noteEndedAttempts(s, p.ag)
     if (p.seeding === 'automatic') {
       await s.replica.change('grant CREATE ANY DATABASE', grantCreateAnyDatabase(p.ag))
       if (s.seedingMode !== 'AUTOMATIC') {
@@ -142,6 +170,16 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
     return [
       ...(added.length > 0 ? [`remove ${added.join(', ')} from ${p.ag} on the primary`] : []),
       ...(copied.length > 0 ? [`drop the copies of ${copied.join(', ')} on ${undo.replica}`] : []),
+      ...(undo.secondaries ?? []).flatMap((o) => {
+        const there = p.databases.filter((db) => !includesName(o.copiesBefore, db))
+        return there.length > 0 ? [`drop the copies of ${there.join(', ')} on ${o.replica}`] : []
+      }),
+      // T-SQL cannot delete files on a share without xp_cmdshell; they are named in the step's outputs.
+      ...(p.seeding === 'manual'
+        ? [
+            `leaves the backup files it wrote on ${p.backup_share} (named in the step's outputs): delete them by hand once the cutover is settled`,
+          ]
+        : []),
     ]
   },
 
@@ -172,6 +210,12 @@ export const seedReplicaStep: StepImplementation<SeedReplicaParams> = {
     }
     const brought = undo.databases.filter((d) => !d.copyBefore).map((d) => d.db)
     await dropBroughtCopies(ctx, replica, undo.replica, (db) => includesName(brought, db))
+    for (const other of undo.secondaries ?? []) {
+      const broughtThere = p.databases.filter((db) => !includesName(other.copiesBefore, db))
+      await dropBroughtCopies(ctx, await ctx.sql(other.target), other.replica, (db) =>
+        includesName(broughtThere, db),
+      )
+    }
   },
 
   async check(ctx, p) {

@@ -1,7 +1,24 @@
 import * as z from 'zod/mini'
 import { Duration } from '../../runbook/schema.js'
 import { defineStep } from '../contract.js'
-import { AgName, Databases, PrimaryTarget, primaryAndReplica, ReplicaName, ReplicaTarget } from './params.js'
+import {
+  AgName,
+  Databases,
+  PrimaryTarget,
+  primaryAndReplica,
+  ReplicaName,
+  ReplicaTarget,
+  SqlTargetName,
+} from './params.js'
+
+/** Where manual seeding restores files that should not go to the replica's default folders. */
+export const FileMap = z
+  .record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1)))
+  .check(
+    z.describe(
+      "Manual seeding: a logical file name, or a folder of the primary's paths, -> the path or folder on the replica (default: the replica's default data and log folders; other secondaries always use theirs)",
+    ),
+  )
 
 export const seedReplicaParams = z
   .strictObject({
@@ -21,6 +38,16 @@ export const seedReplicaParams = z
         .check(
           z.minLength(1),
           z.describe('Manual seeding: a folder both instances can read and write, e.g. \\\\fs01\\sqlbackup'),
+        ),
+    ),
+    file_map: z.optional(FileMap),
+    secondaries: z.optional(
+      z
+        .array(SqlTargetName('The sql target of another secondary replica of the AG'))
+        .check(
+          z.describe(
+            "Manual seeding: the sql targets of the AG's other secondaries; each database is restored and joined there too, so they can still take a failover",
+          ),
         ),
     ),
     concurrency: z.optional(
@@ -56,6 +83,9 @@ export const sqlSeedReplica = defineStep({
   idempotent: () => true,
   // Rollback takes out of the AG the databases it added, and drops the copies it brought onto the replica.
   reversible: () => true,
-  targets: primaryAndReplica,
+  targets: (p) => [
+    ...primaryAndReplica(p),
+    ...(p.secondaries ?? []).map((target) => ({ key: 'secondaries', target, kind: 'sql' as const })),
+  ],
   load: () => import('./seed-replica-step.js').then((m) => m.seedReplicaStep),
 })

@@ -14,6 +14,7 @@ import {
   type SeedingProgressRow,
 } from './queries.js'
 import type { SeedReplicaParams } from './seed-replica.js'
+import type { OtherSecondary } from './seeding-secondaries.js'
 
 /** BACKUP and RESTORE of a large database take as long as they take; the step's own timeout bounds them. */
 export const BACKUP_TIMEOUT_MS = 24 * 3600_000
@@ -24,8 +25,11 @@ export interface Seeding {
   primary: SqlConnection
   replica: SqlConnection
   name: string
-  endpointUrl: string
   seedingMode: string
+  /** Seeding attempts toward the replica that ended before this step acted: history, never this step's tries. */
+  endedBefore: Set<string>
+  /** Manual seeding: the AG's other secondaries, which get a restored copy too. */
+  others: OtherSecondary[]
 }
 
 export class NotAReplica extends SwitchyardError {
@@ -49,8 +53,9 @@ export async function seedingContext(ctx: StepContext, p: SeedReplicaParams): Pr
     primary,
     replica,
     name,
-    endpointUrl: row.endpoint_url,
     seedingMode: row.seeding_mode_desc,
+    endedBefore: new Set<string>(),
+    others: [] as OtherSecondary[],
   } as Seeding
   // Fresh for half a poll: databases polled in the same round share the reads.
   s.reads = new SharedReads(s, p, pollMs(parseDuration(p.poll ?? '10s')) / 2)
@@ -110,19 +115,28 @@ export async function survey(s: Seeding, db: string): Promise<Survey> {
     progress: progress.find(
       (r) =>
         sameName(r.local_database_name, db) &&
-        sameName(r.remote_machine_name, s.endpointUrl) &&
+        sameName(r.replica_server_name, s.name) &&
         r.role_desc !== 'Destination',
     ),
     history: history.filter((r) => sameName(r.database_name, db)),
   }
 }
 
-export const healthy = (v: Survey) =>
-  v.state !== undefined &&
-  !v.state.is_suspended &&
-  (v.state.synchronization_state_desc === 'SYNCHRONIZED' ||
-    v.state.synchronization_state_desc === 'SYNCHRONIZING') &&
-  v.state.synchronization_health_desc === 'HEALTHY'
+/** Notes the attempts that have already ended, before the step changes anything that starts a seed. */
+export async function noteEndedAttempts(s: Seeding, ag: string): Promise<void> {
+  const attempts = await s.primary.read<SeedingHistoryRow>(SEEDING_HISTORY, { ag, replica: s.name })
+  for (const a of attempts) if (TERMINAL.has(a.current_state.toUpperCase())) s.endedBefore.add(a.operation_id)
+}
+
+/** A copy is HEALTHY: SYNCHRONIZED under synchronous commit, SYNCHRONIZING under asynchronous, not suspended. */
+export const healthyCopy = (state: DatabaseReplicaStateRow | undefined) =>
+  state !== undefined &&
+  !state.is_suspended &&
+  (state.synchronization_state_desc === 'SYNCHRONIZED' ||
+    state.synchronization_state_desc === 'SYNCHRONIZING') &&
+  state.synchronization_health_desc === 'HEALTHY'
+
+export const healthy = (v: Survey) => healthyCopy(v.state)
 
 /** A seed is under way: bytes are moving, or the newest attempt has not ended. */
 export const running = (v: Survey) =>

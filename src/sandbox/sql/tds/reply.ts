@@ -61,7 +61,10 @@ export function encodeReply(
   return Buffer.concat(parts)
 }
 
-/** ERROR then a final DONE/DONEPROC with the error bit: mssql rejects with number, state and class set. */
+/**
+ * ERROR (after the errors that precede it) then a final DONE/DONEPROC with the error bit: mssql rejects with the last
+ * one's number, state and class, the others in precedingErrors.
+ */
 export function errorReply(
   error: SqlServerError,
   kind: RequestKind,
@@ -69,6 +72,7 @@ export function errorReply(
   features: TdsFeatures = TDS_7_4_FEATURES,
 ): Buffer {
   return Buffer.concat([
+    ...error.preceding.map((e) => errorToken(e, serverName)),
     errorToken(error, serverName),
     doneToken(kind === 'batch' ? 'done' : 'doneProc', DoneStatus.error, 0, features),
   ])

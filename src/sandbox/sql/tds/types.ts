@@ -44,6 +44,8 @@ export interface Reply {
 
 /** An error SQL Server would send: becomes an ERROR token, so mssql sees `number`, `state` and `class`. */
 export class SqlServerError extends Error {
+  /** Errors SQL Server sends before this one in the same reply (RESTORE: 5133, 3156, 3119, then 3013). */
+  preceding: SqlServerError[] = []
   constructor(
     public number: number,
     message: string,
