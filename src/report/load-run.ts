@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { AwsClients, type AwsSettings } from '../clients/aws.js'
+import type { JournalEvent } from '../engine/events.js'
+import { JOURNAL_FILE, readJournal } from '../engine/journal-read.js'
+import type { EngineEvent } from '../engine/observer.js'
+import { Redactor } from '../engine/redaction.js'
+import { resolveSecrets } from '../engine/secrets.js'
+import { foldJournal } from '../engine/state.js'
+import { loadRunState, RUNBOOK_COPY, runDir } from '../engine/state-dir.js'
+import { InvalidInputError } from '../errors.js'
+import { formatDiagnostic } from '../runbook/diagnostics.js'
+import { loadRunbook } from '../runbook/load.js'
+import type { Runbook } from '../runbook/model.js'
+import { buildReport, type ReportEvent, type ReportModel } from './model.js'
+
+/** Events a drill and the load generator add: every text in them is shown, so every leaf is redacted. */
+const DRILL_TYPES = new Set(['drill-result', 'sandbox-load'])
+
+/** The runbook as the run started it: the copy pinned in the run's folder. */
+export function pinnedRunbook(stateDir: string, runId: string): Runbook {
+  const file = join(runDir(stateDir, runId), RUNBOOK_COPY)
+  const loaded = loadRunbook({ file, requireParams: false })
+  if (!loaded.runbook)
+    throw new InvalidInputError(
+      `the runbook run ${runId} pinned (${file}) no longer loads:\n${loaded.diagnostics.map(formatDiagnostic).join('\n')}`,
+      { hint: 'the report lays the journal out along the runbook it ran; restore that file from a backup' },
+    )
+  return loaded.runbook
+}
+
+/**
+ * The secrets of the run's runbook, read where the run read them (environment, files beside the
+ * runbook it started from, SSM), so that nothing the report shows carries one.
+ */
+async function redactorFor(runbook: Runbook, startedFrom: string, aws: AwsSettings): Promise<Redactor> {
+  if (Object.keys(runbook.secrets).length === 0) return new Redactor([])
+  const clients = new AwsClients(aws)
+  try {
+    const workdir = existsSync(dirname(startedFrom)) ? dirname(startedFrom) : dirname(runbook.file)
+    return new Redactor(Object.values(await resolveSecrets(runbook, workdir, clients)))
+  } finally {
+    await clients.destroy()
+  }
+}
+
+/** A run's report model, every value redacted for display, from its journal and the runbook it pinned. */
+export async function loadReport(
+  stateDir: string,
+  runId: string,
+  runbook: Runbook,
+  aws: AwsSettings,
+): Promise<{ model: ReportModel; redactor: Redactor }> {
+  const { state, warnings } = loadRunState(stateDir, runId)
+  const { events } = readJournal(join(runDir(stateDir, runId), JOURNAL_FILE))
+  const redactor = await redactorFor(runbook, state.runbook.path ?? state.runbook.file, aws)
+  const shown = (events as ReportEvent[]).map((e) =>
+    DRILL_TYPES.has(e.type) ? redactor.leaves(e) : (redactor.forDisplay(e as EngineEvent) as ReportEvent),
+  )
+  // Folded again from what is shown, so approval reasons and notes in the state are redacted too.
+  const shownState = foldJournal(shown.filter((e): e is JournalEvent => !DRILL_TYPES.has(e.type)))
+  const model = buildReport(shown, shownState, runbook, { warnings: redactor.leaves(warnings) })
+  return { model, redactor }
+}
