@@ -28,7 +28,7 @@ svg .band { fill: transparent; }
 svg .row:nth-child(even) .band { fill: #f8f9fb; }
 svg .bar.work { fill: var(--work); }
 svg .row.phase .bar.work { fill: #9bb7d4; }
-svg .bar.stage { fill: var(--stage); opacity: .8; }
+svg .bar.stage { fill: var(--stage); opacity: .85; stroke: #fff; stroke-width: 1; }
 svg .bar.failed { fill: var(--bad); }
 svg .bar.skipped { fill: #aab2bd; }
 svg .bar.undo, svg .bar.rollback { fill: var(--undo); }

@@ -84,6 +84,8 @@ export function describeCheckpoint(data: unknown): string {
   const parts: string[] = []
   for (const [key, value] of Object.entries(data)) {
     if (isScalar(value)) parts.push(`${key} ${value}`)
+    else if (Array.isArray(value) && value.length > 0 && value.every(isScalar))
+      parts.push(`${key}: ${value.join('; ')}`)
     else if (isPlain(value) && Object.values(value).every(isScalar))
       parts.push(
         `${key} ${Object.entries(value)
