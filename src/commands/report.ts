@@ -33,15 +33,16 @@ export default class Report extends SwitchyardCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Report)
     const stateDir = flags['state-dir']
-    const [{ pickRun }, { loadReport, pinnedRunbook }, { writeReport }] = await Promise.all([
+    const [{ pickRun }, { loadReport, openRun }, { writeReport }] = await Promise.all([
       import('../engine/state-dir.js'),
       import('../report/load-run.js'),
       import('../report/write-report.js'),
     ])
     const runId = pickRun(stateDir, args.run, 'report')
-    const runbook = pinnedRunbook(stateDir, runId)
-    const { model, redactor } = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
-      loadReport(stateDir, runId, runbook, awsSettings(flags)),
+    const run = openRun(stateDir, runId)
+    const { model, redactor } = await withSandbox(
+      { start: flags.sandbox, stateDir, runbook: run.runbook },
+      () => loadReport(stateDir, run, awsSettings(flags)),
     )
     const written = writeReport(model, redactor, flags.out)
     if (flags.json) return this.printJson({ runId, ...written })

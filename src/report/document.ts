@@ -53,7 +53,8 @@ const identity = (w: { operator: string; osUser?: string; host: string; awsIdent
     .filter(Boolean)
     .join(' ')
 
-const rpoText = (rpo: unknown) => (typeof rpo === 'number' ? `${rpo} (data lost)` : oneLine(rpo, 400))
+const rpoText = (rpo: unknown) =>
+  rpo === 0 ? '0 (no data lost)' : typeof rpo === 'number' ? `${rpo} (data lost)` : oneLine(rpo, 400)
 
 function drill(d: DrillResult): Section {
   const ms = (v: number | null) => (v === null ? 'not measured' : formatDuration(v))

@@ -6,7 +6,7 @@ import { JOURNAL_FILE, readJournal } from '../engine/journal-read.js'
 import type { EngineEvent } from '../engine/observer.js'
 import { Redactor } from '../engine/redaction.js'
 import { resolveSecrets } from '../engine/secrets.js'
-import { foldJournal } from '../engine/state.js'
+import { foldJournal, type RunState } from '../engine/state.js'
 import { loadRunState, RUNBOOK_COPY, runDir } from '../engine/state-dir.js'
 import { InvalidInputError } from '../errors.js'
 import { formatDiagnostic } from '../runbook/diagnostics.js'
@@ -17,8 +17,22 @@ import { buildReport, type ReportEvent, type ReportModel } from './model.js'
 /** Events a drill and the load generator add: every text in them is shown, so every leaf is redacted. */
 const DRILL_TYPES = new Set(['drill-result', 'sandbox-load'])
 
+/** A run to report: its state (a run that does not exist is named here) and the runbook it pinned. */
+export function openRun(stateDir: string, runId: string): OpenedRun {
+  const { state, warnings } = loadRunState(stateDir, runId)
+  return { runId, state, warnings, runbook: pinnedRunbook(stateDir, runId) }
+}
+
+export interface OpenedRun {
+  runId: string
+  state: RunState
+  /** What reading the journal found (a torn last line, lines set aside). */
+  warnings: string[]
+  runbook: Runbook
+}
+
 /** The runbook as the run started it: the copy pinned in the run's folder. */
-export function pinnedRunbook(stateDir: string, runId: string): Runbook {
+function pinnedRunbook(stateDir: string, runId: string): Runbook {
   const file = join(runDir(stateDir, runId), RUNBOOK_COPY)
   const loaded = loadRunbook({ file, requireParams: false })
   if (!loaded.runbook)
@@ -47,11 +61,9 @@ async function redactorFor(runbook: Runbook, startedFrom: string, aws: AwsSettin
 /** A run's report model, every value redacted for display, from its journal and the runbook it pinned. */
 export async function loadReport(
   stateDir: string,
-  runId: string,
-  runbook: Runbook,
+  { runId, state, warnings, runbook }: OpenedRun,
   aws: AwsSettings,
 ): Promise<{ model: ReportModel; redactor: Redactor }> {
-  const { state, warnings } = loadRunState(stateDir, runId)
   const { events } = readJournal(join(runDir(stateDir, runId), JOURNAL_FILE))
   const redactor = await redactorFor(runbook, state.runbook.path ?? state.runbook.file, aws)
   const shown = (events as ReportEvent[]).map((e) =>

@@ -149,7 +149,18 @@ function stepsOf(events: readonly ReportEvent[], state: RunState, runbook: Runbo
       else alreadyDone.delete(e.step)
     }
   }
-  const manual = new Set(events.flatMap((e) => (e.type === 'manual-undo-confirmed' ? [e.step] : [])))
+  // How rollback last went past each step: undone by its compensate, by hand, or nothing to undo.
+  const undoneHow = new Map<string, string>()
+  const undoing = new Set<string>()
+  for (const e of events) {
+    if (e.type === 'compensation-started') undoing.add(e.step)
+    if (e.type === 'manual-undo-confirmed') undoneHow.set(e.step, 'undone by hand')
+    if (e.type === 'step-compensated')
+      undoneHow.set(
+        e.step,
+        undoing.delete(e.step) ? 'undone by rollback' : 'rolled back past: nothing to undo',
+      )
+  }
   return runbook.phases.flatMap((phase) =>
     phase.steps.map((step) => {
       const s = state.steps[step.id]
@@ -159,7 +170,7 @@ function stepsOf(events: readonly ReportEvent[], state: RunState, runbook: Runbo
         phase: phase.id,
         uses: step.uses,
         planned: planned.get(step.id) ?? [],
-        ...(manual.has(step.id) ? { outcome: 'undone by hand' } : outcome),
+        ...(s?.status === 'compensated' ? { outcome: undoneHow.get(step.id) ?? outcome.outcome } : outcome),
         attempts: s?.attempts ?? 0,
       }
     }),
@@ -194,6 +205,7 @@ function errorsOf(events: readonly ReportEvent[]): ReportModel['errors'] {
 }
 
 function rollbackOf(events: readonly ReportEvent[]): RollbackEntry[] {
+  const undoing = new Set<string>()
   return events.flatMap((e): RollbackEntry[] => {
     switch (e.type) {
       case 'rollback-started':
@@ -201,10 +213,15 @@ function rollbackOf(events: readonly ReportEvent[]): RollbackEntry[] {
           { at: e.at, what: `rollback to ${e.to} started by ${e.operator}${e.force ? ' with --force' : ''}` },
         ]
       case 'compensation-started':
+        undoing.add(e.step)
         return [{ at: e.at, what: `undoing ${e.step}` }]
       case 'step-compensated':
-        return [{ at: e.at, what: `${e.step} undone` }]
+        // Without compensation-started, rollback went past a step that changed nothing.
+        return [
+          { at: e.at, what: undoing.delete(e.step) ? `${e.step} undone` : `${e.step}: nothing to undo` },
+        ]
       case 'compensation-failed':
+        undoing.delete(e.step)
         return [{ at: e.at, what: `undo of ${e.step} failed: ${e.error.message}` }]
       case 'manual-undo-confirmed':
         return [{ at: e.at, what: `${e.step} undone by hand, confirmed by ${e.operator}: ${e.reason}` }]
