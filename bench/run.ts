@@ -19,7 +19,9 @@
 // Then the S3 state benchmark (bench/s3-state.ts): events per second, added time per step and S3
 // requests per step with the journal in S3, against the local journal.
 //
-// Environment: BENCH_ONLY=startup|engine|fanout|seeding|s3state runs one part and keeps the others' sections of
+// Then the drill matrix (bench/drill.ts): every fault at the flagship's riskiest steps.
+//
+// Environment: BENCH_ONLY=startup|engine|fanout|seeding|s3state|drill runs one part and keeps the others' sections of
 // BENCHMARKS.md as they were; BENCH_FANOUT_RUNS (fan-out runs, default 3); BENCH_RUNS (interleaved rounds, default 21), BENCH_LARGE_RUNS (timed
 // runs of the 20,000-step runbook, default 3), BENCH_MEMORY_RUNS (memory runs per case, default
 // 3), BENCH_ENGINE_RUNS (child processes per engine measurement, default 3), BENCH_ENGINE_SIZES
@@ -31,6 +33,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { drillMarkdown, runDrillBenchmark } from './drill.ts'
 import { engineMarkdown, runEngineBenchmark } from './engine.ts'
 import { fanoutMarkdown, runFanoutBenchmark } from './fanout.ts'
 import { runS3StateBenchmark, s3StateMarkdown } from './s3-state.ts'
@@ -47,9 +50,10 @@ const ENGINE_MARKER = '<!-- engine: written by bench/run.ts -->'
 const FANOUT_MARKER = '<!-- fanout: written by bench/run.ts -->'
 const SEEDING_MARKER = '<!-- seeding: written by bench/run.ts -->'
 const S3STATE_MARKER = '<!-- s3state: written by bench/run.ts -->'
+const DRILL_MARKER = '<!-- drill: written by bench/run.ts -->'
 const ONLY = process.env.BENCH_ONLY ?? ''
-if (!['', 'startup', 'engine', 'fanout', 'seeding', 's3state'].includes(ONLY))
-  throw new Error(`BENCH_ONLY must be startup, engine, fanout, seeding or s3state, not '${ONLY}'`)
+if (!['', 'startup', 'engine', 'fanout', 'seeding', 's3state', 'drill'].includes(ONLY))
+  throw new Error(`BENCH_ONLY must be startup, engine, fanout, seeding, s3state or drill, not '${ONLY}'`)
 
 function positiveInt(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -479,10 +483,12 @@ function splitBenchmarks(text: string): {
   fanout?: string
   seeding?: string
   s3state?: string
+  drill?: string
   notes: string
 } {
   const notesAt = text.includes(NOTES_MARKER) ? text.indexOf(NOTES_MARKER) : text.length
-  const s3stateAt = text.includes(S3STATE_MARKER) ? text.indexOf(S3STATE_MARKER) : notesAt
+  const drillAt = text.includes(DRILL_MARKER) ? text.indexOf(DRILL_MARKER) : notesAt
+  const s3stateAt = text.includes(S3STATE_MARKER) ? text.indexOf(S3STATE_MARKER) : drillAt
   const seedingAt = text.includes(SEEDING_MARKER) ? text.indexOf(SEEDING_MARKER) : s3stateAt
   const fanoutAt = text.includes(FANOUT_MARKER) ? text.indexOf(FANOUT_MARKER) : seedingAt
   const engineAt = text.includes(ENGINE_MARKER) ? text.indexOf(ENGINE_MARKER) : fanoutAt
@@ -497,14 +503,16 @@ function splitBenchmarks(text: string): {
     ? text.slice(seedingAt + SEEDING_MARKER.length, s3stateAt).trim()
     : ''
   const s3state = text.includes(S3STATE_MARKER)
-    ? text.slice(s3stateAt + S3STATE_MARKER.length, notesAt).trim()
+    ? text.slice(s3stateAt + S3STATE_MARKER.length, drillAt).trim()
     : ''
+  const drill = text.includes(DRILL_MARKER) ? text.slice(drillAt + DRILL_MARKER.length, notesAt).trim() : ''
   return {
     ...(startup ? { startup } : {}),
     ...(engine ? { engine } : {}),
     ...(fanout ? { fanout } : {}),
     ...(seeding ? { seeding } : {}),
     ...(s3state ? { s3state } : {}),
+    ...(drill ? { drill } : {}),
     notes: text.slice(notesAt),
   }
 }
@@ -522,6 +530,14 @@ async function fanoutSection(): Promise<string> {
 async function seedingSection(): Promise<string> {
   const report = await runSeedingBenchmark((text) => console.log(text))
   const markdown = seedingMarkdown(report, treeState())
+  console.log(`\n${markdown}`)
+  return markdown
+}
+
+/** The drill matrix (bench/drill.ts): prints its progress and returns its section. */
+async function drillSection(): Promise<string> {
+  console.log("drill matrix: every fault at the flagship's riskiest steps, through the built CLI")
+  const markdown = drillMarkdown(await runDrillBenchmark((text) => console.log(text)), treeState())
   console.log(`\n${markdown}`)
   return markdown
 }
@@ -552,6 +568,7 @@ try {
   const fanout = runs('fanout') ? await fanoutSection() : previous.fanout
   const seeding = runs('seeding') ? await seedingSection() : previous.seeding
   const s3state = runs('s3state') ? await s3StateSection() : previous.s3state
+  const drill = runs('drill') ? await drillSection() : previous.drill
   // Notes written by hand below NOTES_MARKER survive each run.
   const parts = [
     startup.trim(),
@@ -559,6 +576,7 @@ try {
     ...(fanout ? [`${FANOUT_MARKER}\n${fanout.trim()}`] : []),
     ...(seeding ? [`${SEEDING_MARKER}\n${seeding.trim()}`] : []),
     ...(s3state ? [`${S3STATE_MARKER}\n${s3state.trim()}`] : []),
+    ...(drill ? [`${DRILL_MARKER}\n${drill.trim()}`] : []),
   ]
   if (previous.notes) parts.push(previous.notes.trim())
   writeFileSync(target, `${parts.join('\n\n')}\n`)

@@ -21,9 +21,9 @@ export interface SandboxRecord {
  * Starts the demo platform (the AWS sandbox with the demo world, SQL Server, IIS, the DCs) and
  * returns the environment that points switchyard at it.
  */
-export async function startDemoSandbox(port = 0) {
+export async function startDemoSandbox(port = 0, options: { seedingBytesPerSecond?: number } = {}) {
   const { startDemoPlatform, DEMO_PLATFORM } = await import('../sandbox/demo-platform.js')
-  const platform = await startDemoPlatform({ awsPort: port })
+  const platform = await startDemoPlatform({ awsPort: port, ...options })
   return { platform, sandbox: platform.aws, env: platform.env, zone: DEMO_PLATFORM.zone }
 }
 
@@ -54,9 +54,9 @@ export const exportLines = (env: Record<string, string>) =>
   ].join('\n')
 
 /** `--sandbox`: a fresh demo platform that lives as long as this command; every client (and every program it starts) uses it. */
-export async function startSandboxForCommand() {
+export async function startSandboxForCommand(options: { seedingBytesPerSecond?: number } = {}) {
   const { describePlatform } = await import('../sandbox/demo-platform.js')
-  const { platform, env } = await startDemoSandbox()
+  const { platform, env } = await startDemoSandbox(0, options)
   // A real profile would take precedence over the sandbox's keys in the SDK's credential chain.
   for (const name of UNSET_FOR_SANDBOX) delete process.env[name]
   Object.assign(process.env, env)

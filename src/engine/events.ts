@@ -53,6 +53,29 @@ export interface ErrorInfo {
   hint?: string
 }
 
+/** What `switchyard drill` measured for its run: written once, after the drill's rollback. */
+export interface DrillRecord {
+  passed: boolean
+  /** Why it did not pass, a line each (empty when it passed). */
+  reasons: string[]
+  /** injectedAt / detectedAt: ISO times on the drill's wall clock. */
+  faults: { name: string; step: string; injectedAt?: string; detectedAt?: string }[]
+  detection_ms: number | null
+  /** Fault to all traffic back on-prem, as the sandbox's Route 53 answers (wall clock). */
+  rto_ms: number | null
+  rpo: { lost_commit_ms: number; lost_bytes: number; databases: Record<string, unknown>[] }
+  /** Differences between the world before and after, a line each, outside what is kept on purpose. */
+  world_diff: string[]
+  kept: { path: string; why: string; paths: number }[]
+  failed_requests: number | null
+  total_requests: number | null
+  load?: {
+    total: number
+    failed: number
+    buckets: { at: string; ok: number; failed: number; aws: number; onprem: number }[]
+  }
+}
+
 /** Every event a run's journal holds. `seq` and `at` are added by the journal. */
 export type NewEvent =
   | ({
@@ -116,6 +139,7 @@ export type NewEvent =
       stopped?: 'SIGTERM' | 'SIGKILL'
     }
   | { type: 'journal-torn-line'; line: number }
+  | ({ type: 'drill-result' } & DrillRecord)
 
 /** `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals). */
 export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number }

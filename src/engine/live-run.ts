@@ -1,9 +1,9 @@
 import { ExitCode, SwitchyardError } from '../errors.js'
 import { invocation } from '../invocation.js'
+import { appendUnderLock } from './append-event.js'
 import type { Who } from './events.js'
 import { isLive, mayHaveActed, type RunState, type StepState } from './state.js'
 import { liveRuns, loadRunState, whereRunStands } from './state-dir.js'
-import { stateStoreAt } from './state-store/store.js'
 
 /** A runbook already has a run that may have changed the world: a second one would lose track of it. */
 export class LiveRunError extends SwitchyardError {
@@ -56,24 +56,14 @@ export async function abandonRun(options: {
       exitCode: ExitCode.invalidInput,
       hint: `nothing to abandon; ${invocation()} run can start ${state.runbook.name} again`,
     })
-  const store = stateStoreAt(stateDir)
-  const lease = await store.acquireLock({
-    ...who,
+  await appendUnderLock({
+    stateDir,
     runId,
     runbook: state.runbook.name,
-    since: new Date().toISOString(),
+    who,
     command: 'abandon',
+    event: { type: 'run-abandoned', reason: options.reason, ...who },
   })
-  try {
-    const { journal } = await store.openJournal(runId, lease)
-    try {
-      await journal.append({ type: 'run-abandoned', reason: options.reason, ...who }).durable
-    } finally {
-      await journal.close()
-    }
-  } finally {
-    await lease.release()
-  }
   return {
     runbook: state.runbook.name,
     leftInPlace: Object.keys(state.steps).filter((id) => mayHaveActed(state.steps[id] as StepState)),

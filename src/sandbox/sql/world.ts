@@ -130,6 +130,8 @@ export class SqlWorld {
   private readonly seedCounts = new Map<string, number>()
   private readonly pendingSeedFailures = new Map<string, { failureState: number; errorCode: number }>()
   private readonly stalled = new Set<string>()
+  /** Seeds that fail on every try until cleared (a drill's broken link), as against the next one only. */
+  private readonly failingSeeds = new Map<string, { failureState: number; errorCode: number }>()
   private readonly drops: ConnectionDrop[] = []
   private lastTick: number
 
@@ -226,7 +228,7 @@ export class SqlWorld {
 
   takeSeedFailure(replica: string, db: string): { failureState: number; errorCode: number } | null {
     const key = seedKey(replica, db)
-    const failure = this.pendingSeedFailures.get(key) ?? null
+    const failure = this.pendingSeedFailures.get(key) ?? this.failingSeeds.get(key) ?? null
     this.pendingSeedFailures.delete(key)
     return failure
   }
@@ -279,6 +281,18 @@ export class SqlWorld {
     const running = this.runningSeed(replica, db)
     if (running) running.failWith = failure
     else this.pendingSeedFailures.set(seedKey(replica, db), failure)
+  }
+
+  /** Every seed of db toward replica, running or to come, fails half way until stopFailingSeeds. */
+  failEverySeed(replica: string, db: string, failureState: number, errorCode = 0): void {
+    const failure = { failureState, errorCode }
+    this.failingSeeds.set(seedKey(replica, db), failure)
+    const running = this.runningSeed(replica, db)
+    if (running) running.failWith = failure
+  }
+
+  stopFailingSeeds(replica: string, db: string): void {
+    this.failingSeeds.delete(seedKey(replica, db))
   }
 
   /** Bytes stop moving for this seed (now or when it starts); network wait keeps growing. */

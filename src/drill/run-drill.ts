@@ -1,0 +1,231 @@
+// One drill: a fresh demo platform, its world snapshotted, the runbook run through the engine with
+// faults fired at their steps, the failure path followed to a rollback to start, the world
+// snapshotted again and compared. The result is journaled in the run as `drill-result`.
+import { startSandboxForCommand } from '../cli/sandbox-session.js'
+import { currentOperator, resumeRun, rollbackRun, startRun } from '../engine/engine.js'
+import type { DrillRecord, Who } from '../engine/events.js'
+import type { EngineEvent, Observer, RunOutcome } from '../engine/observer.js'
+import type { Interrupt } from '../engine/run-context.js'
+import type { Runbook } from '../runbook/model.js'
+import { DEMO_ZONE_ID } from '../sandbox/aws/demo-world.js'
+import type { DemoPlatform } from '../sandbox/demo-platform.js'
+import { describeDifferences, diffWorlds, snapshotWorld } from '../sandbox/world-snapshot.js'
+import { dataLoss, type LogPositions, logPositions } from './data-loss.js'
+import type { Injection } from './injections.js'
+import { runUntilKilled } from './kill-child.js'
+import { timeToOnPrem, type WatchedRecord, weightsNow } from './traffic.js'
+import { type FaultTrigger, faultTrigger } from './trigger.js'
+
+/** The record customers resolve in the demo world; all weight on `onprem` is "traffic on-prem". */
+export const DEMO_RECORD: WatchedRecord = {
+  zone: DEMO_ZONE_ID,
+  name: 'www.gift.example',
+  type: 'CNAME',
+  onPrem: 'onprem',
+}
+
+export interface DrillOptions {
+  runbook: Runbook
+  stateDir: string
+  injections: Injection[]
+  /** The operator's Ctrl-C: stops the drill's run as it stops any run. */
+  interrupt: Interrupt
+  /** Shows one engine call's events (a new one per call: run, resume, rollback). */
+  show: () => Observer
+  /** `run` flags that give the runbook its params, for a drill that runs the CLI as a child. */
+  paramArgs: string[]
+}
+
+export interface DrillResult extends DrillRecord {
+  runId: string
+  /** How the run itself ended before the drill rolled it back. */
+  runOutcome: RunOutcome['status']
+  /** How the rollback to start ended. */
+  rollback: string
+  /** The clock RTO and detection are measured on. */
+  clock: 'wall'
+}
+
+const YES = { yes: true, ids: new Set<string>() }
+
+/** A drill is about the failure path, not about seeding speed: the demo's 2.5 GB seed in under a second. */
+const DRILL_SEEDING_BYTES_PER_SECOND = 4 * 1024 ** 3
+
+export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+  const platform = await startSandboxForCommand({ seedingBytesPerSecond: DRILL_SEEDING_BYTES_PER_SECOND })
+  try {
+    return await drillOn(platform, options)
+  } finally {
+    await platform.close()
+  }
+}
+
+async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<DrillResult> {
+  const who = currentOperator()
+  const before = await snapshotWorld(platform)
+  const startWeights = weightsNow(platform.aws.world.route53, DEMO_RECORD)
+  let atFault: LogPositions | undefined
+  const fire = (injection: Injection) => {
+    atFault ??= logPositions(platform.sql.world)
+    return injection.fault.fire(platform)
+  }
+  const killing = options.injections.some((i) => i.fault.kind === 'process')
+  const { runId, outcome, trigger } = killing
+    ? await killThenResume(options, who, fire)
+    : await runWithFaults(options, who, fire)
+
+  const state = await rollBackToStart(options, who, runId, outcome)
+  trigger.healAll()
+  const after = await snapshotWorld(platform)
+  const diff = diffWorlds(before, after)
+  const faultLog = atFault ?? logPositions(platform.sql.world)
+  const rpo = dataLoss(faultLog, logPositions(platform.sql.world, faultLog))
+
+  const injected = trigger.faults.map((f) => f.injectedAt).filter((t): t is number => t !== undefined)
+  const detected = trigger.faults.map((f) => f.detectedAt).filter((t): t is number => t !== undefined)
+  const firstFault = injected.length > 0 ? Math.min(...injected) : undefined
+  const rto =
+    firstFault === undefined
+      ? undefined
+      : timeToOnPrem(platform.aws.world.route53, DEMO_RECORD, startWeights, firstFault)
+  const worldDiff = describeDifferences(diff.differences)
+  const reasons = [
+    ...trigger.faults.filter((f) => f.notFired).map((f) => `fault ${f.name} never fired: ${f.notFired}`),
+    ...trigger.faults
+      .filter((f) => !f.notFired && f.injectedAt === undefined)
+      .map((f) => `fault ${f.name} never fired: the run did not reach step ${f.step}`),
+    ...(state === 'rolled-back' ? [] : [`the rollback to start did not finish: ${state}`]),
+    ...(worldDiff.length > 0
+      ? [`the world after rollback differs from before in ${worldDiff.length} place(s)`]
+      : []),
+    ...(firstFault !== undefined && rto === undefined
+      ? ['traffic is not back on-prem after the rollback']
+      : []),
+    ...(rpo.lost_bytes > 0
+      ? [`SQL Server lost ${rpo.lost_bytes} bytes of log (RPO ${rpo.lost_commit_ms} ms)`]
+      : []),
+  ]
+  const record: DrillRecord = {
+    passed: reasons.length === 0,
+    reasons,
+    faults: trigger.faults.map((f) => ({
+      name: f.name,
+      step: f.step,
+      ...(f.injectedAt === undefined ? {} : { injectedAt: new Date(f.injectedAt).toISOString() }),
+      ...(f.detectedAt === undefined ? {} : { detectedAt: new Date(f.detectedAt).toISOString() }),
+    })),
+    detection_ms:
+      firstFault === undefined || detected.length === 0 ? null : Math.min(...detected) - firstFault,
+    rto_ms: rto ?? null,
+    rpo,
+    world_diff: worldDiff,
+    kept: diff.kept,
+    failed_requests: null,
+    total_requests: null,
+  }
+  await journalResult(options, who, runId, record)
+  return { ...record, runId, runOutcome: outcome.status, rollback: state, clock: 'wall' }
+}
+
+/** The observer the engine gets: every event goes past the trigger first, then to the screen. */
+function watched(show: Observer, trigger?: FaultTrigger): Observer {
+  return {
+    start: (runbook, state) => show.start(runbook, state),
+    event: (event: EngineEvent) => {
+      trigger?.onEvent(event)
+      show.event(event)
+    },
+    // The drill goes on after the run: its summary says what to do, not the run's next commands.
+    finish: (outcome) => show.finish({ ...outcome, next: [] }),
+  }
+}
+
+async function runWithFaults(options: DrillOptions, who: Who, fire: (injection: Injection) => () => void) {
+  const trigger = faultTrigger(options.injections, fire)
+  // Once a fault is noticed the drill stops the run as an operator would (Ctrl-C once): no more retries.
+  const interrupt: Interrupt = {
+    get stopRequested() {
+      return options.interrupt.stopRequested || trigger.detected
+    },
+    signal: options.interrupt.signal,
+  }
+  const outcome = await startRun({
+    runbook: options.runbook,
+    stateDir: options.stateDir,
+    observer: watched(options.show(), trigger),
+    interrupt,
+    who,
+    approvals: YES,
+  })
+  return { runId: outcome.runId, outcome, trigger }
+}
+
+/** The CLI as a child, killed with SIGKILL as the step starts; then resumed here, as an operator would. */
+async function killThenResume(options: DrillOptions, who: Who, fire: (injection: Injection) => () => void) {
+  const { runId, trigger } = await runUntilKilled(options, fire)
+  const injection = options.injections[0] as Injection
+  const outcome = await resumeRun({
+    runbook: options.runbook,
+    runId,
+    stateDir: options.stateDir,
+    observer: watched(options.show(), trigger),
+    interrupt: options.interrupt,
+    who,
+    approvals: YES,
+    // The drill knows the step was cut off as it started: the operator checks, and applies it again.
+    retrySteps: new Set([injection.step.id]),
+  })
+  return { runId, outcome, trigger }
+}
+
+/** Rolls back to start unless the runbook already did; returns how the run stands after. */
+async function rollBackToStart(
+  options: DrillOptions,
+  who: Who,
+  runId: string,
+  outcome: RunOutcome,
+): Promise<string> {
+  const { loadRunState } = await import('../engine/state-dir.js')
+  const standing = loadRunState(options.stateDir, runId).state
+  if (standing.status === 'rolled-back' && standing.rollback?.to === 'start') return 'rolled-back'
+  const { outcome: back } = await rollbackRun({
+    runbook: options.runbook,
+    runId,
+    stateDir: options.stateDir,
+    observer: watched(options.show()),
+    interrupt: options.interrupt,
+    who,
+    approvals: YES,
+    to: 'start',
+    // The drill's own world: going back past the point of no return is the point of the exercise.
+    force: true,
+    dryRun: false,
+  })
+  return back.status === 'rolled-back' ? 'rolled-back' : `${back.status}: ${back.message || outcome.message}`
+}
+
+/** The result goes into the run's journal; a run the drill could not roll back is let go, as its world is gone. */
+async function journalResult(options: DrillOptions, who: Who, runId: string, record: DrillRecord) {
+  const [{ appendUnderLock }, { loadRunState }, { isLive }, { abandonRun }] = await Promise.all([
+    import('../engine/append-event.js'),
+    import('../engine/state-dir.js'),
+    import('../engine/state.js'),
+    import('../engine/live-run.js'),
+  ])
+  const runbook = options.runbook.name
+  await appendUnderLock({
+    stateDir: options.stateDir,
+    runId,
+    runbook,
+    who,
+    command: 'drill',
+    event: { type: 'drill-result', ...record },
+  })
+  if (isLive(loadRunState(options.stateDir, runId).state))
+    await abandonRun({
+      stateDir: options.stateDir,
+      runId,
+      who,
+      reason: 'drill: the sandbox world this run changed is gone',
+    })
+}
