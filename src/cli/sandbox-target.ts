@@ -3,6 +3,7 @@ import { AwsNotConfiguredError } from '../clients/aws.js'
 import { DEFAULT_STATE_DIR } from '../engine/state-dir.js'
 import { invocation } from '../invocation.js'
 import type { Runbook } from '../runbook/model.js'
+import type { DemoPlatform } from '../sandbox/demo-platform.js'
 import { readSandboxRecord, startSandboxForCommand } from './sandbox-session.js'
 
 /**
@@ -12,11 +13,11 @@ import { readSandboxRecord, startSandboxForCommand } from './sandbox-session.js'
  */
 export async function withSandbox<T>(
   context: { start: boolean; stateDir: string; runbook: Runbook },
-  work: () => Promise<T>,
+  work: (platform?: DemoPlatform) => Promise<T>,
 ): Promise<T> {
   const sandbox = context.start ? await startSandboxForCommand() : undefined
   try {
-    return await work()
+    return await work(sandbox)
   } catch (error) {
     if (sandbox || !(error instanceof AwsNotConfiguredError)) throw error
     const why = sandboxRunning(context.stateDir) ?? (await madeForSandbox(context.runbook))

@@ -5,6 +5,7 @@ import { withEngineSession } from '../cli/engine-session.js'
 import { jsonFlag, paramFlags, runbookArg } from '../cli/flags.js'
 import { load, loadOptions } from '../cli/load-runbook.js'
 import { approvalFlags, awsFlags, awsSettings, sandboxFlag, stateDirFlag } from '../cli/run-flags.js'
+import { withSandboxLoad } from '../cli/sandbox-load.js'
 import { withSandbox } from '../cli/sandbox-target.js'
 import type { SavedPlan } from '../engine/run-context.js'
 import { InvalidInputError } from '../errors.js'
@@ -33,6 +34,12 @@ export default class Run extends SwitchyardCommand {
     }),
     until: Flags.string({ description: 'Stop cleanly after this phase', helpValue: 'PHASE' }),
     ...sandboxFlag,
+    load: Flags.integer({
+      description:
+        "With --sandbox: customers send this many requests a second through the sandbox's Route 53 for the whole run; the tally (requests, failures, per second) is journaled and printed",
+      min: 1,
+      helpValue: 'RPS',
+    }),
     plan: Flags.string({
       description: 'Run only if every step still plans exactly what this saved plan says',
       helpValue: 'FILE',
@@ -46,26 +53,36 @@ export default class Run extends SwitchyardCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run)
+    if (flags.load !== undefined && !flags.sandbox)
+      throw new InvalidInputError(
+        '--load needs --sandbox: the load generator drives the sandbox platform only',
+        {
+          hint: `add --sandbox, e.g. ${invocation()} run RUNBOOK --sandbox --load ${flags.load}`,
+        },
+      )
     const runbook = this.loaded(await load(loadOptions(args.runbook, flags, true)), args.runbook)
     checkApproveIds(flags.approve, forwardApprovalIds(runbook), 'phase or step')
     const plan = flags.plan === undefined ? undefined : readPlan(flags.plan)
     const { startRun, currentOperator } = await import('../engine/engine.js')
     const who = currentOperator()
     const stateDir = flags['state-dir']
-    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, () =>
-      withEngineSession(flags.json, (observer, interrupt) =>
-        startRun({
-          runbook,
-          stateDir,
-          awsSettings: awsSettings(flags),
-          observer,
-          interrupt,
-          who,
-          approvals: approvalTerms(flags, who, observer),
-          dryRun: flags['dry-run'],
-          ...(flags.until ? { until: flags.until } : {}),
-          ...(plan ? { plan } : {}),
-        }),
+    const outcome = await withSandbox({ start: flags.sandbox, stateDir, runbook }, (platform) =>
+      withSandboxLoad(platform, flags.load, (closingEvents) =>
+        withEngineSession(flags.json, (observer, interrupt) =>
+          startRun({
+            runbook,
+            stateDir,
+            awsSettings: awsSettings(flags),
+            observer,
+            interrupt,
+            who,
+            approvals: approvalTerms(flags, who, observer),
+            dryRun: flags['dry-run'],
+            ...(flags.until ? { until: flags.until } : {}),
+            ...(plan ? { plan } : {}),
+            ...(closingEvents ? { closingEvents } : {}),
+          }),
+        ),
       ),
     )
     this.exit(outcome.exitCode)

@@ -13,7 +13,7 @@ import { stepTypes as registeredStepTypes } from '../steps/index.js'
 import { ApprovalLeftError, type ApprovalPolicy, obtainApproval } from './approvals.js'
 import { conditionReason } from './condition-reason.js'
 import { type EventSink, journalSink, MemorySink, RunLog } from './event-log.js'
-import type { Who } from './events.js'
+import type { NewEvent, Who } from './events.js'
 import { JOURNAL_FILE, readJournal } from './journal.js'
 import { refuseAbandoned, refuseOtherLiveRun } from './live-run.js'
 import { withNotifications } from './notify.js'
@@ -49,6 +49,8 @@ export interface RunOptions extends EngineOptions {
   dryRun?: boolean
   until?: string
   plan?: SavedPlan
+  /** Events the caller journals last, once the phases are done, before the journal closes. */
+  closingEvents?: () => Promise<NewEvent[]>
 }
 
 export interface ResumeOptions extends EngineOptions {
@@ -156,7 +158,9 @@ export async function startRun(options: RunOptions): Promise<RunOutcome> {
       dryRun: options.dryRun === true,
       plan: options.plan,
     })
-    return await finish(observer, log, await drive(run, options.until))
+    const partial = await drive(run, options.until)
+    for (const event of (await options.closingEvents?.()) ?? []) log.note(event)
+    return await finish(observer, log, partial)
   } catch (error) {
     throw redactor.thrown(error)
   } finally {

@@ -1,4 +1,5 @@
 import type { ParamValue } from '../runbook/model.js'
+import type { LoadSummary } from '../sandbox/load/tally.js'
 import type { GrantedApproval, LeftApproval } from './approvals.js'
 
 /** A planned change, as a step's `plan` reports it and the operator reads it. */
@@ -140,6 +141,8 @@ export type NewEvent =
     }
   | { type: 'journal-torn-line'; line: number }
   | ({ type: 'drill-result' } & DrillRecord)
+  /** What the sandbox's customers saw during the run (`run --sandbox --load RPS`), journaled as the run ends. */
+  | { type: 'sandbox-load'; summary: LoadSummary }
 
 /** `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals). */
 export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number }

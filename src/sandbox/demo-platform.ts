@@ -7,7 +7,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
-import { DEMO_ZONE_ID, seedDemoWorld } from './aws/demo-world.js'
+import { DEMO_RECORD, DEMO_ZONE_ID, seedDemoWorld } from './aws/demo-world.js'
 import { type AwsSandbox, sandboxEnv, startAwsSandbox } from './aws/index.js'
 import { sandboxCertificate } from './certificate.js'
 import {
@@ -18,6 +18,7 @@ import {
   slapdMissing,
   startSlapdPair,
 } from './ldap/slapd.js'
+import type { Frontend } from './load/load.js'
 import { demoSqlWorld, type SqlSandbox, startSqlSandbox } from './sql/index.js'
 import { type AdWorld, createAdWorld } from './windows/ad.js'
 import { clusterResponder } from './windows/cluster.js'
@@ -49,6 +50,8 @@ export const DEMO_PLATFORM = {
       { name: 'web-aws-1', address: '127.0.1.11' },
       { name: 'web-aws-2', address: '127.0.1.12' },
     ],
+    /** The on-prem web server behind the datacenter's load balancer (no EC2 instance: its IIS stand-in is keyed by name). */
+    onprem: { name: 'web-onprem-1', address: '127.0.1.21' },
   },
   ldap: {
     suffix: SUFFIX,
@@ -99,6 +102,8 @@ export interface DemoPlatform {
     webHealthUrl: string
     web: Record<string, { instanceId: string; address: string }>
     dcs: Record<string, { instanceId: string; url?: string }>
+    /** By the DNS answer that leads to it (the weighted record's values): each site's load balancer. */
+    frontends: Record<string, Frontend>
     /** The WSFC nodes SSM reaches (cluster commands for the listener), by name. */
     clusterNodes: Record<string, { instanceId: string }>
   }
@@ -159,7 +164,8 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
   if (fixed) {
     for (const [name, { host, port }] of Object.entries(P.sql.instances))
       await claimPort(port, host, `SQL Server ${name}`)
-    for (const web of P.web.instances) await claimPort(P.web.port, web.address, `${web.name}'s /health`)
+    for (const web of [...P.web.instances, P.web.onprem])
+      await claimPort(P.web.port, web.address, `${web.name}'s /health`)
     if (!ldapSkipped)
       for (const dc of [P.ldap.onprem, P.ldap.aws])
         await claimPort(dc.port, '127.0.0.1', `slapd as ${dc.name}`)
@@ -210,7 +216,10 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
     })
     aws.world.ssm.respond(fleet.responder)
     const iis = await startIisSandbox({
-      instances: web.map((w) => ({ instanceId: w.instanceId, address: w.address })),
+      instances: [
+        ...web.map((w) => ({ instanceId: w.instanceId, address: w.address })),
+        { instanceId: P.web.onprem.name, address: P.web.onprem.address },
+      ],
       port: fixed ? P.web.port : 0,
       fleet,
     })
@@ -297,6 +306,10 @@ export async function startDemoPlatform(options: DemoPlatformOptions = {}): Prom
         },
         webHealthUrl: `http://{host}:${iis.port}/health`,
         web: Object.fromEntries(web.map((w) => [w.name, { instanceId: w.instanceId, address: w.address }])),
+        frontends: {
+          [DEMO_RECORD.answers.onprem]: { site: 'onprem', urls: [iis.urls[P.web.onprem.name] as string] },
+          [DEMO_RECORD.answers.aws]: { site: 'aws', urls: web.map((w) => iis.urls[w.instanceId] as string) },
+        },
         dcs,
         clusterNodes,
       },
@@ -363,6 +376,7 @@ export function describePlatform(platform: DemoPlatform): string[] {
     `IIS /health: ${Object.entries(addresses.web)
       .map(([name, w]) => `${name} (${w.instanceId}) ${addresses.webHealthUrl.replace('{host}', w.address)}`)
       .join(', ')}`,
+    `on-prem web: ${DEMO_PLATFORM.web.onprem.name} ${addresses.webHealthUrl.replace('{host}', DEMO_PLATFORM.web.onprem.address)} behind ${DEMO_RECORD.answers.onprem}`,
     `domain controllers over SSM: ${Object.entries(addresses.dcs)
       .map(([name, dc]) => `${name} (${dc.instanceId})${dc.url ? ` LDAP ${dc.url} (StartTLS)` : ''}`)
       .join(', ')}`,

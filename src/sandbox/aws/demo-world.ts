@@ -3,6 +3,13 @@ import type { AwsWorld } from './world.js'
 /** The hosted zone of the demo world; the sandbox runbooks use it as their `zone` param's default. */
 export const DEMO_ZONE_ID = 'Z0SANDBOXGIFT01'
 
+/** The weighted CNAME customers resolve, and what each of its two sets answers: the sites' load balancers. */
+export const DEMO_RECORD = {
+  name: 'www.gift.example',
+  type: 'CNAME',
+  answers: { onprem: 'lb.dc1.gift.example', aws: 'alb-giftcard.us-east-1.elb.amazonaws.com' },
+} as const
+
 /**
  * The gift-card platform as the sandbox plays it: a zone with the weighted record that moves from
  * on-prem to AWS, the 5xx alarm that gates the shift, the AWS web servers, a topic for notices,
@@ -10,17 +17,17 @@ export const DEMO_ZONE_ID = 'Z0SANDBOXGIFT01'
  */
 export function seedDemoWorld(world: AwsWorld): void {
   world.route53.addZone({ name: 'gift.example', id: DEMO_ZONE_ID })
-  for (const [id, weight, target] of [
-    ['onprem', 100, 'lb.dc1.gift.example'],
-    ['aws', 0, 'alb-giftcard.us-east-1.elb.amazonaws.com'],
+  for (const [id, weight] of [
+    ['onprem', 100],
+    ['aws', 0],
   ] as const)
     world.route53.putRecord(DEMO_ZONE_ID, {
-      Name: 'www.gift.example',
-      Type: 'CNAME',
+      Name: DEMO_RECORD.name,
+      Type: DEMO_RECORD.type,
       SetIdentifier: id,
       Weight: weight,
       TTL: 1,
-      ResourceRecords: [{ Value: target }],
+      ResourceRecords: [{ Value: DEMO_RECORD.answers[id] }],
     })
   world.cloudwatch.addAlarm({
     name: 'giftcard-5xx',
