@@ -6,8 +6,10 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { before, describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
+import type { DrillRecord } from '../src/engine/events.ts'
 import { loadRunbook } from '../src/runbook/load.ts'
 import { DEMO_PLATFORM } from '../src/sandbox/demo-platform.ts'
+import type { LoadBucket, LoadSummary } from '../src/sandbox/load/tally.ts'
 import { checkOffline, chromiumMissing } from './helpers/browser.ts'
 import { allBytes, lines, startSwitchyard, tempDir } from './helpers/cli.ts'
 import {
@@ -188,14 +190,30 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
       const stage2 = events.find((e) => e.type === 'step-checkpoint' && e.data.stage === 2)
       const injected = Date.parse(stage2.at) - 150
       const iso = (ms: number) => new Date(ms).toISOString()
-      const buckets = []
-      for (let at = first; at <= end; at += 500) {
-        const failed = at >= injected && at < injected + 500 ? 3 : 0
+      const buckets: LoadBucket[] = []
+      // As the load generator counts: per whole second, by when each request was sent.
+      for (let at = Math.floor(first / 1000) * 1000; at <= end; at += 1000) {
+        const failed = at <= injected && injected < at + 1000 ? 3 : 0
         buckets.push({ at: iso(at), ok: 20 - failed, failed, aws: at > injected ? 0 : 10, onprem: 10 })
       }
-      const load = { total: buckets.length * 20, failed: 3, buckets }
+      const summary = {
+        rps: 20,
+        startedAt: iso(first),
+        stoppedAt: iso(end),
+        total: buckets.length * 20,
+        failed: 3,
+        reasons: { 'HTTP 503 from http://127.0.1.11:18080/health': 3 },
+        failures: [1, 2, 3].map((n) => ({
+          sentAt: iso(injected + n * 10),
+          answeredAt: iso(injected + n * 10 + 5),
+          site: 'aws',
+          reason: 'HTTP 503',
+        })),
+        buckets,
+      } satisfies LoadSummary
       const drill = {
         passed: true,
+        reasons: [],
         faults: [
           {
             name: 'alarm-mid-bake',
@@ -206,15 +224,26 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
         ],
         detection_ms: 420,
         rto_ms: 1380,
-        rpo: 0,
+        rpo: {
+          lost_commit_ms: 0,
+          lost_bytes: 0,
+          databases: [{ database: 'AG-GIFTCARD/GiftCard', lsn_at_fault: '98000008486200001', lost_bytes: 0 }],
+        },
         world_diff: [],
-        kept: ['/aws/route53/history: change batches only grow', `<img src=x onerror="alert(1)"> ${secret}`],
+        kept: [
+          {
+            path: '/aws/route53/history',
+            why: 'change batches Route 53 applied: its history only grows',
+            paths: 3,
+          },
+          { path: '/sql/backupFiles', why: `<img src=x onerror="alert(1)"> ${secret}`, paths: 1 },
+        ],
         failed_requests: 3,
-        total_requests: load.total,
-        load,
-      }
+        total_requests: summary.total,
+        load: { total: summary.total, failed: summary.failed, buckets },
+      } satisfies DrillRecord
       const appended = [
-        { seq: last.seq + 1, at: iso(end + 1), epoch: last.epoch, type: 'sandbox-load', ...load },
+        { seq: last.seq + 1, at: iso(end + 1), epoch: last.epoch, type: 'sandbox-load', summary },
         { seq: last.seq + 2, at: iso(end + 2), epoch: last.epoch, type: 'drill-result', ...drill },
       ]
       writeFileSync(journal, [...events, ...appended].map((e) => `${JSON.stringify(e)}\n`).join(''))
@@ -230,8 +259,8 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
       for (const row of [
         '| verdict | PASSED |',
         '| detection time | 420 ms |',
-        '| RTO (traffic restored) | 1.4 s |',
-        '| RPO (SQL data loss) | 0 (no data lost) |',
+        '| RTO (traffic back on-prem) | 1.4 s |',
+        '| RPO (SQL data loss) | none: 0 ms of commits, 0 bytes of log lost |',
         '| requests failed | 3 of ',
         '| world diff after rollback | empty |',
       ])
@@ -241,7 +270,13 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
         drillMarkdown,
         /No difference: the world after the rollback equals the world before the drill\./,
       )
-      assert.match(drillMarkdown, /^\| .* \| 17 \| 3 \| 0 \| 10 \|$/m, 'the interval with failures')
+      assert.match(drillMarkdown, /^\| .* \| 17 \| 3 \| 10 \| 10 \|$/m, 'the interval with failures')
+      assert.match(drillMarkdown, /^\| HTTP 503 from http:\/\/127\.0\.1\.11:18080\/health \| 3 \|$/m)
+      assert.match(
+        drillMarkdown,
+        /^\| \/aws\/route53\/history \| change batches Route 53 applied: its history only grows \| 3 \|$/m,
+      )
+      assert.match(drillMarkdown, /^\| AG-GIFTCARD\/GiftCard \| 98000008486200001 \| 0 \|$/m)
       assert.ok(!allBytes(drillOut).includes(secret))
     })
 

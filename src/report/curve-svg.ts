@@ -1,4 +1,4 @@
-import type { LoadBucket } from './drill-events.js'
+import type { LoadBucket } from '../sandbox/load/tally.js'
 import { escapeHtml } from './escape.js'
 import type { Shade } from './gantt-svg.js'
 import type { TimeScale } from './scale.js'

@@ -1,8 +1,7 @@
-import type { Change } from '../engine/events.js'
-import type { DrillResult } from './drill-events.js'
+import type { Change, DrillRecord } from '../engine/events.js'
 import type { ReportModel } from './model.js'
 import type { Timeline } from './timeline.js'
-import { formatDuration, formatTime, oneLine } from './values.js'
+import { asTable, formatDuration, formatTime, oneLine } from './values.js'
 
 /** What a section holds; each renderer lays the same blocks out in its own format. Cells are plain text. */
 export type Block =
@@ -53,11 +52,26 @@ const identity = (w: { operator: string; osUser?: string; host: string; awsIdent
     .filter(Boolean)
     .join(' ')
 
-const rpoText = (rpo: unknown) =>
-  rpo === 0 ? '0 (no data lost)' : typeof rpo === 'number' ? `${rpo} (data lost)` : oneLine(rpo, 400)
+const ms = (v: number | null) => (v === null ? 'not measured' : formatDuration(v))
 
-function drill(d: DrillResult): Section {
-  const ms = (v: number | null) => (v === null ? 'not measured' : formatDuration(v))
+/** Records that share their fields as a table block; anything else as a list of lines. */
+function recordsBlock(records: readonly unknown[]): Block {
+  const table = asTable('', records)
+  return table
+    ? { kind: 'table', head: table.head, rows: table.rows }
+    : { kind: 'list', items: records.map((r) => oneLine(r, 400)) }
+}
+
+function rpoFacts(rpo: DrillRecord['rpo']): string {
+  if (rpo.lost_commit_ms === 0 && rpo.lost_bytes === 0) return 'none: 0 ms of commits, 0 bytes of log lost'
+  return `${formatDuration(rpo.lost_commit_ms)} of commits, ${rpo.lost_bytes} bytes of log lost`
+}
+
+function drill(d: DrillRecord): Section {
+  const requests =
+    d.failed_requests === null || d.total_requests === null
+      ? 'not measured (no load during the drill)'
+      : `${d.failed_requests} of ${d.total_requests}`
   return {
     id: 'drill',
     title: 'Drill',
@@ -67,38 +81,46 @@ function drill(d: DrillResult): Section {
         rows: [
           ['verdict', d.passed ? 'PASSED' : 'FAILED'],
           ['detection time', ms(d.detection_ms)],
-          ['RTO (traffic restored)', ms(d.rto_ms)],
-          ['RPO (SQL data loss)', rpoText(d.rpo)],
-          ['requests failed', `${d.failed_requests} of ${d.total_requests}`],
+          ['RTO (traffic back on-prem)', ms(d.rto_ms)],
+          ['RPO (SQL data loss)', rpoFacts(d.rpo)],
+          ['requests failed', requests],
           [
             'world diff after rollback',
             d.world_diff.length === 0 ? 'empty' : `${d.world_diff.length} difference(s)`,
           ],
         ],
       },
+      ...(d.reasons.length > 0
+        ? [
+            { kind: 'subtitle', text: 'Why it did not pass' } as const,
+            { kind: 'list', items: d.reasons } as const,
+          ]
+        : []),
+      { kind: 'subtitle', text: 'Faults injected' },
       {
         kind: 'table',
         head: ['fault', 'at step', 'injected', 'detected', 'after'],
         rows: d.faults.map((f) => [
           f.name,
           f.step,
-          formatTime(f.injectedAt),
+          f.injectedAt ? formatTime(f.injectedAt) : 'not fired',
           f.detectedAt ? formatTime(f.detectedAt) : 'not detected',
-          f.detectedAt ? formatDuration(Date.parse(f.detectedAt) - Date.parse(f.injectedAt)) : '',
+          f.detectedAt && f.injectedAt
+            ? formatDuration(Date.parse(f.detectedAt) - Date.parse(f.injectedAt))
+            : '',
         ]),
       },
+      { kind: 'subtitle', text: 'SQL Server, per database (RPO)' },
+      recordsBlock(d.rpo.databases),
       { kind: 'subtitle', text: 'World diff after rollback' },
       d.world_diff.length === 0
         ? {
             kind: 'text',
             text: 'No difference: the world after the rollback equals the world before the drill.',
           }
-        : { kind: 'list', items: d.world_diff.map((w) => oneLine(w, 400)) },
+        : { kind: 'list', items: d.world_diff },
       ...(d.kept.length > 0
-        ? [
-            { kind: 'subtitle', text: 'Kept on purpose' } as const,
-            { kind: 'list', items: d.kept.map((k) => oneLine(k, 400)) } as const,
-          ]
+        ? [{ kind: 'subtitle', text: 'Kept on purpose (not differences)' } as const, recordsBlock(d.kept)]
         : []),
     ],
   }
@@ -106,26 +128,35 @@ function drill(d: DrillResult): Section {
 
 function load(model: ReportModel): Section | undefined {
   if (!model.load) return undefined
-  const { total, failed, buckets } = model.load
+  const { total, failed, buckets, rps, reasons, failures } = model.load
   const failing = buckets.filter((b) => b.failed > 0)
   return {
     id: 'requests',
     title: 'Requests during the run',
     blocks: [
-      { kind: 'text', text: `${total} requests, ${failed} failed.` },
+      { kind: 'text', text: `${total} requests${rps ? ` at ${rps} a second` : ''}, ${failed} failed.` },
       { kind: 'curve' },
+      ...(reasons && Object.keys(reasons).length > 0
+        ? [
+            {
+              kind: 'table',
+              head: ['why they failed', 'requests'],
+              rows: Object.entries(reasons).map(([why, n]) => [why, String(n)]),
+            } satisfies Block,
+          ]
+        : []),
+      ...(failures && failures.length > 0
+        ? [
+            { kind: 'subtitle', text: 'The first failed requests' } as const,
+            recordsBlock(failures.slice(0, 20)),
+          ]
+        : []),
       failing.length === 0
         ? { kind: 'text', text: 'No interval had a failed request.' }
         : {
             kind: 'table',
             head: ['interval', 'ok', 'failed', 'to AWS', 'to on-prem'],
-            rows: failing.map((b) => [
-              typeof b.at === 'number' ? new Date(b.at).toISOString() : b.at,
-              String(b.ok),
-              String(b.failed),
-              String(b.aws),
-              String(b.onprem),
-            ]),
+            rows: failing.map((b) => [b.at, String(b.ok), String(b.failed), String(b.aws), String(b.onprem)]),
             tone: failing.map(() => 'bad'),
           },
     ],
@@ -136,7 +167,6 @@ function timelineRows(model: ReportModel, timeline: Timeline): string[][] {
   return timeline.rows.map((row) => {
     const spans = row.bars.filter((b) => b.kind !== 'stage')
     const first = spans[0]?.start
-    const last = spans.at(-1)?.end
     const parts = spans.map(
       (b) => `${since(model, b.start)} ${b.label || b.kind} (${formatDuration(b.end - b.start)})`,
     )
@@ -151,7 +181,7 @@ function timelineRows(model: ReportModel, timeline: Timeline): string[][] {
           ? `rollback ${row.id}`
           : row.id,
       first === undefined ? '' : since(model, first),
-      first === undefined || last === undefined ? 'not run' : formatDuration(last - first),
+      first === undefined ? 'not run' : formatDuration(spans.reduce((sum, b) => sum + b.end - b.start, 0)),
       [...parts, ...stages, ...marks].join('; '),
     ]
   })
@@ -267,10 +297,10 @@ function evidence(model: ReportModel): Section {
     blocks: [
       {
         kind: 'text',
-        text: "What each step read or produced, as journaled (alarm states, health rounds, sync states, latencies). An undone step's outputs are marked: they no longer hold.",
+        text: 'What each step read or produced, as journaled (alarm states, health rounds, sync states, latencies). Readings of a step a rollback went past are marked: they tell what held before the rollback.',
       },
       ...model.evidence.flatMap((e): Block[] => [
-        { kind: 'subtitle', text: `${e.step} (${e.uses})${e.undone ? ' — undone by rollback' : ''}` },
+        { kind: 'subtitle', text: `${e.step} (${e.uses})${e.undone ? ' — read before the rollback' : ''}` },
         ...(e.rows.length > 0
           ? [{ kind: 'table', head: ['reading', 'value'], rows: e.rows } satisfies Block]
           : []),

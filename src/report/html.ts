@@ -1,4 +1,4 @@
-import { curveSvg } from './curve-svg.js'
+import { bucketTime, curveSvg } from './curve-svg.js'
 import type { Block, Section } from './document.js'
 import { escapeHtml as h } from './escape.js'
 import { ganttSvg, type Shade } from './gantt-svg.js'
@@ -67,7 +67,8 @@ function block(b: Block, charts: Charts): string {
 
 /** Each injected fault's detection window, shaded on both charts. */
 function shadesOf(model: ReportModel): Shade[] {
-  return (model.drill?.faults ?? []).map((f) => {
+  return (model.drill?.faults ?? []).flatMap((f) => {
+    if (!f.injectedAt) return []
     const from = Date.parse(f.injectedAt)
     const to = f.detectedAt ? Date.parse(f.detectedAt) : model.timeline.end
     return {
@@ -79,12 +80,12 @@ function shadesOf(model: ReportModel): Shade[] {
 }
 
 function charts(model: ReportModel): Charts {
-  const bucketEnds = (model.load?.buckets ?? []).map((b) =>
-    typeof b.at === 'number' ? b.at : Date.parse(b.at),
-  )
+  const times = (model.load?.buckets ?? []).map(bucketTime)
+  // A bucket counts the interval after its time: the axis runs to the end of the last one.
+  const bucketMs = times.length > 1 ? (times[1] as number) - (times[0] as number) : 1000
   const scale = timeScale(
-    Math.min(model.timeline.start, ...bucketEnds),
-    Math.max(model.timeline.end, ...bucketEnds),
+    Math.min(model.timeline.start, ...times),
+    Math.max(model.timeline.end, ...times.map((t) => t + bucketMs)),
     LABEL_WIDTH,
     CHART_WIDTH,
   )

@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { AwsClients, type AwsSettings } from '../clients/aws.js'
-import type { JournalEvent } from '../engine/events.js'
 import { JOURNAL_FILE, readJournal } from '../engine/journal-read.js'
-import type { EngineEvent } from '../engine/observer.js'
 import { Redactor } from '../engine/redaction.js'
 import { resolveSecrets } from '../engine/secrets.js'
 import { foldJournal, type RunState } from '../engine/state.js'
@@ -12,7 +10,7 @@ import { InvalidInputError } from '../errors.js'
 import { formatDiagnostic } from '../runbook/diagnostics.js'
 import { loadRunbook } from '../runbook/load.js'
 import type { Runbook } from '../runbook/model.js'
-import { buildReport, type ReportEvent, type ReportModel } from './model.js'
+import { buildReport, type ReportModel } from './model.js'
 
 /** Events a drill and the load generator add: every text in them is shown, so every leaf is redacted. */
 const DRILL_TYPES = new Set(['drill-result', 'sandbox-load'])
@@ -66,11 +64,9 @@ export async function loadReport(
 ): Promise<{ model: ReportModel; redactor: Redactor }> {
   const { events } = readJournal(join(runDir(stateDir, runId), JOURNAL_FILE))
   const redactor = await redactorFor(runbook, state.runbook.path ?? state.runbook.file, aws)
-  const shown = (events as ReportEvent[]).map((e) =>
-    DRILL_TYPES.has(e.type) ? redactor.leaves(e) : (redactor.forDisplay(e as EngineEvent) as ReportEvent),
-  )
+  const shown = events.map((e) => (DRILL_TYPES.has(e.type) ? redactor.leaves(e) : redactor.forDisplay(e)))
   // Folded again from what is shown, so approval reasons and notes in the state are redacted too.
-  const shownState = foldJournal(shown.filter((e): e is JournalEvent => !DRILL_TYPES.has(e.type)))
+  const shownState = foldJournal(shown)
   const model = buildReport(shown, shownState, runbook, { warnings: redactor.leaves(warnings) })
   return { model, redactor }
 }

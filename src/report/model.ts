@@ -1,8 +1,8 @@
 import type { GrantedApproval } from '../engine/approvals.js'
-import type { Change, ErrorInfo, JournalEvent, Who } from '../engine/events.js'
+import type { Change, DrillRecord, ErrorInfo, EventOf, JournalEvent, Who } from '../engine/events.js'
 import type { RunState } from '../engine/state.js'
 import type { ParamValue, Runbook } from '../runbook/model.js'
-import type { DrillResult, LoadSummary } from './drill-events.js'
+import type { LoadSummary } from '../sandbox/load/tally.js'
 import { buildTimeline, type Timeline } from './timeline.js'
 import { type Readings, readOutputs } from './values.js'
 
@@ -50,6 +50,9 @@ export interface ChainHead {
   problems: string[]
 }
 
+/** What the request curve needs: the load generator's summary, or the part of it a drill keeps. */
+export type LoadCurve = Pick<LoadSummary, 'total' | 'failed' | 'buckets'> & Partial<LoadSummary>
+
 export interface ReportModel {
   runId: string
   runbook: RunState['runbook']
@@ -66,16 +69,10 @@ export interface ReportModel {
   warnings: string[]
   errors: Array<{ at: string; where: string; error: ErrorInfo }>
   rollback: RollbackEntry[]
-  drill?: DrillResult
-  load?: LoadSummary
+  drill?: DrillRecord
+  load?: LoadCurve
   chain?: ChainHead
 }
-
-/** A journal event, or one of the events a drill or the sandbox's load generator adds to it. */
-export type ReportEvent =
-  | JournalEvent
-  | ({ type: 'drill-result'; seq: number; at: string } & DrillResult)
-  | ({ type: 'sandbox-load'; seq: number; at: string } & LoadSummary)
 
 const who = (w: Who): Who => ({
   operator: w.operator,
@@ -85,7 +82,7 @@ const who = (w: Who): Who => ({
   ...(w.awsIdentity ? { awsIdentity: w.awsIdentity } : {}),
 })
 
-function sessionsOf(events: readonly ReportEvent[]): Session[] {
+function sessionsOf(events: readonly JournalEvent[]): Session[] {
   const sessions: Session[] = []
   for (const e of events) {
     if (e.type === 'run-started') sessions.push({ at: e.at, action: e.dryRun ? 'dry run' : 'run', ...who(e) })
@@ -98,7 +95,7 @@ function sessionsOf(events: readonly ReportEvent[]): Session[] {
   return sessions
 }
 
-function approvalsOf(events: readonly ReportEvent[]): ApprovalRecord[] {
+function approvalsOf(events: readonly JournalEvent[]): ApprovalRecord[] {
   const approvals: ApprovalRecord[] = []
   for (const e of events) {
     if (e.type === 'approval-granted') {
@@ -137,7 +134,7 @@ function outcomeOf(
   }
 }
 
-function stepsOf(events: readonly ReportEvent[], state: RunState, runbook: Runbook): StepOutcome[] {
+function stepsOf(events: readonly JournalEvent[], state: RunState, runbook: Runbook): StepOutcome[] {
   const planned = new Map<string, Change[]>()
   const alreadyDone = new Set<string>()
   for (const e of events) {
@@ -188,7 +185,7 @@ function evidenceOf(state: RunState, runbook: Runbook): Evidence[] {
   )
 }
 
-function errorsOf(events: readonly ReportEvent[]): ReportModel['errors'] {
+function errorsOf(events: readonly JournalEvent[]): ReportModel['errors'] {
   return events.flatMap((e) => {
     if (e.type === 'step-failed')
       return [
@@ -204,7 +201,7 @@ function errorsOf(events: readonly ReportEvent[]): ReportModel['errors'] {
   })
 }
 
-function rollbackOf(events: readonly ReportEvent[]): RollbackEntry[] {
+function rollbackOf(events: readonly JournalEvent[]): RollbackEntry[] {
   const undoing = new Set<string>()
   return events.flatMap((e): RollbackEntry[] => {
     switch (e.type) {
@@ -233,28 +230,26 @@ function rollbackOf(events: readonly ReportEvent[]): RollbackEntry[] {
   })
 }
 
+const drillRecord = ({
+  type: _t,
+  seq: _s,
+  at: _a,
+  epoch: _e,
+  ...record
+}: EventOf<'drill-result'>): DrillRecord => record
+
 /**
  * Everything the report shows, from the journal's events (already redacted for display), the state
  * they fold to and the runbook the run pinned. Renderers only lay it out.
  */
 export function buildReport(
-  events: readonly ReportEvent[],
+  events: readonly JournalEvent[],
   state: RunState,
   runbook: Runbook,
   extras: { warnings?: string[]; chain?: ChainHead } = {},
 ): ReportModel {
-  const journal = events.filter(
-    (e): e is JournalEvent => e.type !== 'drill-result' && e.type !== 'sandbox-load',
-  )
   const drill = events.findLast((e) => e.type === 'drill-result')
   const load = events.findLast((e) => e.type === 'sandbox-load')
-  const strip = <T extends { type: string; seq: number; at: string; epoch?: number }>({
-    type: _t,
-    seq: _s,
-    at: _a,
-    epoch: _e,
-    ...rest
-  }: T) => rest
   return {
     runId: state.runId,
     runbook: state.runbook,
@@ -264,15 +259,15 @@ export function buildReport(
     endedAt: state.updatedAt,
     params: state.params,
     sessions: sessionsOf(events),
-    timeline: buildTimeline(journal, runbook),
+    timeline: buildTimeline(events, runbook),
     approvals: approvalsOf(events),
     steps: stepsOf(events, state, runbook),
     evidence: evidenceOf(state, runbook),
     warnings: [...state.warnings, ...(extras.warnings ?? [])],
     errors: errorsOf(events),
     rollback: rollbackOf(events),
-    ...(drill ? { drill: strip(drill) as DrillResult } : {}),
-    ...(load ? { load: strip(load) as LoadSummary } : drill?.load ? { load: drill.load } : {}),
+    ...(drill ? { drill: drillRecord(drill) } : {}),
+    ...(load ? { load: load.summary } : drill?.load ? { load: drill.load } : {}),
     ...(extras.chain ? { chain: extras.chain } : {}),
   }
 }

@@ -28,7 +28,7 @@ const isRecordOfScalars = (value: unknown): value is Record<string, unknown> =>
   isPlain(value) && Object.values(value).every(isScalar)
 
 /** A list of flat records, or an object whose values are all flat records (keyed by host, database...). */
-function asTable(path: string, value: unknown): ReadingTable | undefined {
+export function asTable(path: string, value: unknown): ReadingTable | undefined {
   const keyed =
     isPlain(value) && Object.keys(value).length > 0 && Object.values(value).every(isRecordOfScalars)
   const listed = Array.isArray(value) && value.length > 0 && value.every(isRecordOfScalars)
