@@ -12,7 +12,7 @@ nav a { color: inherit; margin-right: 12px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f5f8; font-weight: 600; }
-td { white-space: pre-wrap; word-break: break-word; }
+td { white-space: pre-wrap; overflow-wrap: break-word; }
 table.facts th { width: 220px; }
 tr.good td:nth-last-child(2) { color: var(--good); font-weight: 600; }
 tr.bad td { background: #fdecea; }
