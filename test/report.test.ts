@@ -11,7 +11,7 @@ import { loadRunbook } from '../src/runbook/load.ts'
 import { DEMO_PLATFORM } from '../src/sandbox/demo-platform.ts'
 import type { LoadBucket, LoadSummary } from '../src/sandbox/load/tally.ts'
 import { checkOffline, chromiumMissing } from './helpers/browser.ts'
-import { allBytes, lines, startSwitchyard, tempDir } from './helpers/cli.ts'
+import { allBytes, journalEvents, lines, startSwitchyard, tempDir, writeRunbook } from './helpers/cli.ts'
 import {
   flagshipOverrides,
   flagshipPlatformForFile,
@@ -315,5 +315,66 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
     const noOut = await cli(['report', runId])
     assert.equal(noOut.code, 2, noOut.stderr)
     assert.match(noOut.stderr, /Missing required flag out/)
+  })
+})
+
+describe('switchyard report of a run killed mid-step and resumed', () => {
+  const token = 'report-token-4f9a1c'
+  const crashy = `version: 1
+name: crashy
+secrets:
+  token: { from: "env:REPORT_TOKEN" }
+phases:
+  - id: one
+    steps:
+      - id: a
+        uses: exec
+        with: { command: sh, args: [-c, 'echo "token is $TOKEN"'], env: { TOKEN: "\${{ secrets.token }}" }, idempotent: true }
+      - id: b
+        uses: exec
+        needs: [a]
+        with: { command: sh, args: [-c, 'echo b done'] }
+`
+  const inFolder = (name: string) => {
+    const dir = join(scratch.dir, name)
+    mkdirSync(dir)
+    writeRunbook(dir, crashy)
+    return (args: string[], env: Record<string, string> = {}) =>
+      startSwitchyard(dir, args, { REPORT_TOKEN: token, ...env }).done
+  }
+
+  test("each attempt is its own bar: the one a kill cut off ends at the dead process's last event", async () => {
+    const clean = inFolder('crashy-clean')
+    assert.equal((await clean(['run', 'runbook.yaml'])).code, 0)
+    const planned = journalEvents(join(scratch.dir, 'crashy-clean')).find(
+      (e) => e.type === 'step-planned' && e.step === 'b',
+    )
+    const cli = inFolder('crashy')
+    const killed = await cli(['run', 'runbook.yaml'], { SWITCHYARD_CRASH_AFTER_EVENTS: String(planned?.seq) })
+    assert.equal(killed.signal, 'SIGKILL', killed.stdout + killed.stderr)
+    assert.equal((await cli(['unlock', 'crashy', '--force'])).code, 0)
+    const resumed = await cli(['resume', '--retry-step', 'b'])
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr)
+    const out = join(scratch.dir, 'crashy', 'report')
+    const report = await cli(['report', '--out', out])
+    assert.equal(report.code, 0, report.stderr)
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8')
+    const [row] = rowsOf(markdown, 'one › b')
+    assert.match(
+      row ?? '',
+      /^\| one › b \| \+\S+ s?m?s? \| .* \| \+.* attempt 1 \(.*\); \+.* applied \(.*\) \|$/,
+      markdown,
+    )
+    const acted = markdown.split('## Who acted')[1]?.split('## ')[0] ?? ''
+    assert.deepEqual(
+      acted
+        .split('\n')
+        .filter((l) => /^\| \d{4}/.test(l))
+        .map((l) => l.split(' | ')[1]),
+      ['run', 'resume'],
+    )
+    assert.match(markdown, /^\| stdout \| token is \\\*\\\*\\\* \|$/m)
+    assert.match(markdown, /lock broken by/)
+    assert.ok(!allBytes(out).includes(token))
   })
 })
