@@ -123,6 +123,8 @@ describe('drills against the demo platform', () => {
     assert.equal(report.rollback, 'rolled-back')
     assert.ok(report.kept.some((k: { path: string }) => k.path === '/aws/route53/history'))
     assert.equal(report.rpo.lost_bytes, 0)
+    assert.ok(report.total_requests > 0, "customers' requests were counted")
+    assert.equal(report.load.total, report.total_requests)
 
     const events = journalEvents(dir)
     const recorded = events.filter((e) => e.type === 'drill-result')
@@ -130,6 +132,7 @@ describe('drills against the demo platform', () => {
     assert.equal(recorded[0]?.passed, true)
     assert.deepEqual(recorded[0]?.faults, report.faults)
     assert.equal(recorded[0]?.rto_ms, report.rto_ms)
+    assert.equal(recorded[0]?.total_requests, report.total_requests)
     assert.equal(events.at(-2)?.type, 'rollback-completed', 'the drill-result follows the rollback')
     const status = switchyard(dir, ['status', '--json'])
     assert.equal(JSON.parse(status.stdout).status, 'rolled-back')
@@ -140,6 +143,8 @@ describe('drills against the demo platform', () => {
       fixture('seed-stall.yaml'),
       '--inject',
       'seed-stalls@seed',
+      '--load',
+      '0',
     ])
     assert.equal(result.code, 0, result.stdout + result.stderr)
     assert.equal(report.passed, true, JSON.stringify(report.reasons))
@@ -153,6 +158,7 @@ describe('drills against the demo platform', () => {
       ['AG-GIFTCARD/GiftCard', 'AG-GIFTCARD/GiftCardAudit'],
     )
     assert.match(result.stderr, /replicate\.seed failed: seeding GiftCard to SQL-AWS-1 stalled/)
+    assert.equal(report.total_requests, null, '--load 0: no customers')
   })
 
   test('a rollback that waits for an operator fails the drill (exit 1) and says why', async () => {

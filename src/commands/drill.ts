@@ -19,6 +19,7 @@ export default class Drill extends SwitchyardCommand {
     '<%= config.bin %> drill --faults',
     '<%= config.bin %> drill runbooks/giftcard-cutover.yaml --sandbox --params runbooks/params/giftcard-cutover.sandbox.yaml --inject alarm-mid-bake@shift',
     '<%= config.bin %> drill runbooks/giftcard-cutover.yaml --sandbox --params runbooks/params/giftcard-cutover.sandbox.yaml --inject cli-killed@seed --json',
+    '<%= config.bin %> drill runbooks/giftcard-cutover.yaml --sandbox --params runbooks/params/giftcard-cutover.sandbox.yaml --each --inject seed-fails@seed --inject route53-5xx@shift',
   ]
   static override args = {
     runbook: Args.string({ description: 'Path to the runbook YAML file' }),
@@ -30,6 +31,18 @@ export default class Drill extends SwitchyardCommand {
       multipleNonGreedy: true,
       description: 'Fire this fault as this step starts (repeatable); see --faults',
       helpValue: 'FAULT@STEP',
+    }),
+    each: Flags.boolean({
+      description:
+        'One drill per --inject, one after the other on one sandbox (a drill matrix); stops at the first that fails',
+      default: false,
+    }),
+    load: Flags.integer({
+      description:
+        "Customers' requests a second through the sandbox's Route 53 during each drill (0: none); failures are counted",
+      default: 20,
+      min: 0,
+      helpValue: 'RPS',
     }),
     ...paramFlags,
     ...sandboxFlag,
@@ -60,7 +73,7 @@ export default class Drill extends SwitchyardCommand {
     const runbook = this.loaded(await load(loadOptions(args.runbook, flags, true)), args.runbook)
     const [
       { readInjections },
-      { runDrill },
+      { runDrills },
       { summaryLines },
       { interruptOnCtrlC },
       { createLinesRenderer },
@@ -71,23 +84,31 @@ export default class Drill extends SwitchyardCommand {
       import('../cli/interrupt.js'),
       import('../render/lines.js'),
     ])
-    const injections = readInjections(flags.inject ?? [], runbook)
+    const series = readInjections(flags.inject ?? [], runbook, flags.each)
     const interrupt = interruptOnCtrlC((message) => process.stderr.write(`${message}\n`))
     try {
-      const result = await runDrill({
-        runbook,
-        stateDir: flags['state-dir'],
-        injections,
-        interrupt,
-        show: () => createLinesRenderer({ stream: process.stderr, env: process.env }),
-        paramArgs: [
-          ...(flags.params ? ['--params', flags.params] : []),
-          ...(flags.param ?? []).flatMap((p) => ['-p', p]),
-        ],
-      })
-      if (flags.json) this.printJson(result)
-      else for (const line of summaryLines(result)) this.log(line)
-      this.exit(result.passed ? ExitCode.ok : ExitCode.runFailed)
+      const results = await runDrills(
+        {
+          runbook,
+          stateDir: flags['state-dir'],
+          interrupt,
+          show: () => createLinesRenderer({ stream: process.stderr, env: process.env }),
+          loadRps: flags.load,
+          paramArgs: [
+            ...(flags.params ? ['--params', flags.params] : []),
+            ...(flags.param ?? []).flatMap((p) => ['-p', p]),
+          ],
+        },
+        series,
+      )
+      const passed = results.length === series.length && results.every((r) => r.passed)
+      if (flags.json) this.printJson(flags.each ? { passed, drills: results } : results[0])
+      else {
+        for (const result of results) for (const line of summaryLines(result)) this.log(line)
+        if (flags.each)
+          this.log(`${results.filter((r) => r.passed).length} of ${series.length} drills passed`)
+      }
+      this.exit(passed ? ExitCode.ok : ExitCode.runFailed)
     } finally {
       await interrupt.dispose()
     }

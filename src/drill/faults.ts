@@ -14,7 +14,7 @@ export interface DrillFault {
   does: string
   /** The step types it can be injected at (`any`: every step). */
   stepTypes: readonly string[] | 'any'
-  /** As the step starts, or at its first progress report after that (a shift's first bake). */
+  /** As the step starts, or at its first routine progress report (not a milestone): a shift's first bake. */
   firesOn: 'start' | 'progress'
   /** `process`: the fault is to switchyard itself (the drill runs the CLI as a child it can kill). */
   kind: 'world' | 'process'

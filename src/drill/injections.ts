@@ -11,19 +11,21 @@ export interface Injection {
 
 const list = (items: string[]) => (items.length > 0 ? items.join(', ') : 'none')
 
-export function readInjections(values: readonly string[], runbook: Runbook): Injection[] {
+/** The drills to run: one with every fault, or with `each`, one per fault. */
+export function readInjections(values: readonly string[], runbook: Runbook, each = false): Injection[][] {
   if (values.length === 0)
     throw new InvalidInputError('--inject: a drill needs at least one fault', {
       hint: 'add --inject FAULT@STEP; switchyard drill --faults lists the faults',
     })
   const steps = runbook.phases.flatMap((p) => p.steps)
   const injections = values.map((value) => readOne(value, steps, runbook.name))
+  if (each) return injections.map((injection) => [injection])
   const killed = injections.filter((i) => i.fault.kind === 'process')
   if (killed.length > 0 && injections.length > 1)
     throw new InvalidInputError('--inject: cli-killed cannot be combined with other faults in one drill', {
-      hint: 'run one drill with --inject cli-killed@STEP and another with the other faults',
+      hint: 'run one drill with --inject cli-killed@STEP and another with the other faults, or add --each',
     })
-  return injections
+  return [injections]
 }
 
 function readOne(value: string, steps: Step[], runbook: string): Injection {

@@ -7,8 +7,9 @@ import type { DrillRecord, Who } from '../engine/events.js'
 import type { EngineEvent, Observer, RunOutcome } from '../engine/observer.js'
 import type { Interrupt } from '../engine/run-context.js'
 import type { Runbook } from '../runbook/model.js'
-import { DEMO_ZONE_ID } from '../sandbox/aws/demo-world.js'
+import { DEMO_RECORD, DEMO_ZONE_ID } from '../sandbox/aws/demo-world.js'
 import type { DemoPlatform } from '../sandbox/demo-platform.js'
+import type { LoadSummary } from '../sandbox/load/index.js'
 import { describeDifferences, diffWorlds, snapshotWorld } from '../sandbox/world-snapshot.js'
 import { dataLoss, type LogPositions, logPositions } from './data-loss.js'
 import type { Injection } from './injections.js'
@@ -17,10 +18,10 @@ import { timeToOnPrem, type WatchedRecord, weightsNow } from './traffic.js'
 import { type FaultTrigger, faultTrigger } from './trigger.js'
 
 /** The record customers resolve in the demo world; all weight on `onprem` is "traffic on-prem". */
-export const DEMO_RECORD: WatchedRecord = {
+const CUSTOMERS_RECORD: WatchedRecord = {
   zone: DEMO_ZONE_ID,
-  name: 'www.gift.example',
-  type: 'CNAME',
+  name: DEMO_RECORD.name,
+  type: DEMO_RECORD.type,
   onPrem: 'onprem',
 }
 
@@ -34,6 +35,8 @@ export interface DrillOptions {
   show: () => Observer
   /** `run` flags that give the runbook its params, for a drill that runs the CLI as a child. */
   paramArgs: string[]
+  /** Customers' requests a second through the sandbox's Route 53 for the whole drill; 0: none. */
+  loadRps: number
 }
 
 export interface DrillResult extends DrillRecord {
@@ -44,6 +47,8 @@ export interface DrillResult extends DrillRecord {
   rollback: string
   /** The clock RTO and detection are measured on. */
   clock: 'wall'
+  /** How long the drill took, snapshots and rollback included. */
+  elapsed_ms: number
 }
 
 const YES = { yes: true, ids: new Set<string>() }
@@ -51,30 +56,53 @@ const YES = { yes: true, ids: new Set<string>() }
 /** A drill is about the failure path, not about seeding speed: the demo's 2.5 GB seed in under a second. */
 const DRILL_SEEDING_BYTES_PER_SECOND = 4 * 1024 ** 3
 
-export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+/**
+ * Drills one after the other on one demo platform, each with its own faults. Each starts from the world
+ * the one before left, which that drill compared with its own start: a drill that did not pass ends
+ * the series, as the world is no longer the platform's first.
+ */
+export async function runDrills(
+  options: Omit<DrillOptions, 'injections'>,
+  series: Injection[][],
+): Promise<DrillResult[]> {
   const platform = await startSandboxForCommand({ seedingBytesPerSecond: DRILL_SEEDING_BYTES_PER_SECOND })
+  const results: DrillResult[] = []
   try {
-    return await drillOn(platform, options)
+    for (const injections of series) {
+      const result = await drillOn(platform, { ...options, injections })
+      results.push(result)
+      if (!result.passed || options.interrupt.stopRequested) break
+    }
+    return results
   } finally {
     await platform.close()
   }
 }
 
 async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<DrillResult> {
+  const began = Date.now()
   const who = currentOperator()
   const before = await snapshotWorld(platform)
-  const startWeights = weightsNow(platform.aws.world.route53, DEMO_RECORD)
+  const startWeights = weightsNow(platform.aws.world.route53, CUSTOMERS_RECORD)
   let atFault: LogPositions | undefined
   const fire = (injection: Injection) => {
     atFault ??= logPositions(platform.sql.world)
     return injection.fault.fire(platform)
   }
   const killing = options.injections.some((i) => i.fault.kind === 'process')
-  const { runId, outcome, trigger } = killing
-    ? await killThenResume(options, who, fire)
-    : await runWithFaults(options, who, fire)
-
-  const state = await rollBackToStart(options, who, runId, outcome)
+  // Customers start after the first snapshot and stop before the second: what they touch is a request log.
+  const { startDemoLoad } = await import('../sandbox/load/index.js')
+  const load = options.loadRps > 0 ? startDemoLoad(platform, options.loadRps) : undefined
+  let customers: LoadSummary | undefined
+  let ran: Awaited<ReturnType<typeof runWithFaults>>
+  let state: string
+  try {
+    ran = killing ? await killThenResume(options, who, fire) : await runWithFaults(options, who, fire)
+    state = await rollBackToStart(options, who, ran.runId, ran.outcome)
+  } finally {
+    customers = await load?.stop()
+  }
+  const { runId, outcome, trigger } = ran
   trigger.healAll()
   const after = await snapshotWorld(platform)
   const diff = diffWorlds(before, after)
@@ -87,7 +115,7 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
   const rto =
     firstFault === undefined
       ? undefined
-      : timeToOnPrem(platform.aws.world.route53, DEMO_RECORD, startWeights, firstFault)
+      : timeToOnPrem(platform.aws.world.route53, CUSTOMERS_RECORD, startWeights, firstFault)
   const worldDiff = describeDifferences(diff.differences)
   const reasons = [
     ...trigger.faults.filter((f) => f.notFired).map((f) => `fault ${f.name} never fired: ${f.notFired}`),
@@ -120,11 +148,19 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
     rpo,
     world_diff: worldDiff,
     kept: diff.kept,
-    failed_requests: null,
-    total_requests: null,
+    failed_requests: customers?.failed ?? null,
+    total_requests: customers?.total ?? null,
+    ...(customers ? { load: customers } : {}),
   }
   await journalResult(options, who, runId, record)
-  return { ...record, runId, runOutcome: outcome.status, rollback: state, clock: 'wall' }
+  return {
+    ...record,
+    runId,
+    runOutcome: outcome.status,
+    rollback: state,
+    clock: 'wall',
+    elapsed_ms: Date.now() - began,
+  }
 }
 
 /** The observer the engine gets: every event goes past the trigger first, then to the screen. */

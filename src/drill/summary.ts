@@ -23,8 +23,8 @@ export function summaryLines(result: DrillResult): string[] {
     )
   lines.push(
     result.total_requests === null
-      ? '  requests: no load generator in this build'
-      : `  requests: ${result.failed_requests} of ${result.total_requests} failed`,
+      ? '  requests: no load (--load 0)'
+      : `  requests: ${result.failed_requests} of ${result.total_requests} failed${failedWhen(result)}`,
   )
   if (result.world_diff.length === 0) lines.push('  world after rollback: as before')
   else {
@@ -34,4 +34,10 @@ export function summaryLines(result: DrillResult): string[] {
   for (const kept of result.kept) lines.push(`    kept ${kept.path}: ${kept.why}`)
   for (const reason of result.reasons) lines.push(`  why it failed: ${reason}`)
   return lines
+}
+
+/** When the failed requests were sent, by second: they should fall inside the detection window. */
+function failedWhen(result: DrillResult): string {
+  const seconds = (result.load?.buckets ?? []).filter((b) => b.failed > 0).map((b) => `${b.at} ${b.failed}`)
+  return seconds.length > 0 ? ` (sent at: ${seconds.join(', ')})` : ''
 }

@@ -60,7 +60,7 @@ export function faultTrigger(
         const due =
           injection.fault.firesOn === 'start'
             ? event.type === 'step-started'
-            : event.type === 'step-progress' && started.has(injection.step.id)
+            : event.type === 'step-progress' && !event.milestone && started.has(injection.step.id)
         if (due) fireOne(injection, record)
       })
       if (event.type !== 'step-failed') return

@@ -70,11 +70,8 @@ export interface DrillRecord {
   kept: { path: string; why: string; paths: number }[]
   failed_requests: number | null
   total_requests: number | null
-  load?: {
-    total: number
-    failed: number
-    buckets: { at: string; ok: number; failed: number; aws: number; onprem: number }[]
-  }
+  /** What the sandbox's customers saw from the fault to the end of the drill's rollback. */
+  load?: LoadSummary
 }
 
 /** Every event a run's journal holds. `seq` and `at` are added by the journal. */
@@ -140,9 +137,9 @@ export type NewEvent =
       stopped?: 'SIGTERM' | 'SIGKILL'
     }
   | { type: 'journal-torn-line'; line: number }
-  | ({ type: 'drill-result' } & DrillRecord)
   /** What the sandbox's customers saw during the run (`run --sandbox --load RPS`), journaled as the run ends. */
   | { type: 'sandbox-load'; summary: LoadSummary }
+  | ({ type: 'drill-result' } & DrillRecord)
 
 /** `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals). */
 export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number }

@@ -1,7 +1,7 @@
 // The drill matrix: every fault at the flagship's riskiest steps (the seeds, the directory sync, the
-// traffic shift), each drill a run of the built CLI against its own fresh demo platform, at scaled-down
-// times. Shared by test/drill-matrix.test.ts and bench/drill.ts (BENCHMARKS.md's table).
-import { mkdirSync } from 'node:fs'
+// traffic shift), as one `switchyard drill --each` of the built CLI: one drill per fault, one after
+// the other on one demo platform, at scaled-down times. Shared by test/drill-matrix.test.ts and
+// bench/drill.ts (BENCHMARKS.md's table).
 import { join } from 'node:path'
 import { root, startSwitchyard } from './cli.ts'
 
@@ -26,27 +26,31 @@ const SCALED = ['bake=200ms', 'gate_poll=100ms', 'sql_poll=200ms', 'health_inter
   p,
 ])
 
-export interface MatrixRow {
-  injection: string
+export interface MatrixDrill {
+  passed: boolean
+  reasons: string[]
+  faults: { name: string; step: string }[]
+  detection_ms: number | null
+  rto_ms: number | null
+  rpo: { lost_bytes: number; lost_commit_ms: number }
+  world_diff: string[]
+  kept: unknown[]
+  runOutcome: string
+  elapsed_ms: number
+  failed_requests: number | null
+  total_requests: number | null
+}
+
+export interface MatrixRun {
   code: number | null
   seconds: number
-  report?: {
-    passed: boolean
-    reasons: string[]
-    detection_ms: number | null
-    rto_ms: number | null
-    rpo: { lost_bytes: number; lost_commit_ms: number }
-    world_diff: string[]
-    kept: unknown[]
-    runOutcome: string
-  }
+  passed?: boolean
+  drills: MatrixDrill[]
   stderr: string
 }
 
-/** One drill of the matrix in a folder of its own under `dir`. */
-export async function runMatrixDrill(dir: string, injection: string): Promise<MatrixRow> {
-  const cwd = join(dir, injection.replace(/[@]/g, '-at-'))
-  mkdirSync(cwd, { recursive: true })
+/** The whole matrix, run in `cwd`. */
+export async function runMatrix(cwd: string): Promise<MatrixRun> {
   const started = performance.now()
   const result = await startSwitchyard(
     cwd,
@@ -57,33 +61,39 @@ export async function runMatrixDrill(dir: string, injection: string): Promise<Ma
       '--params',
       join(root, 'runbooks', 'params', 'giftcard-cutover.sandbox.yaml'),
       ...SCALED,
-      '--inject',
-      injection,
+      '--each',
+      ...MATRIX.flatMap((injection) => ['--inject', injection]),
       '--json',
     ],
     // AWS retries back off from 20 ms instead of 500 ms: Route 53's refusals outlast them sooner.
     { AWS_PROFILE: '', SWITCHYARD_AWS_BACKOFF_MS: '20' },
   ).done
   const seconds = (performance.now() - started) / 1000
-  let report: MatrixRow['report']
+  let parsed: { passed?: boolean; drills?: MatrixDrill[] } = {}
   try {
-    report = JSON.parse(result.stdout)
+    parsed = JSON.parse(result.stdout)
   } catch {
-    report = undefined
+    parsed = {}
   }
-  return { injection, code: result.code, seconds, ...(report ? { report } : {}), stderr: result.stderr }
+  return {
+    code: result.code,
+    seconds,
+    ...(parsed.passed === undefined ? {} : { passed: parsed.passed }),
+    drills: parsed.drills ?? [],
+    stderr: result.stderr,
+  }
 }
 
 const ms = (value: number | null | undefined) => (value === null || value === undefined ? '–' : String(value))
 
 /** The matrix as a Markdown table, a row per drill. */
-export function matrixTable(rows: MatrixRow[]): string {
+export function matrixTable(run: MatrixRun): string {
   return [
-    '| fault @ step | passed | run ended | detection (ms) | RTO (ms) | RPO lost (bytes) | world diff | kept paths | drill (s) |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => {
-      const d = r.report
-      return `| ${r.injection} | ${d ? (d.passed ? 'yes' : 'NO') : `exit ${r.code}`} | ${d?.runOutcome ?? '–'} | ${ms(d?.detection_ms)} | ${ms(d?.rto_ms)} | ${ms(d?.rpo.lost_bytes)} | ${d ? d.world_diff.length : '–'} | ${d ? d.kept.length : '–'} | ${r.seconds.toFixed(1)} |`
+    '| fault @ step | passed | run ended | detection (ms) | RTO (ms) | RPO lost (bytes) | requests failed / sent | world diff | kept paths | drill (s) |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...run.drills.map((d) => {
+      const at = d.faults.map((f) => `${f.name}@${f.step}`).join(', ')
+      return `| ${at} | ${d.passed ? 'yes' : 'NO'} | ${d.runOutcome} | ${ms(d.detection_ms)} | ${ms(d.rto_ms)} | ${d.rpo.lost_bytes} | ${ms(d.failed_requests)} / ${ms(d.total_requests)} | ${d.world_diff.length} | ${d.kept.length} | ${(d.elapsed_ms / 1000).toFixed(1)} |`
     }),
   ].join('\n')
 }
