@@ -16,7 +16,7 @@ export const bucketTime = (bucket: LoadBucket) =>
  * the steps and faults that caused them.
  */
 export function curveSvg(buckets: readonly LoadBucket[], scale: TimeScale, shades: Shade[] = []): string {
-  const width = scale.left + scale.width + 10
+  const width = scale.left + scale.width + 30
   const plot = HEIGHT - TOP - BOTTOM
   const peak = Math.max(1, ...buckets.map((b) => b.ok + b.failed))
   const y = (n: number) => TOP + plot - (n / peak) * plot

@@ -56,7 +56,7 @@ function rowGroup(row: TimelineRow, index: number, scale: TimeScale): string {
 /** The run as a Gantt chart: a row per phase and step, bars from the journal's times, an axis in time since the start. */
 export function ganttSvg(timeline: Timeline, scale: TimeScale, shades: Shade[] = []): string {
   const height = TOP + timeline.rows.length * ROW + 6
-  const width = scale.left + scale.width + 10
+  const width = scale.left + scale.width + 30
   const axis = scale
     .ticks()
     .map(
