@@ -43,14 +43,9 @@ function summary(model: ReportModel): Section {
 }
 
 const identity = (w: { operator: string; osUser?: string; host: string; awsIdentity?: string }) =>
-  [
-    w.operator,
-    w.osUser && w.osUser !== w.operator ? `OS user ${w.osUser}` : '',
-    `on ${w.host}`,
-    w.awsIdentity ? `as ${w.awsIdentity}` : '',
-  ]
-    .filter(Boolean)
-    .join(' ')
+  `${w.operator}${w.osUser && w.osUser !== w.operator ? ` (OS user ${w.osUser})` : ''} on ${w.host}${
+    w.awsIdentity ? `, AWS identity ${w.awsIdentity}` : ''
+  }`
 
 const ms = (v: number | null) => (v === null ? 'not measured' : formatDuration(v))
 
