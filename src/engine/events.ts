@@ -120,7 +120,11 @@ export type NewEvent =
   /** What the sandbox's customers saw during the run (`run --sandbox --load RPS`), journaled as the run ends. */
   | { type: 'sandbox-load'; summary: LoadSummary }
 
-/** `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals). */
-export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number }
+/**
+ * `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals).
+ * `prev`: sha256 (hex) of the previous event's line as written, or for the first event of the pinned
+ * runbook: the hash chain `verify` checks (absent in a dry run's memory and in older journals).
+ */
+export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number; prev?: string }
 
 export type EventOf<T extends NewEvent['type']> = Extract<JournalEvent, { type: T }>
