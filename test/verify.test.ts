@@ -9,6 +9,7 @@ import type { NewEvent } from '../src/engine/events.ts'
 import { JOURNAL_FILE, Journal } from '../src/engine/journal.ts'
 import { verifyJournal } from '../src/engine/journal-verify.ts'
 import { acquireLock, removeLockOf } from '../src/engine/lock.ts'
+import { sandboxEnv, startAwsSandbox } from '../src/sandbox/aws/index.ts'
 import { switchyardAsync, tempDir, writeRunbook } from './helpers/cli.ts'
 
 const scratch = tempDir('verify')
@@ -149,6 +150,46 @@ describe('switchyard verify', () => {
     const result = await verify(dir, ['20261204T000000Z-nope-0000'])
     assert.equal(result.code, 2, result.stderr)
     assert.match(result.stderr, /no run 20261204T000000Z-nope-0000 in/)
+  })
+})
+
+describe('the chain in team state (S3)', () => {
+  test('a run kept in S3 verifies intact from a machine that only has S3, and its segments carry the same links', async () => {
+    const sandbox = await startAwsSandbox()
+    try {
+      sandbox.world.s3.createBucket('audit-state', { versioning: true })
+      const laptop = (name: string) => {
+        const dir = join(scratch.dir, `s3-${name}-${++n}`)
+        mkdirSync(dir)
+        return {
+          dir,
+          env: { ...sandboxEnv(sandbox.url), AWS_REGION: 'us-east-1', XDG_CACHE_HOME: join(dir, 'cache') },
+        }
+      }
+      const state = ['--state-dir', 's3://audit-state/night']
+      const a = laptop('a')
+      writeRunbook(a.dir, RUNBOOK)
+      const run = await switchyardAsync(a.dir, ['run', 'runbook.yaml', ...state], a.env)
+      assert.equal(run.code, 0, run.stdout + run.stderr)
+
+      const b = laptop('b')
+      const result = await switchyardAsync(b.dir, ['verify', ...state, '--json'], b.env)
+      assert.equal(result.code, 0, result.stdout + result.stderr)
+      const report = JSON.parse(result.stdout)
+      assert.equal(report.intact, true)
+      const segments = sandbox.world.s3
+        .list('audit-state', `night/runs/${report.runId}/journal/`)
+        .map((o) => o.body)
+        .join('')
+        .split('\n')
+        .slice(0, -1)
+      assert.equal(segments.length, report.events)
+      assert.equal(report.head, sha256(segments.at(-1) as string))
+      for (let i = 1; i < segments.length; i++)
+        assert.equal(JSON.parse(segments[i] as string).prev, sha256(segments[i - 1] as string))
+    } finally {
+      await sandbox.close()
+    }
   })
 })
 
