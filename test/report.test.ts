@@ -2,11 +2,12 @@
 // through the built CLI, then report.md read as text and report.html opened in a headless chromium with
 // the network cut off. A drill's report is the same run's journal with a drill's events appended.
 import assert from 'node:assert/strict'
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { before, describe, test } from 'node:test'
 import type { Page } from 'playwright-core'
 import type { DrillRecord } from '../src/engine/events.ts'
+import { lineHash } from '../src/engine/journal.ts'
 import { loadRunbook } from '../src/runbook/load.ts'
 import { DEMO_PLATFORM } from '../src/sandbox/demo-platform.ts'
 import type { LoadBucket, LoadSummary } from '../src/sandbox/load/tally.ts'
@@ -174,16 +175,37 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
     })
   })
 
+  test('the summary names the journal chain head, the one switchyard verify prints', async () => {
+    const verified = JSON.parse((await ok(['verify', runId, '--json'])).stdout) as {
+      head: string
+      intact: boolean
+    }
+    assert.equal(verified.intact, true)
+    assert.ok(
+      markdown.includes(`| journal chain head | ${verified.head} (intact) |`),
+      markdown.slice(0, 1200),
+    )
+  })
+
+  test('a journal line edited from outside: the report says the chain is not intact, and where', async () => {
+    const copy = '20991231T000000Z-giftcard-cutover-edited'
+    cpSync(join(runsDir(), runId), join(runsDir(), copy), { recursive: true })
+    const journal = join(runsDir(), copy, 'journal.ndjson')
+    writeFileSync(journal, readFileSync(journal, 'utf8').replace('CHG-4711 go-ahead', 'CHG-0000 go-ahead'))
+    const out = join(scratch.dir, 'edited-report')
+    await ok(['report', copy, '--out', out])
+    const [row] = rowsOf(readFileSync(join(out, 'report.md'), 'utf8'), 'journal chain head')
+    assert.match(row ?? '', /^\| journal chain head \| [0-9a-f]{64} \(NOT intact: line \d+: .*\) \|$/)
+  })
+
   describe('a drill: the same journal with the drill-result and sandbox-load events a drill appends', () => {
-    const drillId = '20991231T000000Z-giftcard-cutover-d1'
     const drillOut = join(scratch.dir, 'drill-report')
     let drillMarkdown = ''
 
     before(async () => {
-      cpSync(join(runsDir(), runId), join(runsDir(), drillId), { recursive: true })
-      const journal = join(runsDir(), drillId, 'journal.ndjson')
-      const events = lines(journal).map((l) => JSON.parse(l))
-      events[0].runId = drillId
+      const journal = join(runsDir(), runId, 'journal.ndjson')
+      const written = lines(journal)
+      const events = written.map((l) => JSON.parse(l))
       const last = events.at(-1)
       const first = Date.parse(events[0].at)
       const end = Date.parse(last.at)
@@ -242,20 +264,22 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
         total_requests: summary.total,
         load: { total: summary.total, failed: summary.failed, buckets },
       } satisfies DrillRecord
-      const appended = [
+      // Appended as the drill appends them: the next seq, each linked to the line before it.
+      let previous = written.at(-1) as string
+      for (const event of [
         { seq: last.seq + 1, at: iso(end + 1), epoch: last.epoch, type: 'sandbox-load', summary },
         { seq: last.seq + 2, at: iso(end + 2), epoch: last.epoch, type: 'drill-result', ...drill },
-      ]
-      writeFileSync(journal, [...events, ...appended].map((e) => `${JSON.stringify(e)}\n`).join(''))
-      await ok(['report', drillId, '--out', drillOut])
+      ]) {
+        previous = JSON.stringify({ ...event, prev: lineHash(previous) })
+        appendFileSync(journal, `${previous}\n`)
+      }
+      await ok(['report', runId, '--out', drillOut])
       drillMarkdown = readFileSync(join(drillOut, 'report.md'), 'utf8')
     })
 
     test('report.md gives the verdict, detection, RTO, RPO, failed requests and the world diff', () => {
-      assert.match(
-        drillMarkdown,
-        /^# Drill report: giftcard-cutover, run 20991231T000000Z-giftcard-cutover-d1$/m,
-      )
+      assert.ok(drillMarkdown.startsWith(`# Drill report: giftcard-cutover, run ${runId}\n`))
+      assert.match(drillMarkdown, /^\| journal chain head \| [0-9a-f]{64} \(intact\) \|$/m)
       for (const row of [
         '| verdict | PASSED |',
         '| detection time | 420 ms |',

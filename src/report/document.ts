@@ -1,5 +1,5 @@
 import type { Change, DrillRecord } from '../engine/events.js'
-import type { ReportModel } from './model.js'
+import type { ChainHead, ReportModel } from './model.js'
 import type { Timeline } from './timeline.js'
 import { asTable, formatDuration, formatTime, oneLine } from './values.js'
 
@@ -34,12 +34,14 @@ function summary(model: ReportModel): Section {
     ['last event', `${formatTime(model.endedAt)} (${formatDuration(ms)} after the start)`],
     ['operator', model.sessions[0] ? identity(model.sessions[0]) : ''],
   ]
-  if (model.chain)
-    rows.push([
-      'journal chain head',
-      `${model.chain.head} (${model.chain.intact ? 'intact' : `NOT intact: ${model.chain.problems.join('; ')}`})`,
-    ])
+  if (model.chain) rows.push(['journal chain head', chainText(model.chain)])
   return { id: 'summary', title: 'Summary', blocks: [{ kind: 'facts', rows }] }
+}
+
+function chainText(chain: ChainHead): string {
+  if (!chain.chained) return 'none: the journal was written before events were chained'
+  const head = chain.head ?? 'no event'
+  return chain.intact ? `${head} (intact)` : `${head} (NOT intact: ${chain.problems.join('; ')})`
 }
 
 const identity = (w: { operator: string; osUser?: string; host: string; awsIdentity?: string }) =>

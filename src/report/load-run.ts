@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { AwsClients, type AwsSettings } from '../clients/aws.js'
 import { JOURNAL_FILE, readJournal } from '../engine/journal-read.js'
+import { verifyJournal } from '../engine/journal-verify.js'
 import { Redactor } from '../engine/redaction.js'
 import { resolveSecrets } from '../engine/secrets.js'
 import { foldJournal, type RunState } from '../engine/state.js'
@@ -67,6 +68,17 @@ export async function loadReport(
   const shown = events.map((e) => (DRILL_TYPES.has(e.type) ? redactor.leaves(e) : redactor.forDisplay(e)))
   // Folded again from what is shown, so approval reasons and notes in the state are redacted too.
   const shownState = foldJournal(shown)
-  const model = buildReport(shown, shownState, runbook, { warnings: redactor.leaves(warnings) })
+  const chain = verifyJournal(runDir(stateDir, runId))
+  const model = buildReport(shown, shownState, runbook, {
+    warnings: redactor.leaves(warnings),
+    chain: {
+      intact: chain.intact,
+      chained: chain.chained,
+      ...(chain.head ? { head: chain.head } : {}),
+      problems: redactor.leaves(
+        chain.problems.map((p) => (p.line ? `line ${p.line}: ${p.message}` : p.message)),
+      ),
+    },
+  })
   return { model, redactor }
 }

@@ -44,9 +44,12 @@ export interface RollbackEntry {
   what: string
 }
 
+/** The journal's hash chain as `switchyard verify` checks it. */
 export interface ChainHead {
   intact: boolean
-  head: string
+  /** False for a journal written before the chain: nothing to check. */
+  chained: boolean
+  head?: string
   problems: string[]
 }
 
