@@ -1,5 +1,5 @@
+import type { Block, Section } from './blocks.js'
 import { bucketTime, curveSvg } from './curve-svg.js'
-import type { Block, Section } from './document.js'
 import { escapeHtml as h } from './escape.js'
 import { ganttSvg, type Shade } from './gantt-svg.js'
 import { REPORT_CSS } from './html-style.js'

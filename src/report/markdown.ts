@@ -1,4 +1,4 @@
-import type { Block, Section } from './document.js'
+import type { Block, Section } from './blocks.js'
 import { escapeMarkdown as md } from './escape.js'
 
 function table(head: string[], rows: string[][]): string[] {
