@@ -25,7 +25,7 @@ export interface StepOutcome {
   phase: string
   uses: string
   planned: Change[]
-  /** applied, applied (already done), failed, skipped, undone, rehearsed, not run, ... */
+  /** applied, already done, failed, skipped, undone by rollback or by hand, rolled back past, not run, ... */
   outcome: string
   detail?: string
   attempts: number
@@ -34,7 +34,7 @@ export interface StepOutcome {
 export interface Evidence extends Readings {
   step: string
   uses: string
-  /** True when the outputs no longer hold: a rollback undid the step. */
+  /** A rollback went past the step: the readings tell what held before it. */
   undone: boolean
 }
 
