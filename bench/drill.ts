@@ -11,6 +11,9 @@ export async function runDrillBenchmark(log: (text: string) => void): Promise<Ma
   const scratch = tempDir('bench-drill')
   try {
     const run = await runMatrix(scratch.dir)
+    // A matrix that could not start (the sandbox's fixed ports taken) is no measurement: say why, write nothing.
+    if (run.drills.length === 0)
+      throw new Error(`the drill matrix did not run (exit ${run.code}): ${run.stderr.slice(-2000)}`)
     const passed = run.drills.filter((d) => d.passed).length
     log(`  ${passed} of ${MATRIX.length} drills passed in ${run.seconds.toFixed(1)} s`)
     return run

@@ -125,6 +125,10 @@ describe('drills against the demo platform', () => {
     assert.equal(report.rpo.lost_bytes, 0)
     assert.ok(report.total_requests > 0, "customers' requests were counted")
     assert.equal(report.load.total, report.total_requests)
+    assert.ok(
+      report.failed_outside_window >= 0 && report.failed_outside_window <= report.failed_requests,
+      `failed ${report.failed_requests}, outside the fault's window ${report.failed_outside_window}`,
+    )
 
     const events = journalEvents(dir)
     const recorded = events.filter((e) => e.type === 'drill-result')

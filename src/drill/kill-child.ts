@@ -23,6 +23,7 @@ export async function runUntilKilled(
   options: DrillOptions,
   fire: (injection: Injection) => () => void,
 ): Promise<{ runId: string; trigger: FaultTrigger }> {
+  // The same entry this drill was started with (bin/run.js, or bin/dev.js in development).
   const entry = process.argv[1] as string
   const child = spawn(
     process.execPath,

@@ -8,14 +8,17 @@ import type { EngineEvent, Observer, RunOutcome } from '../engine/observer.js'
 import type { Interrupt } from '../engine/run-context.js'
 import type { Runbook } from '../runbook/model.js'
 import { DEMO_RECORD, DEMO_ZONE_ID } from '../sandbox/aws/demo-world.js'
+import { canonicalName } from '../sandbox/aws/route53/names.js'
 import type { DemoPlatform } from '../sandbox/demo-platform.js'
 import type { LoadSummary } from '../sandbox/load/index.js'
 import { describeDifferences, diffWorlds, snapshotWorld } from '../sandbox/world-snapshot.js'
 import { dataLoss, type LogPositions, logPositions } from './data-loss.js'
 import type { Injection } from './injections.js'
 import { runUntilKilled } from './kill-child.js'
+import { failuresOutsideWindow } from './requests.js'
 import { timeToOnPrem, type WatchedRecord, weightsNow } from './traffic.js'
 import { type FaultTrigger, faultTrigger } from './trigger.js'
+import { whyItFailed } from './verdict.js'
 
 /** The record customers resolve in the demo world; all weight on `onprem` is "traffic on-prem". */
 const CUSTOMERS_RECORD: WatchedRecord = {
@@ -117,22 +120,9 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
       ? undefined
       : timeToOnPrem(platform.aws.world.route53, CUSTOMERS_RECORD, startWeights, firstFault)
   const worldDiff = describeDifferences(diff.differences)
-  const reasons = [
-    ...trigger.faults.filter((f) => f.notFired).map((f) => `fault ${f.name} never fired: ${f.notFired}`),
-    ...trigger.faults
-      .filter((f) => !f.notFired && f.injectedAt === undefined)
-      .map((f) => `fault ${f.name} never fired: the run did not reach step ${f.step}`),
-    ...(state === 'rolled-back' ? [] : [`the rollback to start did not finish: ${state}`]),
-    ...(worldDiff.length > 0
-      ? [`the world after rollback differs from before in ${worldDiff.length} place(s)`]
-      : []),
-    ...(firstFault !== undefined && rto === undefined
-      ? ['traffic is not back on-prem after the rollback']
-      : []),
-    ...(rpo.lost_bytes > 0
-      ? [`SQL Server lost ${rpo.lost_bytes} bytes of log (RPO ${rpo.lost_commit_ms} ms)`]
-      : []),
-  ]
+  const detectionMs =
+    firstFault === undefined || detected.length === 0 ? null : Math.min(...detected) - firstFault
+  const reasons = whyItFailed({ faults: trigger.faults, rollback: state, worldDiff, rtoMs: rto, rpo })
   const record: DrillRecord = {
     passed: reasons.length === 0,
     reasons,
@@ -142,14 +132,20 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
       ...(f.injectedAt === undefined ? {} : { injectedAt: new Date(f.injectedAt).toISOString() }),
       ...(f.detectedAt === undefined ? {} : { detectedAt: new Date(f.detectedAt).toISOString() }),
     })),
-    detection_ms:
-      firstFault === undefined || detected.length === 0 ? null : Math.min(...detected) - firstFault,
+    detection_ms: detectionMs,
     rto_ms: rto ?? null,
     rpo,
     world_diff: worldDiff,
     kept: diff.kept,
     failed_requests: customers?.failed ?? null,
     total_requests: customers?.total ?? null,
+    failed_outside_window:
+      customers === undefined
+        ? null
+        : failuresOutsideWindow(customers, {
+            from: firstFault ?? began,
+            to: (firstFault ?? began) + Math.max(detectionMs ?? 0, rto ?? 0) + recordTtlMs(platform),
+          }),
     ...(customers ? { load: customers } : {}),
   }
   await journalResult(options, who, runId, record)
@@ -161,6 +157,14 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
     clock: 'wall',
     elapsed_ms: Date.now() - began,
   }
+}
+
+/** The longest TTL of the customers' record: how long a resolver may still send them the old way. */
+function recordTtlMs(platform: DemoPlatform): number {
+  const sets = platform.aws.world.route53
+    .records(CUSTOMERS_RECORD.zone)
+    .filter((r) => r.Type === CUSTOMERS_RECORD.type && r.Name === canonicalName(CUSTOMERS_RECORD.name))
+  return Math.max(0, ...sets.map((r) => r.TTL ?? 0)) * 1000
 }
 
 /** The observer the engine gets: every event goes past the trigger first, then to the screen. */

@@ -24,7 +24,7 @@ export function summaryLines(result: DrillResult): string[] {
   lines.push(
     result.total_requests === null
       ? '  requests: no load (--load 0)'
-      : `  requests: ${result.failed_requests} of ${result.total_requests} failed${failedWhen(result)}`,
+      : `  requests: ${result.failed_requests} of ${result.total_requests} failed, ${result.failed_outside_window} of them outside the fault's window${failedWhen(result)}`,
   )
   if (result.world_diff.length === 0) lines.push('  world after rollback: as before')
   else {

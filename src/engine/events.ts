@@ -70,6 +70,8 @@ export interface DrillRecord {
   kept: { path: string; why: string; paths: number }[]
   failed_requests: number | null
   total_requests: number | null
+  /** Failed requests sent outside the fault's window (the fault to max(detection, RTO) plus one TTL). */
+  failed_outside_window: number | null
   /** What the sandbox's customers saw from the fault to the end of the drill's rollback. */
   load?: LoadSummary
 }

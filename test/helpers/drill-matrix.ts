@@ -39,6 +39,7 @@ export interface MatrixDrill {
   elapsed_ms: number
   failed_requests: number | null
   total_requests: number | null
+  failed_outside_window: number | null
 }
 
 export interface MatrixRun {
@@ -89,11 +90,11 @@ const ms = (value: number | null | undefined) => (value === null || value === un
 /** The matrix as a Markdown table, a row per drill. */
 export function matrixTable(run: MatrixRun): string {
   return [
-    '| fault @ step | passed | run ended | detection (ms) | RTO (ms) | RPO lost (bytes) | requests failed / sent | world diff | kept paths | drill (s) |',
+    '| fault @ step | passed | run ended | detection (ms) | RTO (ms) | RPO lost (bytes) | requests failed / sent (outside the window) | world diff | kept paths | drill (s) |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...run.drills.map((d) => {
       const at = d.faults.map((f) => `${f.name}@${f.step}`).join(', ')
-      return `| ${at} | ${d.passed ? 'yes' : 'NO'} | ${d.runOutcome} | ${ms(d.detection_ms)} | ${ms(d.rto_ms)} | ${d.rpo.lost_bytes} | ${ms(d.failed_requests)} / ${ms(d.total_requests)} | ${d.world_diff.length} | ${d.kept.length} | ${(d.elapsed_ms / 1000).toFixed(1)} |`
+      return `| ${at} | ${d.passed ? 'yes' : 'NO'} | ${d.runOutcome} | ${ms(d.detection_ms)} | ${ms(d.rto_ms)} | ${d.rpo.lost_bytes} | ${ms(d.failed_requests)} / ${ms(d.total_requests)} (${ms(d.failed_outside_window)}) | ${d.world_diff.length} | ${d.kept.length} | ${(d.elapsed_ms / 1000).toFixed(1)} |`
     }),
   ].join('\n')
 }
