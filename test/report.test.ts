@@ -262,6 +262,7 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
         ],
         failed_requests: 3,
         total_requests: summary.total,
+        failed_outside_window: 0,
         load: { total: summary.total, failed: summary.failed, buckets },
       } satisfies DrillRecord
       // Appended as the drill appends them: the next seq, each linked to the line before it.
@@ -286,6 +287,7 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
         '| RTO (traffic back on-prem) | 1.4 s |',
         '| RPO (SQL data loss) | none: 0 ms of commits, 0 bytes of log lost |',
         '| requests failed | 3 of ',
+        "| of them outside the fault's window | 0 |",
         '| world diff after rollback | empty |',
       ])
         assert.ok(drillMarkdown.includes(row), row)

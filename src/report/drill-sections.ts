@@ -35,6 +35,9 @@ export function drillSection(d: DrillRecord): Section {
           ['RTO (traffic back on-prem)', ms(d.rto_ms)],
           ['RPO (SQL data loss)', rpoFacts(d.rpo)],
           ['requests failed', requests],
+          ...(d.failed_outside_window === null
+            ? []
+            : [["of them outside the fault's window", String(d.failed_outside_window)] as [string, string]]),
           [
             'world diff after rollback',
             d.world_diff.length === 0 ? 'empty' : `${d.world_diff.length} difference(s)`,
