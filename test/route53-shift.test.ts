@@ -129,6 +129,15 @@ describe('route53.shift', () => {
     assert.deepEqual(aws?.ResourceRecords, [{ Value: 'alb-123.us-east-1.elb.amazonaws.com' }])
     assert.equal(aws?.TTL, 1)
     assert.deepEqual(checkpoints(dir), [0, 1, 2, 3], 'the start, then each stage once')
+    // Each stage's checkpoint keeps the gates' last verdicts, for the report: the bake's evidence outlives the screen.
+    for (const e of journalEvents(dir)
+      .filter((e) => e.type === 'step-checkpoint')
+      .slice(1)) {
+      const { gates, gate_reads } = e.data as { gates: string[]; gate_reads: number }
+      assert.equal(gates.length, 3, JSON.stringify(gates))
+      assert.match(gates[0] as string, new RegExp(`ok-${n}.*OK`))
+      assert.ok(gate_reads >= 1)
+    }
     assert.equal(journalEvents(dir).filter((e) => e.type === 'undo-recorded').length, 1)
     assert.ok(sandbox.log.of('cloudwatch', 'DescribeAlarms').length > 3, 'gates were read during the bakes')
     assert.ok(sandbox.log.of('route53', 'GetHealthCheckStatus').length > 3)

@@ -143,7 +143,11 @@ export type NewEvent =
   | { type: 'sandbox-load'; summary: LoadSummary }
   | ({ type: 'drill-result' } & DrillRecord)
 
-/** `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals). */
-export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number }
+/**
+ * `epoch`: the lease epoch of the writer (absent in a dry run's memory and in older journals).
+ * `prev`: sha256 (hex) of the previous event's line as written, or for the first event of the pinned
+ * runbook: the hash chain `verify` checks (absent in a dry run's memory and in older journals).
+ */
+export type JournalEvent = NewEvent & { seq: number; at: string; epoch?: number; prev?: string }
 
 export type EventOf<T extends NewEvent['type']> = Extract<JournalEvent, { type: T }>

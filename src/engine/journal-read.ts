@@ -16,6 +16,10 @@ export interface SetAside {
 
 export interface JournalRead {
   events: JournalEvent[]
+  /** The 1-based line of each event in `events`. */
+  lineOf: number[]
+  /** The exact text of the last event's line (without its newline): what the next event chains to. */
+  lastLine?: string
   warnings: string[]
   tornLine?: number
   setAside: SetAside[]
@@ -23,7 +27,12 @@ export interface JournalRead {
 
 /** A journal switchyard cannot read: named by its path, with what is wrong and what to do. */
 export class UnreadableJournalError extends SwitchyardError {
-  constructor(message: string, hint: string) {
+  constructor(
+    message: string,
+    hint: string,
+    /** The 1-based line found damaged, and what is wrong with it. */
+    readonly damage?: { line: number; why: string },
+  ) {
     super(message, { exitCode: ExitCode.invalidInput, hint })
   }
 }
@@ -35,14 +44,21 @@ export class UnreadableJournalError extends SwitchyardError {
  * named. Anything else out of order means the file was damaged from outside, and stops with an error.
  */
 export function readJournal(path: string): JournalRead {
-  let text: string
+  return parseJournal(readJournalText(path), path)
+}
+
+export function readJournalText(path: string): string {
   try {
-    text = readFileSync(path, 'utf8')
+    return readFileSync(path, 'utf8')
   } catch (error) {
     throw new SwitchyardError(`cannot read the journal ${path}: ${(error as Error).message}`, {
       cause: error,
     })
   }
+}
+
+/** readJournal on text already read; `path` names it in messages. */
+export function parseJournal(text: string, path: string): JournalRead {
   const events: JournalEvent[] = []
   const lineOf: number[] = []
   const aside: Array<{ line: number; event: JournalEvent }> = []
@@ -60,7 +76,7 @@ export function readJournal(path: string): JournalRead {
       if (next?.type === 'journal-torn-line' && next.line === i + 1) continue
       if (nextLine === undefined) {
         warnings.push(`the journal's last line (${i + 1}) is incomplete — a crash mid-write; it is ignored`)
-        return finish(path, events, aside, warnings, i + 1)
+        return finish(path, { events, lineOf, lines }, aside, warnings, i + 1)
       }
       throw damaged(path, i + 1, 'it is not a whole journal event')
     }
@@ -85,19 +101,28 @@ export function readJournal(path: string): JournalRead {
     lineOf.push(i + 1)
     epoch = writtenIn
   }
-  return finish(path, events, aside, warnings)
+  return finish(path, { events, lineOf, lines }, aside, warnings)
 }
 
 function finish(
   path: string,
-  events: JournalEvent[],
+  kept: { events: JournalEvent[]; lineOf: number[]; lines: string[] },
   aside: Array<{ line: number; event: JournalEvent }>,
   warnings: string[],
   tornLine?: number,
 ): JournalRead {
+  const { events, lineOf } = kept
   const setAside = groupByEpoch(aside, events)
   for (const s of setAside) warnings.push(describeSetAside(path, s))
-  return { events, warnings, setAside, ...(tornLine === undefined ? {} : { tornLine }) }
+  const last = lineOf.at(-1)
+  return {
+    events,
+    lineOf,
+    ...(last === undefined ? {} : { lastLine: kept.lines[last - 1] as string }),
+    warnings,
+    setAside,
+    ...(tornLine === undefined ? {} : { tornLine }),
+  }
 }
 
 function groupByEpoch(aside: Array<{ line: number; event: JournalEvent }>, kept: JournalEvent[]): SetAside[] {
@@ -145,6 +170,7 @@ function damaged(path: string, line: number, why: string): UnreadableJournalErro
   return new UnreadableJournalError(
     `the journal ${path} is corrupt at line ${line}: ${why}`,
     'switchyard never rewrites a journal line, so the file was damaged from outside; restore it from a backup',
+    { line, why },
   )
 }
 

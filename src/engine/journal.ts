@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { closeSync, fdatasyncSync, fsyncSync, openSync, writeSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { JournalEvent, NewEvent } from './events.js'
@@ -8,7 +9,9 @@ import { ensurePrivateDir, openPrivateFile } from './private-files.js'
 export {
   JOURNAL_FILE,
   type JournalRead,
+  parseJournal,
   readJournal,
+  readJournalText,
   type SetAside,
   UnreadableJournalError,
 } from './journal-read.js'
@@ -47,18 +50,23 @@ export class Journal {
     /** Written before the first batch: a newline that closes a torn last line. */
     private prefix = '',
     private readonly replica?: JournalReplica,
+    /** What the next event's `prev` is: the hash of the last line, or the anchor of a new journal. */
+    private prev?: string,
   ) {
     this.nextSeq = lastSeq + 1
   }
 
-  /** Creates the run folder and its journal; the folder entry is synced so the file survives a crash. */
-  static create(runDir: string, lease: Lease, replica?: JournalReplica): Journal {
+  /**
+   * Creates the run folder and its journal; the folder entry is synced so the file survives a crash.
+   * `anchor` (the pinned runbook's sha256) is the first event's `prev`: the chain starts from it.
+   */
+  static create(runDir: string, lease: Lease, replica?: JournalReplica, anchor?: string): Journal {
     ensurePrivateDir(runDir)
     const path = join(runDir, JOURNAL_FILE)
     const fd = openPrivateFile(path)
     syncDirectory(runDir)
     syncDirectory(dirname(runDir))
-    return new Journal(path, fd, lease, 0, '', replica)
+    return new Journal(path, fd, lease, 0, '', replica, anchor)
   }
 
   /** Opens an existing journal to append to it, after reading what it holds. */
@@ -68,7 +76,7 @@ export class Journal {
     replica?: JournalReplica,
   ): { journal: Journal; events: JournalEvent[]; warnings: string[] } {
     const path = join(runDir, JOURNAL_FILE)
-    const { events, warnings, tornLine } = readJournal(path)
+    const { events, warnings, tornLine, lastLine } = readJournal(path)
     const fd = openSync(path, 'a')
     const journal = new Journal(
       path,
@@ -77,6 +85,7 @@ export class Journal {
       events.at(-1)?.seq ?? 0,
       tornLine === undefined ? '' : '\n',
       replica,
+      lastLine === undefined ? undefined : lineHash(lastLine),
     )
     // A torn line is never rewritten: it is closed off and acknowledged by the next event.
     if (tornLine !== undefined)
@@ -97,9 +106,12 @@ export class Journal {
       seq: this.nextSeq++,
       at: now.toISOString(),
       epoch: this.lease.epoch,
+      ...(this.prev === undefined ? {} : { prev: this.prev }),
       ...event,
     } as JournalEvent
-    const line = `${JSON.stringify(full)}\n`
+    const text = JSON.stringify(full)
+    this.prev = lineHash(text)
+    const line = `${text}\n`
     const durable = new Promise<void>((resolve, reject) => {
       if (this.lost) return reject(this.lost)
       this.pending.push({ line, resolve, reject })
@@ -155,6 +167,9 @@ export class Journal {
     closeSync(this.fd)
   }
 }
+
+/** The link to a journal line: sha256 of its exact text, without the newline. */
+export const lineHash = (line: string | Buffer): string => createHash('sha256').update(line).digest('hex')
 
 function syncDirectory(dir: string): void {
   let fd: number | undefined

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { AwsClients } from '../../clients/aws.js'
 import { SwitchyardError } from '../../errors.js'
-import { Journal } from '../journal.js'
+import { Journal, lineHash } from '../journal.js'
 import type { Lease } from '../lease.js'
 import type { LockHolder } from '../lock.js'
 import { PRIVATE_FILE_MODE } from '../private-files.js'
@@ -53,7 +53,12 @@ export async function openS3Store(location: S3Location): Promise<{ folder: strin
         throw new SwitchyardError(`run ${runId} already exists in ${location.url}: nothing was started`, {
           hint: 'run the command again: a new run gets a new id',
         })
-      const journal = Journal.create(runDir(folder, runId), lease, segmentReplica(objects, folder, runId, 1))
+      const journal = Journal.create(
+        runDir(folder, runId),
+        lease,
+        segmentReplica(objects, folder, runId, 1),
+        lineHash(text),
+      )
       writeFileSync(join(runDir(folder, runId), RUNBOOK_COPY), text, { mode: PRIVATE_FILE_MODE })
       return journal
     },

@@ -1,8 +1,8 @@
-import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { InvalidInputError } from '../../errors.js'
 import type { JournalEvent } from '../events.js'
-import { Journal } from '../journal.js'
+import { Journal, lineHash } from '../journal.js'
 import type { Lease } from '../lease.js'
 import { acquireLock, type LockHolder, removeLockOf } from '../lock.js'
 import { PRIVATE_FILE_MODE } from '../private-files.js'
@@ -42,9 +42,9 @@ export function localStore(folder: string): StateStore {
     },
     createRun: async (runId, runbookFile, lease) => {
       const dir = runDir(folder, runId)
-      const journal = Journal.create(dir, lease)
-      copyFileSync(runbookFile, join(dir, RUNBOOK_COPY))
-      chmodSync(join(dir, RUNBOOK_COPY), PRIVATE_FILE_MODE)
+      const pinned = readFileSync(runbookFile)
+      const journal = Journal.create(dir, lease, undefined, lineHash(pinned))
+      writeFileSync(join(dir, RUNBOOK_COPY), pinned, { mode: PRIVATE_FILE_MODE })
       return journal
     },
     openJournal: async (runId, lease) => Journal.open(runDir(folder, runId), lease),

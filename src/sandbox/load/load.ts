@@ -4,8 +4,9 @@ import { Agent } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { type Clock, systemClock } from '../aws/clock.js'
 import type { Route53World } from '../aws/route53/world.js'
+import { awakeTime } from './awake-time.js'
 import { cachingResolver } from './caching-resolver.js'
-import { type RequestResult, sendRequest } from './request.js'
+import { type RequestResult, type SentRequest, sendRequest } from './request.js'
 import { createTally, type LoadSummary } from './tally.js'
 import { answerQuery, type DnsQuestion } from './weighted-answer.js'
 
@@ -33,7 +34,7 @@ export interface LoadOptions {
   /** Timestamps and TTLs read this clock (default the system's). */
   clock?: Clock
   random?: () => number
-  /** A request not answered within this long failed (default 2000 ms). */
+  /** A request not answered within this long, of the process being awake to answer, failed (default 30 s: a loaded machine can be slow to accept). */
   timeoutMs?: number
 }
 
@@ -51,9 +52,17 @@ export function startLoad(options: LoadOptions): LoadRun {
   const ask = () => answerQuery(options.route53, options.question, random)
   const resolvers = Array.from({ length: options.clients ?? 20 }, () => cachingResolver(ask, clock))
   const turns = new Map<Frontend, number>()
-  const agent = new Agent({ keepAlive: true })
+  // A connection each, as many customers make: a kept-alive one the server is closing would fail for the wrong reason.
+  const agent = new Agent({ keepAlive: false })
   const tally = createTally(clock(), options.rps)
   const inFlight = new Set<Promise<void>>()
+  const awake = awakeTime()
+  const timeoutMs = options.timeoutMs ?? 30000
+  const waiting = new Map<SentRequest, number>()
+  awake.onTick((now) => {
+    for (const [request, deadline] of waiting)
+      if (now >= deadline) request.abandon(`no answer in ${timeoutMs} ms`)
+  })
 
   const sendOne = (client: number) => {
     const sentAt = clock()
@@ -70,7 +79,9 @@ export function startLoad(options: LoadOptions): LoadRun {
       const turn = turns.get(frontend) ?? 0
       turns.set(frontend, turn + 1)
       url = frontend.urls[turn % frontend.urls.length] as string
-      pending = sendRequest(url, agent, options.timeoutMs ?? 2000)
+      const request = sendRequest(url, agent)
+      waiting.set(request, awake.now() + timeoutMs)
+      pending = request.done.finally(() => waiting.delete(request))
     }
     const done = pending.then((result) => {
       tally.add({ sentAt, answeredAt: clock(), ...(frontend ? { site: frontend.site } : {}), url, result })
@@ -94,6 +105,7 @@ export function startLoad(options: LoadOptions): LoadRun {
     async stop() {
       clearInterval(timer)
       while (inFlight.size > 0) await Promise.all(inFlight)
+      awake.stop()
       agent.destroy()
       return tally.summary(clock())
     },

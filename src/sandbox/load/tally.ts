@@ -85,9 +85,9 @@ export function createTally(startedAt: number, rps: number) {
         stoppedAt: iso(stoppedAt),
         total,
         failed,
-        reasons,
-        failures,
-        buckets: [...buckets.entries()].sort(([a], [b]) => a - b).map(([, bucket]) => bucket),
+        reasons: { ...reasons },
+        failures: failures.map((f) => ({ ...f })),
+        buckets: [...buckets.entries()].sort(([a], [b]) => a - b).map(([, bucket]) => ({ ...bucket })),
       }
     },
   }

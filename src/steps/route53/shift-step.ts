@@ -29,6 +29,16 @@ interface ShiftCheckpoint {
   stage: number
   weights: Record<string, number>
   sets?: ResourceRecordSet[]
+  /** The gates' last verdicts when the stage's bake ended, and how many times they were read: the audit's evidence. */
+  gates?: string[]
+  gate_reads?: number
+}
+
+/** How a bake ended: the first failing gate, or the verdicts of its last read. */
+interface BakeResult {
+  failed?: GateReading
+  verdicts: string[]
+  reads: number
 }
 
 type Weights = Record<string, number>
@@ -145,7 +155,7 @@ export const shiftStep: StepImplementation<ShiftParams> = {
           0,
           ...current.map((s) => (wanted[s.SetIdentifier as string] === undefined ? 0 : (s.TTL ?? 0))),
         ) * 1000
-      const failed = await bake(ctx, p, { where, weights: wanted, ttlMs })
+      const { failed, verdicts, reads } = await bake(ctx, p, { where, weights: wanted, ttlMs })
       if (failed) {
         if (p.on_gate_failure === 'pause')
           throw new SwitchyardError(
@@ -165,7 +175,12 @@ export const shiftStep: StepImplementation<ShiftParams> = {
           { hint: 'traffic is back where it started; fix the cause and resume to shift again from stage 1' },
         )
       }
-      await ctx.checkpoint({ stage, weights: wanted } satisfies ShiftCheckpoint)
+      await ctx.checkpoint({
+        stage,
+        weights: wanted,
+        gates: verdicts,
+        gate_reads: reads,
+      } satisfies ShiftCheckpoint)
     }
     return { weights: weightsOf(current), stages: total }
   },
@@ -200,19 +215,19 @@ async function bake(
   ctx: StepContext,
   p: ShiftParams,
   stage: { where: string; weights: Weights; ttlMs: number },
-): Promise<GateReading | undefined> {
+): Promise<BakeResult> {
   const bakeMs = parseDuration(p.bake)
   const pollMs = parseDuration(p.poll ?? DEFAULT_POLL)
   const start = performance.now()
   const end = start + stage.ttlMs + bakeMs
-  for (;;) {
+  for (let reads = 1; ; reads++) {
     const readings = await readGates(ctx, p.gates ?? [])
     // A read cut short by a stop is no evidence against the stage: stop without rolling back.
     if (ctx.signal.aborted) throw ctx.signal.reason
     const failed = readings.find((r) => !r.passed)
     if (failed) {
       ctx.progress({ message: `${stage.where}: gate verdict: ${failed.evidence}`, milestone: true })
-      return failed
+      return { failed, verdicts: readings.map((r) => r.evidence), reads }
     }
     const now = performance.now()
     const phase =
@@ -225,12 +240,12 @@ async function bake(
       message: `${stage.where} ${showWeights(stage.weights)}: ${phase}${gates ? ` | ${gates}` : ''}`,
     })
     if (now >= end) {
-      const verdicts = readings.map((r) => r.evidence).join('; ')
+      const verdicts = readings.map((r) => r.evidence)
       ctx.progress({
-        message: `${stage.where} baked: gate verdicts: ${verdicts || 'no gates'}`,
+        message: `${stage.where} baked: gate verdicts: ${verdicts.join('; ') || 'no gates'}`,
         milestone: true,
       })
-      return undefined
+      return { verdicts, reads }
     }
     await ctx.sleep(Math.min(pollMs, end - now))
   }
