@@ -31,3 +31,9 @@ export class InvalidInputError extends SwitchyardError {
  * and another attempt would find the same, so it is never retried.
  */
 export class RefusedBeforeActingError extends SwitchyardError {}
+
+/**
+ * A gate judged what the step did and said no (the step has already put things back where it could):
+ * another attempt would send customers to what just failed, so it is never retried; an operator resumes.
+ */
+export class GateFailedError extends SwitchyardError {}

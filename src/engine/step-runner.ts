@@ -1,6 +1,6 @@
 import pRetry from 'p-retry'
 import { type StepScope, stepScope } from '../clients/step-scope.js'
-import { ExitCode, RefusedBeforeActingError, SwitchyardError } from '../errors.js'
+import { ExitCode, GateFailedError, RefusedBeforeActingError, SwitchyardError } from '../errors.js'
 import { invocation } from '../invocation.js'
 import { formatDuration } from '../runbook/duration.js'
 import type { Step } from '../runbook/model.js'
@@ -291,6 +291,7 @@ const endsTheAttempts = (error: unknown) =>
   error instanceof StalePlanError ||
   error instanceof ApprovalRefusedError ||
   error instanceof RefusedBeforeActingError ||
+  error instanceof GateFailedError ||
   (error instanceof SwitchyardError && error.exitCode === ExitCode.invalidInput)
 
 class DecisionNeeded extends Error {

@@ -1,5 +1,5 @@
 import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53'
-import { SwitchyardError } from '../../errors.js'
+import { GateFailedError, SwitchyardError } from '../../errors.js'
 import { invocation } from '../../invocation.js'
 import { parseDuration } from '../../runbook/duration.js'
 import type { Plan, StepContext, StepImplementation } from '../contract.js'
@@ -158,7 +158,7 @@ export const shiftStep: StepImplementation<ShiftParams> = {
       const { failed, verdicts, reads } = await bake(ctx, p, { where, weights: wanted, ttlMs })
       if (failed) {
         if (p.on_gate_failure === 'pause')
-          throw new SwitchyardError(
+          throw new GateFailedError(
             `${failed.evidence}; the shift is held at ${where} (${label}: ${showWeights(wanted)})`,
             {
               hint: `fix the cause, then ${invocation()} resume bakes stage ${stage} again and goes on; ${invocation()} rollback --to start restores the weights before the shift`,
@@ -170,7 +170,7 @@ export const shiftStep: StepImplementation<ShiftParams> = {
           weights: weightsOf(original),
           sets: original,
         } satisfies ShiftCheckpoint)
-        throw new SwitchyardError(
+        throw new GateFailedError(
           `${failed.evidence} at ${where}; restored ${label} to the weights before the shift: ${showWeights(pairOf(p, weightsOf(original)))}`,
           { hint: 'traffic is back where it started; fix the cause and resume to shift again from stage 1' },
         )

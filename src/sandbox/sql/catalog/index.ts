@@ -1,4 +1,3 @@
-import { hadrClusterMembers } from './cluster-views.js'
 import {
   syscategories,
   sysjobs,
@@ -7,6 +6,7 @@ import {
   sysjobsteps,
   sysschedules,
 } from './agent-views.js'
+import { hadrClusterMembers } from './cluster-views.js'
 import {
   availabilityDatabasesCluster,
   backupmediafamily,
