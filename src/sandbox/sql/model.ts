@@ -121,6 +121,8 @@ export interface AvailabilityGroup {
   id: string
   cluster: string
   basicFeatures: boolean
+  /** sys.availability_groups.cluster_type_desc (2017+); every 2016 AG is WSFC. */
+  clusterType: 'WSFC' | 'EXTERNAL' | 'NONE'
   replicas: Replica[]
   databases: { name: string; groupDatabaseId: string }[]
   listener: { dnsName: string; port: number; ips: ListenerIp[] } | null

@@ -87,6 +87,8 @@ export interface AvailabilityGroupSpec {
   /** Databases of the primary that are in the AG (copied to every secondary, joined). */
   databases: string[]
   listener?: { dnsName: string; port: number; ips: { ip: string; mask: string }[] }
+  /** Default WSFC; EXTERNAL (Pacemaker) and NONE (read-scale) exist from SQL Server 2017 and need no WSFC. */
+  clusterType?: AvailabilityGroup['clusterType']
 }
 
 export interface SqlWorldOptions {
@@ -499,13 +501,15 @@ export class SqlWorld {
     const primarySpec = spec.replicas.find((r) => r.primary) ?? spec.replicas[0]
     if (!primarySpec) throw new TypeError(`availability group ${spec.name} needs at least one replica`)
     const primaryInstance = this.instance(primarySpec.server)
-    if (!primaryInstance.cluster)
+    const clusterType = spec.clusterType ?? 'WSFC'
+    if (clusterType === 'WSFC' && !primaryInstance.cluster)
       throw new TypeError(`${primaryInstance.name} is in no cluster; a WSFC AG needs one`)
     const group: AvailabilityGroup = {
       name: spec.name,
       id: newGuid(),
-      cluster: primaryInstance.cluster,
+      cluster: primaryInstance.cluster ?? '',
       basicFeatures: false,
+      clusterType,
       replicas: spec.replicas.map((r) => ({
         server: this.instance(r.server).name,
         id: newGuid(),
