@@ -76,6 +76,24 @@ export interface AvailabilityGroupRow {
   local_role: string
 }
 
+/** The AG's cluster type (wsfc, external, none): the column exists from SQL Server 2017 only (Msg 207 on 2016). */
+export const AG_CLUSTER_TYPE = `SELECT ag.cluster_type_desc FROM sys.availability_groups ag WHERE ag.name = @ag;`
+
+export interface AgClusterTypeRow {
+  cluster_type_desc: string
+}
+
+/** Whether each replica of the AG has joined, as the cluster records it (NOT_JOINED, JOINED_STANDALONE_INSTANCE ...). */
+export const REPLICA_JOIN_STATES = `SELECT cs.replica_server_name, cs.join_state_desc
+FROM sys.dm_hadr_availability_replica_cluster_states cs
+JOIN sys.availability_groups ag ON ag.group_id = cs.group_id
+WHERE ag.name = @ag;`
+
+export interface ReplicaJoinStateRow {
+  replica_server_name: string
+  join_state_desc: string
+}
+
 /** Every replica of the AG with its configuration and, where known, its live state. */
 export const REPLICAS = `SELECT ar.replica_server_name, ar.endpoint_url, ar.availability_mode_desc, ar.failover_mode_desc,
        ar.seeding_mode_desc, ar.secondary_role_allow_connections_desc, ar.backup_priority,
@@ -313,7 +331,8 @@ export const removeReplica = (group: string, replica: string) =>
 export const addListenerIp = (group: string, listener: string, ip: string, mask: string) =>
   `${ag(group)} MODIFY LISTENER ${quoteLiteral(listener)} (ADD IP (${quoteLiteral(ip)}, ${quoteLiteral(mask)}));`
 
-export const joinGroup = (group: string) => `${ag(group)} JOIN;`
+/** `option` is the cluster type's JOIN option (WITH (CLUSTER_TYPE = NONE) outside a WSFC), empty for a WSFC. */
+export const joinGroup = (group: string, option = '') => `${ag(group)} JOIN${option ? ` ${option}` : ''};`
 
 export const grantCreateAnyDatabase = (group: string) => `${ag(group)} GRANT CREATE ANY DATABASE;`
 
