@@ -251,3 +251,50 @@ describe('preflight permissions and backups', () => {
     })
   }
 })
+
+describe('preflight endpoints', () => {
+  for (const release of RELEASES)
+    test(`SQL Server ${release}: endpoints with no encryption or authentication in common are refused before JOIN meets 35250`, async () => {
+      const p = await platform(release)
+      const endpoint = p.world.instance('SQL-AWS-1').endpoint
+      assert.ok(endpoint)
+      endpoint.algorithm = 'RC4'
+      endpoint.auth = 'CERTIFICATE'
+      const { refused } = await preflight(p)
+      assert.match(
+        refused ?? '',
+        /endpoint encryption: the replica's endpoint offers RC4, the primary's AES: .*\(35250\)/,
+      )
+      assert.match(
+        refused ?? '',
+        /endpoint authentication: .* CERTIFICATE, the primary's with NEGOTIATE: .*\(35250\)/,
+      )
+
+      endpoint.algorithm = 'NONE_AES'
+      endpoint.auth = 'CERTIFICATE_NEGOTIATE'
+      const { checks } = await preflight(p)
+      assert.equal(
+        checks?.find((c) => c.check === 'endpoint encryption')?.detail,
+        'both endpoints accept AES',
+      )
+      assert.equal(checks?.find((c) => c.check === 'endpoint authentication')?.status, 'pass')
+    })
+
+  test("the stand-in: a replica whose endpoint shares nothing with the primary's cannot join (35250)", async () => {
+    const p = await platform(2022)
+    const endpoint = p.world.instance('SQL-AWS-1').endpoint
+    assert.ok(endpoint)
+    endpoint.auth = 'CERTIFICATE'
+    p.world.group(AG)?.listener?.ips.push({ ip: '10.20.1.50', mask: '255.255.255.0' })
+    await query(
+      p,
+      'SQL-ONPREM-1',
+      `ALTER AVAILABILITY GROUP [${AG}] ADD REPLICA ON N'SQL-AWS-1' WITH (ENDPOINT_URL = N'TCP://sql-aws-1:5022',
+       AVAILABILITY_MODE = ASYNCHRONOUS_COMMIT, FAILOVER_MODE = MANUAL)`,
+    )
+    await assert.rejects(query(p, 'SQL-AWS-1', `ALTER AVAILABILITY GROUP [${AG}] JOIN`), /35250/)
+    endpoint.auth = 'NEGOTIATE_CERTIFICATE'
+    await query(p, 'SQL-AWS-1', `ALTER AVAILABILITY GROUP [${AG}] JOIN`)
+    assert.ok(p.world.group(AG)?.replicas.some((r) => r.server === 'SQL-AWS-1' && r.joined))
+  })
+})

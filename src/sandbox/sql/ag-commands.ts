@@ -1,3 +1,4 @@
+import { endpointsConnect } from './endpoint-handshake.js'
 import {
   alreadyInGroup,
   alreadyJoined,
@@ -160,7 +161,9 @@ export function joinGroup(world: SqlWorld, instance: Instance, ag: string, clust
   if (
     major(primaryInstance) !== major(instance) ||
     !instance.endpoint ||
-    instance.endpoint.state !== 'STARTED'
+    instance.endpoint.state !== 'STARTED' ||
+    !primaryInstance.endpoint ||
+    !endpointsConnect(primaryInstance.endpoint, instance.endpoint)
   )
     throw joinFailed(group.name, PRIMARY_CONNECTION_INACTIVE)
   const ips = group.listener?.ips ?? []

@@ -84,7 +84,17 @@ export interface Instance {
   cluster: string | null
   /** CIDR of the instance's public cluster network, e.g. 10.10.1.0/24. */
   subnet: string
-  endpoint: { name: string; state: string; role: string; encrypted: boolean; port: number } | null
+  endpoint: {
+    name: string
+    state: string
+    role: string
+    encrypted: boolean
+    port: number
+    /** connection_auth_desc (default NEGOTIATE): Windows methods and/or CERTIFICATE, in order of preference. */
+    auth?: string
+    /** encryption_algorithm_desc when set (NONE_AES: supported, not required); else AES or NONE by `encrypted`. */
+    algorithm?: string
+  } | null
   logins: Map<string, Login>
   volumes: Volume[]
   databases: Database[]

@@ -4,6 +4,7 @@ import { RefusedBeforeActingError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf, sameName } from './common.js'
 import type { PreflightParams } from './preflight.js'
+import { endpointsMatch } from './preflight-endpoints.js'
 import { type CheckResult, Report } from './preflight-report.js'
 import { clusterChecks, versionChecks } from './preflight-versions.js'
 import {
@@ -79,9 +80,10 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
         )
   }
 
-  await endpointCheck(report, primary, on.P)
-  const replicaPort = await endpointCheck(report, replica, on.T)
-  if (p.endpoint_url) await endpointUrlCheck(report, p.endpoint_url, replicaPort, on.T)
+  const primaryEndpoint = await endpointCheck(report, primary, on.P)
+  const replicaEndpoint = await endpointCheck(report, replica, on.T)
+  if (primaryEndpoint && replicaEndpoint) endpointsMatch(report, primaryEndpoint, replicaEndpoint, on.T)
+  if (p.endpoint_url) await endpointUrlCheck(report, p.endpoint_url, replicaEndpoint?.port, on.T)
   await permissionChecks(report, primary, on.P)
   await permissionChecks(report, replica, on.T, p.seeding ?? 'automatic')
 
@@ -147,7 +149,11 @@ function tcpReachable(host: string, port: number, timeoutMs: number): Promise<tr
   })
 }
 
-async function endpointCheck(report: Report, conn: SqlConnection, on: string): Promise<number | undefined> {
+async function endpointCheck(
+  report: Report,
+  conn: SqlConnection,
+  on: string,
+): Promise<EndpointRow | undefined> {
   const endpoints = await conn.read<EndpointRow>(ENDPOINT)
   const [e] = endpoints
   if (!e)
@@ -165,7 +171,7 @@ async function endpointCheck(report: Report, conn: SqlConnection, on: string): P
   else if (e.role_desc === 'WITNESS')
     report.fail('mirroring endpoint', on, `${e.name} has role WITNESS; it needs ALL`)
   else report.pass('mirroring endpoint', on, `${e.name} STARTED on port ${e.port}`)
-  return e?.port
+  return e
 }
 
 /** `creates` is how the replica gets its databases: by RESTORE (manual) or through the AG's GRANT CREATE ANY DATABASE. */

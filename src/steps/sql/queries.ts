@@ -160,7 +160,8 @@ export interface FullBackupRow {
 }
 
 /** The database mirroring endpoint that AG traffic uses (§1d). */
-export const ENDPOINT = `SELECT e.name, e.state_desc, e.role_desc, e.is_encryption_enabled, t.port
+export const ENDPOINT = `SELECT e.name, e.state_desc, e.role_desc, e.is_encryption_enabled, e.connection_auth_desc,
+       e.encryption_algorithm_desc, t.port
 FROM sys.database_mirroring_endpoints e
 JOIN sys.tcp_endpoints t ON t.endpoint_id = e.endpoint_id;`
 
@@ -169,6 +170,10 @@ export interface EndpointRow {
   state_desc: string
   role_desc: string
   is_encryption_enabled: boolean
+  /** NEGOTIATE, CERTIFICATE, NEGOTIATE_CERTIFICATE ...: the methods it accepts, in order. */
+  connection_auth_desc: string
+  /** AES, NONE_AES (supported, not required), RC4_AES ... or NONE (disabled). */
+  encryption_algorithm_desc: string
   port: number
 }
 
