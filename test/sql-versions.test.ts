@@ -298,3 +298,31 @@ describe('preflight endpoints', () => {
     assert.ok(p.world.group(AG)?.replicas.some((r) => r.server === 'SQL-AWS-1' && r.joined))
   })
 })
+
+describe('preflight grants', () => {
+  for (const release of RELEASES)
+    test(`SQL Server ${release}: NT AUTHORITY\\SYSTEM's AG permissions (41131) and CONNECT on each endpoint for the other side's service account`, async () => {
+      const p = await platform(release)
+      const { checks } = await preflight(p)
+      assert.equal(checks?.filter((c) => c.check === 'NT AUTHORITY\\SYSTEM' && c.status === 'pass').length, 2)
+      assert.equal(checks?.filter((c) => c.check === 'endpoint CONNECT' && c.status === 'pass').length, 2)
+
+      const aws = p.world.instance('SQL-AWS-1')
+      aws.windowsGrants = aws.windowsGrants.filter((g) => g.permission !== 'VIEW SERVER STATE')
+      aws.serviceAccount = 'GIFTCARD\\svc-sql-aws'
+      const { refused } = await preflight(p)
+      assert.match(
+        refused ?? '',
+        /FAIL sql-aws \(SQL-AWS-1\): NT AUTHORITY\\SYSTEM: lacks VIEW SERVER STATE: .*41131; GRANT VIEW SERVER STATE TO \[NT AUTHORITY\\SYSTEM\]/,
+      )
+      assert.match(
+        refused ?? '',
+        /FAIL sql-onprem \(SQL-ONPREM-1\): endpoint CONNECT: GIFTCARD\\svc-sql-aws .* GRANT CONNECT ON ENDPOINT::\[Hadr_endpoint\] TO \[GIFTCARD\\svc-sql-aws\]/,
+      )
+      assert.match(
+        refused ?? '',
+        /2 check\(s\) failed/,
+        "SQL-AWS-1's endpoint still lets the primary's account in",
+      )
+    })
+})

@@ -17,6 +17,13 @@ export interface Login {
   permissions: Permission[]
 }
 
+/** A GRANT to a Windows login: on the server, or CONNECT ON ENDPOINT::[the mirroring endpoint]. */
+export interface WindowsGrant {
+  principal: string
+  permission: 'ALTER ANY AVAILABILITY GROUP' | 'CONNECT SQL' | 'VIEW SERVER STATE' | 'CONNECT'
+  on: 'SERVER' | 'ENDPOINT'
+}
+
 export interface Volume {
   mountPoint: string
   totalBytes: number
@@ -96,6 +103,10 @@ export interface Instance {
     algorithm?: string
   } | null
   logins: Map<string, Login>
+  /** The Windows account the SQL Server service runs as (sys.dm_server_services). */
+  serviceAccount: string
+  /** Server-level grants to Windows principals (sys.server_permissions): AG health, endpoint CONNECT. */
+  windowsGrants: WindowsGrant[]
   volumes: Volume[]
   databases: Database[]
   /** msdb.dbo.backupset of this instance. */

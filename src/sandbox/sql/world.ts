@@ -65,6 +65,8 @@ export interface InstanceSpec {
   /** Mirroring endpoint port (Hadr_endpoint, STARTED, role ALL); null: no endpoint. Default 5022. */
   endpointPort?: number | null
   logins?: Record<string, LoginSpec>
+  /** Default GIFTCARD\\svc-sql, granted CONNECT on every instance's endpoint. */
+  serviceAccount?: string
   volumes?: Volume[]
   databases?: DatabaseSpec[]
 }
@@ -106,6 +108,7 @@ export interface SqlWorldOptions {
 
 const MB = 1024 * 1024
 const GB = 1024 * MB
+const SERVICE_ACCOUNT = 'GIFTCARD\\svc-sql'
 
 interface ConnectionDrop {
   match: string | RegExp
@@ -481,6 +484,18 @@ export class SqlWorld {
               port: spec.endpointPort ?? 5022,
             },
       logins,
+      serviceAccount: spec.serviceAccount ?? SERVICE_ACCOUNT,
+      // What Always On needs on a WSFC node (dbatools grants the same), and the peers' access to the endpoint
+      windowsGrants: [
+        ...(['ALTER ANY AVAILABILITY GROUP', 'CONNECT SQL', 'VIEW SERVER STATE'] as const).map(
+          (permission) => ({
+            principal: 'NT AUTHORITY\\SYSTEM',
+            permission,
+            on: 'SERVER' as const,
+          }),
+        ),
+        { principal: spec.serviceAccount ?? SERVICE_ACCOUNT, permission: 'CONNECT', on: 'ENDPOINT' },
+      ],
       volumes: (
         spec.volumes ?? [
           { mountPoint: 'C:\\', totalBytes: 128 * GB, availableBytes: 60 * GB },

@@ -6,6 +6,7 @@ import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf, sameName }
 import type { PreflightParams } from './preflight.js'
 import { endpointsMatch } from './preflight-endpoints.js'
 import { type CheckResult, Report } from './preflight-report.js'
+import { endpointGrantChecks, systemAccountCheck } from './preflight-security.js'
 import { clusterChecks, versionChecks } from './preflight-versions.js'
 import {
   bytes,
@@ -47,7 +48,12 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
   const group = await groupOn(primary, p.ag)
   if (!group) report.fail('availability group', on.P, `${p.ag} is not on this instance`)
   else {
-    await clusterChecks(report, primary, replica, p.ag, pi, on)
+    const clusterType = await clusterChecks(report, primary, replica, p.ag, pi, on)
+    if (clusterType.needsWsfcNode)
+      await Promise.all([
+        systemAccountCheck(report, primary, on.P),
+        systemAccountCheck(report, replica, on.T),
+      ])
     if (group.local_role === 'PRIMARY')
       report.pass('primary role', on.P, `${pi.server_name} is the primary of ${p.ag}`)
     else
@@ -82,7 +88,13 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
 
   const primaryEndpoint = await endpointCheck(report, primary, on.P)
   const replicaEndpoint = await endpointCheck(report, replica, on.T)
-  if (primaryEndpoint && replicaEndpoint) endpointsMatch(report, primaryEndpoint, replicaEndpoint, on.T)
+  if (primaryEndpoint && replicaEndpoint) {
+    endpointsMatch(report, primaryEndpoint, replicaEndpoint, on.T)
+    await endpointGrantChecks(report, [
+      { conn: primary, endpoint: primaryEndpoint, on: on.P },
+      { conn: replica, endpoint: replicaEndpoint, on: on.T },
+    ])
+  }
   if (p.endpoint_url) await endpointUrlCheck(report, p.endpoint_url, replicaEndpoint?.port, on.T)
   await permissionChecks(report, primary, on.P)
   await permissionChecks(report, replica, on.T, p.seeding ?? 'automatic')

@@ -383,3 +383,32 @@ export function compareLsn(a: string | null, b: string | null): number {
 
 /** bigint columns arrive as strings from mssql; sizes fit a double well below 2^53 bytes. */
 export const bytes = (value: string | number | null | undefined): number => Number(value ?? 0)
+
+/** What NT AUTHORITY\SYSTEM may do on the server: the WSFC health check logs in as it (41131 without). */
+export const SYSTEM_ACCOUNT_PERMISSIONS = `SELECT p.permission_name
+FROM sys.server_permissions p
+JOIN sys.server_principals sp ON sp.principal_id = p.grantee_principal_id
+WHERE sp.name = N'NT AUTHORITY\\SYSTEM' AND p.class_desc = 'SERVER' AND p.state IN ('G', 'W');`
+
+export interface PermissionNameRow {
+  permission_name: string
+}
+
+/** The Windows accounts the instance's services run as (the Database Engine's is 'SQL Server (INSTANCE)'). */
+export const SERVICE_ACCOUNTS = `SELECT servicename, service_account FROM sys.dm_server_services;`
+
+export interface ServiceAccountRow {
+  servicename: string
+  service_account: string
+}
+
+/** The logins that may CONNECT to the mirroring endpoint. */
+export const ENDPOINT_CONNECT_GRANTEES = `SELECT sp.name AS grantee
+FROM sys.server_permissions p
+JOIN sys.server_principals sp ON sp.principal_id = p.grantee_principal_id
+JOIN sys.database_mirroring_endpoints e ON e.endpoint_id = p.major_id
+WHERE p.class_desc = 'ENDPOINT' AND p.permission_name = 'CONNECT' AND p.state IN ('G', 'W');`
+
+export interface GranteeRow {
+  grantee: string
+}

@@ -17,6 +17,7 @@ import {
   availabilityReplicas,
   databaseReplicaStates,
 } from './hadr-views.js'
+import { serverPermissions, serverPrincipals, serverServices } from './security-views.js'
 import { automaticSeeding, physicalSeedingStats } from './seeding-views.js'
 import {
   databaseMirroringEndpoints,
@@ -54,6 +55,9 @@ export const CATALOG: readonly CatalogView[] = [
   masterFiles,
   osVolumeStats,
   physicalSeedingStats,
+  serverPermissions,
+  serverPrincipals,
+  serverServices,
   tcpEndpoints,
 ]
 

@@ -1,0 +1,124 @@
+// Columns checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
+import type { Instance } from '../model.js'
+import { HADR_ENDPOINT_ID } from './server-views.js'
+import { type CatalogView, columns } from './types.js'
+
+const LEARN = 'https://learn.microsoft.com/sql/relational-databases'
+
+/** sa, the SQL logins, then every Windows principal a grant names or the service runs as; ids from 256 in that order. */
+function principals(instance: Instance) {
+  const windows = new Set([instance.serviceAccount, ...instance.windowsGrants.map((g) => g.principal)])
+  return [
+    { name: 'sa', type: 'S', type_desc: 'SQL_LOGIN' },
+    ...[...instance.logins.keys()].map((name) => ({ name, type: 'S', type_desc: 'SQL_LOGIN' })),
+    ...[...windows].map((name) => ({ name, type: 'U', type_desc: 'WINDOWS_LOGIN' })),
+  ].map((p, i) => ({ ...p, principal_id: p.name === 'sa' ? 1 : 256 + i }))
+}
+
+export const serverPrincipals: CatalogView = {
+  name: 'sys.server_principals',
+  doc: `${LEARN}/system-catalog-views/sys-server-principals-transact-sql`,
+  columns: columns(`
+    name sysname
+    principal_id int
+    sid varbinary(85)
+    type char(1)
+    type_desc nvarchar(60)
+    is_disabled int
+    create_date datetime
+    modify_date datetime
+    default_database_name sysname
+    default_language_name sysname
+    credential_id int
+    owning_principal_id int
+    is_fixed_role bit`),
+  rows: ({ instance }) =>
+    principals(instance).map((p) => ({
+      ...p,
+      is_disabled: 0,
+      default_database_name: 'master',
+      default_language_name: 'us_english',
+      is_fixed_role: false,
+    })),
+}
+
+const PERMISSION_TYPES: Record<string, string> = {
+  'ALTER ANY AVAILABILITY GROUP': 'ALAG',
+  'CONNECT SQL': 'COSQ',
+  'VIEW SERVER STATE': 'VWSS',
+  CONNECT: 'CO',
+}
+
+export const serverPermissions: CatalogView = {
+  name: 'sys.server_permissions',
+  doc: `${LEARN}/system-catalog-views/sys-server-permissions-transact-sql`,
+  columns: columns(`
+    class tinyint
+    class_desc nvarchar(60)
+    major_id int
+    minor_id int
+    grantee_principal_id int
+    grantor_principal_id int
+    type char(4)
+    permission_name nvarchar(128)
+    state char(1)
+    state_desc nvarchar(60)`),
+  rows: ({ instance }) => {
+    const ids = new Map(principals(instance).map((p) => [p.name.toLowerCase(), p.principal_id]))
+    return instance.windowsGrants
+      .filter((g) => g.on === 'SERVER' || instance.endpoint)
+      .map((g) => ({
+        class: g.on === 'SERVER' ? 100 : 105,
+        class_desc: g.on,
+        major_id: g.on === 'SERVER' ? 0 : HADR_ENDPOINT_ID,
+        minor_id: 0,
+        grantee_principal_id: ids.get(g.principal.toLowerCase()),
+        grantor_principal_id: 1,
+        type: PERMISSION_TYPES[g.permission],
+        permission_name: g.permission,
+        state: 'G',
+        state_desc: 'GRANT',
+      }))
+  },
+}
+
+export const serverServices: CatalogView = {
+  name: 'sys.dm_server_services',
+  doc: `${LEARN}/system-dynamic-management-views/sys-dm-server-services-transact-sql`,
+  columns: columns(`
+    servicename nvarchar(256)
+    startup_type int
+    startup_type_desc nvarchar(256)
+    status int
+    status_desc nvarchar(256)
+    process_id int
+    last_startup_time datetimeoffset
+    service_account nvarchar(256)
+    filename nvarchar(256)
+    is_clustered nvarchar(1)
+    cluster_nodename nvarchar(256)
+    instant_file_initialization_enabled nvarchar(1)`),
+  rows: ({ instance }) => [
+    {
+      servicename: 'SQL Server (MSSQLSERVER)',
+      startup_type: 2,
+      startup_type_desc: 'Automatic',
+      status: 4,
+      status_desc: 'Running',
+      service_account: instance.serviceAccount,
+      filename: '"C:\\Program Files\\Microsoft SQL Server\\MSSQL\\Binn\\sqlservr.exe" -sMSSQLSERVER',
+      is_clustered: 'N',
+      instant_file_initialization_enabled: 'Y',
+    },
+    {
+      servicename: 'SQL Server Agent (MSSQLSERVER)',
+      startup_type: 2,
+      startup_type_desc: 'Automatic',
+      status: 4,
+      status_desc: 'Running',
+      service_account: instance.serviceAccount,
+      filename: '"C:\\Program Files\\Microsoft SQL Server\\MSSQL\\Binn\\SQLAGENT.EXE" -i MSSQLSERVER',
+      is_clustered: 'N',
+    },
+  ],
+}

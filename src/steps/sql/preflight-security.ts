@@ -1,0 +1,58 @@
+import type { SqlConnection } from '../../clients/sql.js'
+import { sameName } from './common.js'
+import type { Report } from './preflight-report.js'
+import {
+  ENDPOINT_CONNECT_GRANTEES,
+  type EndpointRow,
+  type GranteeRow,
+  type PermissionNameRow,
+  SERVICE_ACCOUNTS,
+  type ServiceAccountRow,
+  SYSTEM_ACCOUNT_PERMISSIONS,
+} from './queries.js'
+
+const SYSTEM_NEEDS = ['ALTER ANY AVAILABILITY GROUP', 'CONNECT SQL', 'VIEW SERVER STATE']
+
+/** The WSFC's health check logs in as NT AUTHORITY\SYSTEM: without these it fails with 41131 (dbatools grants them). */
+export async function systemAccountCheck(report: Report, conn: SqlConnection, on: string) {
+  const granted = (await conn.read<PermissionNameRow>(SYSTEM_ACCOUNT_PERMISSIONS)).map(
+    (r) => r.permission_name,
+  )
+  const missing = SYSTEM_NEEDS.filter((need) => !granted.some((g) => sameName(g, need)))
+  if (missing.length === 0) report.pass('NT AUTHORITY\\SYSTEM', on, `has ${SYSTEM_NEEDS.join(', ')}`)
+  else
+    report.fail(
+      'NT AUTHORITY\\SYSTEM',
+      on,
+      `lacks ${missing.join(', ')}: the cluster's health check cannot run and the AG fails with 41131; GRANT ${missing.join(', ')} TO [NT AUTHORITY\\SYSTEM]`,
+    )
+}
+
+async function engineAccount(conn: SqlConnection): Promise<string | undefined> {
+  const services = await conn.read<ServiceAccountRow>(SERVICE_ACCOUNTS)
+  return services.find((s) => /^SQL Server \(/i.test(s.servicename))?.service_account
+}
+
+/**
+ * Each side's endpoint lets the other side's service account CONNECT (Windows authentication); certificate-only
+ * endpoints grant to a certificate login instead, which the certificate check covers.
+ */
+export async function endpointGrantChecks(
+  report: Report,
+  sides: { conn: SqlConnection; endpoint: EndpointRow; on: string }[],
+) {
+  const accounts = await Promise.all(sides.map((s) => engineAccount(s.conn)))
+  for (const [i, side] of sides.entries()) {
+    const peer = accounts[1 - i]
+    if (!peer || side.endpoint.connection_auth_desc === 'CERTIFICATE') continue
+    const grantees = (await side.conn.read<GranteeRow>(ENDPOINT_CONNECT_GRANTEES)).map((r) => r.grantee)
+    if (grantees.some((g) => sameName(g, peer)))
+      report.pass('endpoint CONNECT', side.on, `${peer} may connect to ${side.endpoint.name}`)
+    else
+      report.fail(
+        'endpoint CONNECT',
+        side.on,
+        `${peer} (the other replica's service account) may not connect to ${side.endpoint.name}: the replica cannot connect (35250); CREATE LOGIN [${peer}] FROM WINDOWS if needed, then GRANT CONNECT ON ENDPOINT::[${side.endpoint.name}] TO [${peer}]`,
+      )
+  }
+}
