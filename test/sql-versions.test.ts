@@ -326,3 +326,31 @@ describe('preflight grants', () => {
       )
     })
 })
+
+describe('preflight TDE', () => {
+  const THUMBPRINT = '3A7F0C2E9B1D44A5B6C7D8E9F00112233445566F'
+  for (const release of RELEASES)
+    test(`SQL Server ${release}: a TDE database needs its certificate, by thumbprint and with its private key, on the replica`, async () => {
+      const p = await platform(release)
+      const primary = p.world.instance('SQL-ONPREM-1')
+      const db = p.world.database(primary, 'GiftCard')
+      assert.ok(db)
+      db.tdeThumbprint = THUMBPRINT
+      primary.certificates.push({ name: 'TDE_GiftCard', thumbprint: THUMBPRINT, privateKey: true })
+      const missing = await preflight(p)
+      assert.match(
+        missing.refused ?? '',
+        new RegExp(
+          `database GiftCard: TDE certificate: encrypted \\(TDE\\) by the certificate with thumbprint 0x${THUMBPRINT}, which the replica does not have`,
+        ),
+      )
+      const aws = p.world.instance('SQL-AWS-1')
+      aws.certificates.push({ name: 'TDE_GiftCard', thumbprint: THUMBPRINT, privateKey: false })
+      assert.match((await preflight(p)).refused ?? '', /TDE_GiftCard \(0x3A7F.*\) without its private key/)
+      const [certificate] = aws.certificates
+      assert.ok(certificate)
+      certificate.privateKey = true
+      const { checks } = await preflight(p)
+      assert.equal(checks?.find((c) => c.check === 'TDE certificate')?.status, 'pass')
+    })
+})

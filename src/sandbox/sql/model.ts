@@ -55,6 +55,8 @@ export interface Database {
   groupDatabaseId: string | null
   suspended: boolean
   suspendReason: string | null
+  /** TDE: the thumbprint (hex) of the master certificate that protects the database encryption key; absent: not encrypted. */
+  tdeThumbprint?: string
   /** When this copy last started catching up (joined, resumed, reconnected, mode change): SYNCHRONIZED after a delay. */
   syncSince: number
   lastCommitTime: number
@@ -103,6 +105,8 @@ export interface Instance {
     algorithm?: string
   } | null
   logins: Map<string, Login>
+  /** Certificates in master (TDE protectors, endpoint certificates); privateKey false: public part only. */
+  certificates: { name: string; thumbprint: string; privateKey: boolean }[]
   /** The Windows account the SQL Server service runs as (sys.dm_server_services). */
   serviceAccount: string
   /** Server-level grants to Windows principals (sys.server_permissions): AG health, endpoint CONNECT. */

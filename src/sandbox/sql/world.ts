@@ -485,6 +485,7 @@ export class SqlWorld {
             },
       logins,
       serviceAccount: spec.serviceAccount ?? SERVICE_ACCOUNT,
+      certificates: [],
       // What Always On needs on a WSFC node (dbatools grants the same), and the peers' access to the endpoint
       windowsGrants: [
         ...(['ALTER ANY AVAILABILITY GROUP', 'CONNECT SQL', 'VIEW SERVER STATE'] as const).map(

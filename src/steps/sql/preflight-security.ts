@@ -2,6 +2,10 @@ import type { SqlConnection } from '../../clients/sql.js'
 import { sameName } from './common.js'
 import type { Report } from './preflight-report.js'
 import {
+  CERTIFICATES,
+  type CertificateRow,
+  DATABASE_ENCRYPTION,
+  type DatabaseEncryptionRow,
   ENDPOINT_CONNECT_GRANTEES,
   type EndpointRow,
   type GranteeRow,
@@ -55,4 +59,43 @@ export async function endpointGrantChecks(
         `${peer} (the other replica's service account) may not connect to ${side.endpoint.name}: the replica cannot connect (35250); CREATE LOGIN [${peer}] FROM WINDOWS if needed, then GRANT CONNECT ON ENDPOINT::[${side.endpoint.name}] TO [${peer}]`,
       )
   }
+}
+
+const hex = (b: Buffer | null | undefined) => `0x${(b ?? Buffer.alloc(0)).toString('hex').toUpperCase()}`
+
+/**
+ * TDE: a database encrypted on the primary can only be seeded or restored on a replica holding the certificate (same
+ * thumbprint) with its private key; seeding fails on the replica otherwise.
+ */
+export async function encryptionCheck(
+  report: Report,
+  primary: SqlConnection,
+  replica: SqlConnection,
+  db: string,
+) {
+  const on = `database ${db}`
+  const [key] = await primary.read<DatabaseEncryptionRow>(DATABASE_ENCRYPTION, { db })
+  if (!key) return
+  const thumbprint = hex(key.encryptor_thumbprint)
+  const held = (await replica.read<CertificateRow>(CERTIFICATES)).find(
+    (c) => hex(c.thumbprint) === thumbprint,
+  )
+  if (!held)
+    report.fail(
+      'TDE certificate',
+      on,
+      `encrypted (TDE) by the certificate with thumbprint ${thumbprint}, which the replica does not have: BACKUP CERTIFICATE ... WITH PRIVATE KEY on the primary, then CREATE CERTIFICATE ... FROM FILE ... WITH PRIVATE KEY in the replica's master (after CREATE MASTER KEY) before seeding`,
+    )
+  else if (held.pvt_key_encryption_type_desc === 'NO_PRIVATE_KEY')
+    report.fail(
+      'TDE certificate',
+      on,
+      `the replica has certificate ${held.name} (${thumbprint}) without its private key: it cannot open the database; recreate it WITH PRIVATE KEY`,
+    )
+  else
+    report.pass(
+      'TDE certificate',
+      on,
+      `encrypted by ${thumbprint}; the replica has ${held.name} with its private key`,
+    )
 }

@@ -412,3 +412,24 @@ WHERE p.class_desc = 'ENDPOINT' AND p.permission_name = 'CONNECT' AND p.state IN
 export interface GranteeRow {
   grantee: string
 }
+
+/** TDE: the certificate (by thumbprint) that protects a database's encryption key; no row: not encrypted. */
+export const DATABASE_ENCRYPTION = `SELECT d.name AS database_name, k.encryptor_thumbprint, k.encryptor_type
+FROM sys.dm_database_encryption_keys k
+JOIN sys.databases d ON d.database_id = k.database_id
+WHERE d.name = @db;`
+
+export interface DatabaseEncryptionRow {
+  database_name: string
+  encryptor_thumbprint: Buffer | null
+  encryptor_type: string
+}
+
+/** The certificates in master, with whether their private key is there. */
+export const CERTIFICATES = `SELECT name, thumbprint, pvt_key_encryption_type_desc FROM sys.certificates;`
+
+export interface CertificateRow {
+  name: string
+  thumbprint: Buffer
+  pvt_key_encryption_type_desc: string
+}

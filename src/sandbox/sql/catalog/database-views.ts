@@ -120,7 +120,7 @@ export const databases: CatalogView = {
         page_verify_option_desc: 'CHECKSUM',
         log_reuse_wait: db.ag ? 9 : 0,
         log_reuse_wait_desc: db.ag ? 'AVAILABILITY_REPLICA' : 'NOTHING',
-        is_encrypted: false,
+        is_encrypted: db.tdeThumbprint !== undefined,
         containment: 0,
         containment_desc: 'NONE',
         replica_id: replica?.id ?? null,

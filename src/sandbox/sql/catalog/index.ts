@@ -17,7 +17,13 @@ import {
   availabilityReplicas,
   databaseReplicaStates,
 } from './hadr-views.js'
-import { serverPermissions, serverPrincipals, serverServices } from './security-views.js'
+import {
+  certificates,
+  databaseEncryptionKeys,
+  serverPermissions,
+  serverPrincipals,
+  serverServices,
+} from './security-views.js'
 import { automaticSeeding, physicalSeedingStats } from './seeding-views.js'
 import {
   databaseMirroringEndpoints,
@@ -45,6 +51,8 @@ export const CATALOG: readonly CatalogView[] = [
   automaticSeeding,
   backupmediafamily,
   backupset,
+  certificates,
+  databaseEncryptionKeys,
   databaseMirroring,
   databaseMirroringEndpoints,
   databaseRecoveryStatus,

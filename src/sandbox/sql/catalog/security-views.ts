@@ -122,3 +122,82 @@ export const serverServices: CatalogView = {
     },
   ],
 }
+
+const bytesOf = (hex: string) => Buffer.from(hex, 'hex')
+
+/** One row per database with an encryption key (TDE), encrypted by a certificate in master. */
+export const databaseEncryptionKeys: CatalogView = {
+  name: 'sys.dm_database_encryption_keys',
+  doc: `${LEARN}/system-dynamic-management-views/sys-dm-database-encryption-keys-transact-sql`,
+  columns: columns(`
+    database_id int
+    encryption_state int
+    create_date datetime
+    regenerate_date datetime
+    modify_date datetime
+    set_date datetime
+    opened_date datetime
+    key_algorithm nvarchar(32)
+    key_length int
+    encryptor_thumbprint varbinary(32)
+    encryptor_type nvarchar(32)
+    percent_complete real
+    encryption_state_desc nvarchar(32) @15
+    encryption_scan_state int @15
+    encryption_scan_state_desc nvarchar(32) @15
+    encryption_scan_modify_date datetime @15`),
+  rows: ({ instance }) =>
+    instance.databases.flatMap((db) =>
+      db.tdeThumbprint === undefined
+        ? []
+        : [
+            {
+              database_id: db.id,
+              encryption_state: 3,
+              key_algorithm: 'AES',
+              key_length: 256,
+              encryptor_thumbprint: bytesOf(db.tdeThumbprint),
+              encryptor_type: 'CERTIFICATE',
+              percent_complete: 0,
+              encryption_state_desc: 'ENCRYPTED',
+              encryption_scan_state: 5,
+              encryption_scan_state_desc: 'COMPLETE',
+            },
+          ],
+    ),
+}
+
+/** master's certificates: what TDE databases and certificate-authenticated endpoints need on every replica. */
+export const certificates: CatalogView = {
+  name: 'sys.certificates',
+  doc: `${LEARN}/system-catalog-views/sys-certificates-transact-sql`,
+  columns: columns(`
+    name sysname
+    principal_id int
+    certificate_id int
+    pvt_key_encryption_type char(2)
+    pvt_key_encryption_type_desc nvarchar(60)
+    is_active_for_begin_dialog bit
+    issuer_name nvarchar(442)
+    cert_serial_number nvarchar(64)
+    sid varbinary(85)
+    string_sid nvarchar(128)
+    subject nvarchar(4000)
+    expiry_date datetime
+    start_date datetime
+    thumbprint varbinary(32)
+    attested_by nvarchar(260)
+    pvt_key_last_backup_date datetime`),
+  rows: ({ instance }) =>
+    instance.certificates.map((c, i) => ({
+      name: c.name,
+      principal_id: 1,
+      certificate_id: 256 + i,
+      pvt_key_encryption_type: c.privateKey ? 'MK' : 'NA',
+      pvt_key_encryption_type_desc: c.privateKey ? 'ENCRYPTED_BY_MASTER_KEY' : 'NO_PRIVATE_KEY',
+      is_active_for_begin_dialog: true,
+      issuer_name: c.name,
+      subject: c.name,
+      thumbprint: bytesOf(c.thumbprint),
+    })),
+}
