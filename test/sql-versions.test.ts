@@ -354,3 +354,27 @@ describe('preflight TDE', () => {
       assert.equal(checks?.find((c) => c.check === 'TDE certificate')?.status, 'pass')
     })
 })
+
+describe('preflight database owner', () => {
+  for (const release of RELEASES)
+    test(`SQL Server ${release}: a database owned by a login the replica lacks is a warning naming the login`, async () => {
+      const p = await platform(release)
+      const primary = p.world.instance('SQL-ONPREM-1')
+      primary.logins.set('giftcard_owner', {
+        password: 'Owner-login-2024!',
+        sysadmin: false,
+        permissions: [],
+      })
+      const db = p.world.database(primary, 'GiftCard')
+      assert.ok(db)
+      db.owner = 'giftcard_owner'
+      const owner = async () => (await preflight(p)).checks?.find((c) => c.check === 'owner')
+      const missing = await owner()
+      assert.equal(missing?.status, 'warn')
+      assert.match(missing?.detail ?? '', /owned by giftcard_owner, which is no login on the replica/)
+      p.world
+        .instance('SQL-AWS-1')
+        .logins.set('giftcard_owner', { password: 'Owner-login-2024!', sysadmin: false, permissions: [] })
+      assert.equal((await owner())?.status, 'pass')
+    })
+})

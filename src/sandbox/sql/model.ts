@@ -55,6 +55,8 @@ export interface Database {
   groupDatabaseId: string | null
   suspended: boolean
   suspendReason: string | null
+  /** The login that owns it (default sa); the owner's SID travels with a backup or a seed. */
+  owner?: string
   /** TDE: the thumbprint (hex) of the master certificate that protects the database encryption key; absent: not encrypted. */
   tdeThumbprint?: string
   /** When this copy last started catching up (joined, resumed, reconnected, mode change): SYNCHRONIZED after a delay. */

@@ -5,10 +5,13 @@ import {
   CERTIFICATES,
   type CertificateRow,
   DATABASE_ENCRYPTION,
+  DATABASE_OWNER,
   type DatabaseEncryptionRow,
+  type DatabaseOwnerRow,
   ENDPOINT_CONNECT_GRANTEES,
   type EndpointRow,
   type GranteeRow,
+  LOGIN,
   type PermissionNameRow,
   SERVICE_ACCOUNTS,
   type ServiceAccountRow,
@@ -97,5 +100,25 @@ export async function encryptionCheck(
       'TDE certificate',
       on,
       `encrypted by ${thumbprint}; the replica has ${held.name} with its private key`,
+    )
+}
+
+/**
+ * The database keeps its owner's SID on the replica: when no login there has it, the owner is orphaned after
+ * failover (jobs and EXECUTE AS OWNER fail). A warning: the fix can wait for the sync of logins.
+ */
+export async function ownerCheck(report: Report, primary: SqlConnection, replica: SqlConnection, db: string) {
+  const on = `database ${db}`
+  const [row] = await primary.read<DatabaseOwnerRow>(DATABASE_OWNER, { db })
+  if (!row) return
+  if (!row.owner)
+    return report.warn('owner', on, 'owned by a SID no login on the primary has; ALTER AUTHORIZATION on it')
+  const [login] = await replica.read<{ name: string }>(LOGIN, { login: row.owner })
+  if (login) report.pass('owner', on, `${row.owner}, a login on the replica too`)
+  else
+    report.warn(
+      'owner',
+      on,
+      `owned by ${row.owner}, which is no login on the replica: copy the login with its SID (sql.sync-objects), or ALTER AUTHORIZATION ON DATABASE::[${db}] TO [sa] there after failover`,
     )
 }

@@ -6,7 +6,7 @@ import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf, sameName }
 import type { PreflightParams } from './preflight.js'
 import { endpointsMatch } from './preflight-endpoints.js'
 import { type CheckResult, Report } from './preflight-report.js'
-import { encryptionCheck, endpointGrantChecks, systemAccountCheck } from './preflight-security.js'
+import { encryptionCheck, endpointGrantChecks, ownerCheck, systemAccountCheck } from './preflight-security.js'
 import { clusterChecks, versionChecks } from './preflight-versions.js'
 import {
   bytes,
@@ -104,6 +104,7 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
     ctx.progress({ message: `database ${db}` })
     totalBytes += await databaseChecks(report, primary, replica, pi, db, p)
     await encryptionCheck(report, primary, replica, db)
+    await ownerCheck(report, primary, replica, db)
   }
   await spaceCheck(report, replica, ri, on.T, totalBytes, p.free_space_factor ?? DEFAULT_FACTOR)
   return report

@@ -433,3 +433,17 @@ export interface CertificateRow {
   thumbprint: Buffer
   pvt_key_encryption_type_desc: string
 }
+
+/** Who owns a database: the login with its owner SID (NULL: an orphaned SID no login here has). */
+export const DATABASE_OWNER = `SELECT d.name, sp.name AS owner
+FROM sys.databases d
+LEFT JOIN sys.server_principals sp ON sp.sid = d.owner_sid
+WHERE d.name = @db;`
+
+export interface DatabaseOwnerRow {
+  name: string
+  owner: string | null
+}
+
+/** Whether a login exists on this instance. */
+export const LOGIN = `SELECT name FROM sys.server_principals WHERE name = @login;`

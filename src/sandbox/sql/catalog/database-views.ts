@@ -1,5 +1,6 @@
 // Columns, types and first versions checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
 import { lsnOf, sameName } from '../model.js'
+import { sidOf } from './security-views.js'
 import { catalogDatabases } from './server-views.js'
 import { type CatalogView, columns } from './types.js'
 
@@ -104,6 +105,7 @@ export const databases: CatalogView = {
       return {
         name: db.name,
         database_id: db.id,
+        owner_sid: sidOf(db.owner ?? 'sa'),
         compatibility_level: 130,
         collation_name: instance.collation,
         user_access: USER_ACCESS[db.userAccess],

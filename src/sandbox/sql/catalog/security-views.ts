@@ -1,9 +1,16 @@
 // Columns checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
+import { createHash } from 'node:crypto'
 import type { Instance } from '../model.js'
 import { HADR_ENDPOINT_ID } from './server-views.js'
 import { type CatalogView, columns } from './types.js'
 
 const LEARN = 'https://learn.microsoft.com/sql/relational-databases'
+
+/** A login's SID: sa's is 0x01; the others are derived from the name, as if every server created them WITH SID. */
+export const sidOf = (login: string): Buffer =>
+  login.toLowerCase() === 'sa'
+    ? Buffer.from([1])
+    : createHash('sha1').update(login.toLowerCase()).digest().subarray(0, 16)
 
 /** sa, the SQL logins, then every Windows principal a grant names or the service runs as; ids from 256 in that order. */
 function principals(instance: Instance) {
@@ -12,7 +19,7 @@ function principals(instance: Instance) {
     { name: 'sa', type: 'S', type_desc: 'SQL_LOGIN' },
     ...[...instance.logins.keys()].map((name) => ({ name, type: 'S', type_desc: 'SQL_LOGIN' })),
     ...[...windows].map((name) => ({ name, type: 'U', type_desc: 'WINDOWS_LOGIN' })),
-  ].map((p, i) => ({ ...p, principal_id: p.name === 'sa' ? 1 : 256 + i }))
+  ].map((p, i) => ({ ...p, principal_id: p.name === 'sa' ? 1 : 256 + i, sid: sidOf(p.name) }))
 }
 
 export const serverPrincipals: CatalogView = {
