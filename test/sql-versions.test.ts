@@ -378,3 +378,49 @@ describe('preflight database owner', () => {
       assert.equal((await owner())?.status, 'pass')
     })
 })
+
+describe('preflight endpoint certificates', () => {
+  const AWS_CERT = { name: 'SQL_AWS_1_endpoint', thumbprint: '0F1E2D3C4B5A69788796A5B4C3D2E1F0A1B2C3D4' }
+  for (const release of RELEASES)
+    test(`SQL Server ${release}: a replica outside the domain authenticates its endpoint by a certificate the primary must hold`, async () => {
+      const p = await platform(release)
+      const aws = p.world.instance('SQL-AWS-1')
+      const onPrem = p.world.instance('SQL-ONPREM-1')
+      assert.ok(aws.endpoint && onPrem.endpoint)
+      aws.endpoint.auth = 'CERTIFICATE'
+      onPrem.endpoint.auth = 'NEGOTIATE_CERTIFICATE'
+      const none = await preflight(p)
+      assert.match(
+        none.refused ?? '',
+        /FAIL sql-aws \(SQL-AWS-1\): endpoint certificate: Hadr_endpoint authenticates with CERTIFICATE but has no certificate/,
+      )
+
+      aws.certificates.push({ ...AWS_CERT, privateKey: true })
+      aws.endpoint.certificate = AWS_CERT.name
+      const unknown = await preflight(p)
+      assert.match(
+        unknown.refused ?? '',
+        /FAIL sql-onprem \(SQL-ONPREM-1\): endpoint certificate: does not have SQL_AWS_1_endpoint \(0x0F1E2D3C/,
+      )
+      onPrem.certificates.push({ ...AWS_CERT, privateKey: false })
+      const { checks, refused } = await preflight(p)
+      assert.match(
+        refused ?? '',
+        /endpoint certificate: Hadr_endpoint authenticates with NEGOTIATE_CERTIFICATE but has no certificate/,
+      )
+      assert.equal(checks, undefined)
+      const ON_PREM_CERT = {
+        name: 'SQL_ONPREM_1_endpoint',
+        thumbprint: 'AA1E2D3C4B5A69788796A5B4C3D2E1F0A1B2C3BB',
+      }
+      onPrem.certificates.push({ ...ON_PREM_CERT, privateKey: true })
+      onPrem.endpoint.certificate = ON_PREM_CERT.name
+      aws.certificates.push({ ...ON_PREM_CERT, privateKey: false })
+      const passed = await preflight(p)
+      assert.equal(passed.refused, undefined)
+      assert.deepEqual(
+        passed.checks?.filter((c) => c.check === 'endpoint certificate').map((c) => c.status),
+        ['pass', 'pass'],
+      )
+    })
+})

@@ -103,6 +103,8 @@ export interface Instance {
     port: number
     /** connection_auth_desc (default NEGOTIATE): Windows methods and/or CERTIFICATE, in order of preference. */
     auth?: string
+    /** The certificate in master the endpoint authenticates with (AUTHENTICATION = CERTIFICATE ...). */
+    certificate?: string
     /** encryption_algorithm_desc when set (NONE_AES: supported, not required); else AES or NONE by `encrypted`. */
     algorithm?: string
   } | null

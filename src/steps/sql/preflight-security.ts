@@ -122,3 +122,36 @@ export async function ownerCheck(report: Report, primary: SqlConnection, replica
       `owned by ${row.owner}, which is no login on the replica: copy the login with its SID (sql.sync-objects), or ALTER AUTHORIZATION ON DATABASE::[${db}] TO [sa] there after failover`,
     )
 }
+
+/**
+ * An endpoint that authenticates with a certificate (a replica outside the domain) needs that certificate with its
+ * private key, and the other side needs its public part (to map it to a login that may CONNECT).
+ */
+export async function endpointCertificateChecks(
+  report: Report,
+  sides: { conn: SqlConnection; endpoint: EndpointRow; on: string }[],
+) {
+  const held = await Promise.all(sides.map((s) => s.conn.read<CertificateRow>(CERTIFICATES)))
+  for (const [i, side] of sides.entries()) {
+    if (!side.endpoint.connection_auth_desc.includes('CERTIFICATE')) continue
+    const own = held[i]?.find((c) => c.certificate_id === side.endpoint.certificate_id)
+    const peer = sides[1 - i]
+    if (!own || own.pvt_key_encryption_type_desc === 'NO_PRIVATE_KEY') {
+      report.fail(
+        'endpoint certificate',
+        side.on,
+        `${side.endpoint.name} authenticates with ${side.endpoint.connection_auth_desc} but has ${own ? `certificate ${own.name} without its private key` : 'no certificate'}: CREATE CERTIFICATE ... in master, then ALTER ENDPOINT ${side.endpoint.name} FOR DATABASE_MIRRORING (AUTHENTICATION = CERTIFICATE ...)`,
+      )
+      continue
+    }
+    const thumbprint = hex(own.thumbprint)
+    if (held[1 - i]?.some((c) => hex(c.thumbprint) === thumbprint))
+      report.pass('endpoint certificate', side.on, `${own.name} (${thumbprint}), known on the other side too`)
+    else
+      report.fail(
+        'endpoint certificate',
+        peer?.on ?? side.on,
+        `does not have ${own.name} (${thumbprint}), the certificate ${side.on}'s endpoint authenticates with: BACKUP CERTIFICATE there, CREATE CERTIFICATE ... FROM FILE here, map it to a login and GRANT CONNECT ON ENDPOINT to it`,
+      )
+  }
+}

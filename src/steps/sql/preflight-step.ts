@@ -6,7 +6,13 @@ import { formatBytes, groupOn, instanceOf, replicaNameOf, replicasOf, sameName }
 import type { PreflightParams } from './preflight.js'
 import { endpointsMatch } from './preflight-endpoints.js'
 import { type CheckResult, Report } from './preflight-report.js'
-import { encryptionCheck, endpointGrantChecks, ownerCheck, systemAccountCheck } from './preflight-security.js'
+import {
+  encryptionCheck,
+  endpointCertificateChecks,
+  endpointGrantChecks,
+  ownerCheck,
+  systemAccountCheck,
+} from './preflight-security.js'
 import { clusterChecks, versionChecks } from './preflight-versions.js'
 import {
   bytes,
@@ -90,10 +96,12 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
   const replicaEndpoint = await endpointCheck(report, replica, on.T)
   if (primaryEndpoint && replicaEndpoint) {
     endpointsMatch(report, primaryEndpoint, replicaEndpoint, on.T)
-    await endpointGrantChecks(report, [
+    const sides = [
       { conn: primary, endpoint: primaryEndpoint, on: on.P },
       { conn: replica, endpoint: replicaEndpoint, on: on.T },
-    ])
+    ]
+    await endpointGrantChecks(report, sides)
+    await endpointCertificateChecks(report, sides)
   }
   if (p.endpoint_url) await endpointUrlCheck(report, p.endpoint_url, replicaEndpoint?.port, on.T)
   await permissionChecks(report, primary, on.P)

@@ -161,7 +161,7 @@ export interface FullBackupRow {
 
 /** The database mirroring endpoint that AG traffic uses (§1d). */
 export const ENDPOINT = `SELECT e.name, e.state_desc, e.role_desc, e.is_encryption_enabled, e.connection_auth_desc,
-       e.encryption_algorithm_desc, t.port
+       e.encryption_algorithm_desc, e.certificate_id, t.port
 FROM sys.database_mirroring_endpoints e
 JOIN sys.tcp_endpoints t ON t.endpoint_id = e.endpoint_id;`
 
@@ -174,6 +174,8 @@ export interface EndpointRow {
   connection_auth_desc: string
   /** AES, NONE_AES (supported, not required), RC4_AES ... or NONE (disabled). */
   encryption_algorithm_desc: string
+  /** The certificate it authenticates with (sys.certificates); 0: none. */
+  certificate_id: number
   port: number
 }
 
@@ -426,9 +428,10 @@ export interface DatabaseEncryptionRow {
 }
 
 /** The certificates in master, with whether their private key is there. */
-export const CERTIFICATES = `SELECT name, thumbprint, pvt_key_encryption_type_desc FROM sys.certificates;`
+export const CERTIFICATES = `SELECT certificate_id, name, thumbprint, pvt_key_encryption_type_desc FROM sys.certificates;`
 
 export interface CertificateRow {
+  certificate_id: number
   name: string
   thumbprint: Buffer
   pvt_key_encryption_type_desc: string

@@ -1,7 +1,7 @@
 // Columns checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
 import { createHash } from 'node:crypto'
 import type { Instance } from '../model.js'
-import { HADR_ENDPOINT_ID } from './server-views.js'
+import { certificateIdOf, HADR_ENDPOINT_ID } from './server-views.js'
 import { type CatalogView, columns } from './types.js'
 
 const LEARN = 'https://learn.microsoft.com/sql/relational-databases'
@@ -199,7 +199,7 @@ export const certificates: CatalogView = {
     instance.certificates.map((c, i) => ({
       name: c.name,
       principal_id: 1,
-      certificate_id: 256 + i,
+      certificate_id: certificateIdOf(instance, c.name) || 256 + i,
       pvt_key_encryption_type: c.privateKey ? 'MK' : 'NA',
       pvt_key_encryption_type_desc: c.privateKey ? 'ENCRYPTED_BY_MASTER_KEY' : 'NO_PRIVATE_KEY',
       is_active_for_begin_dialog: true,

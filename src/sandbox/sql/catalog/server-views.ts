@@ -83,6 +83,15 @@ const ALGORITHMS = [
   'NONE_AES_RC4',
 ]
 
+/** sys.certificates numbers master's certificates from 256 in order; 0: none. */
+export function certificateIdOf(instance: Instance, name: string | undefined): number {
+  const at =
+    name === undefined
+      ? -1
+      : instance.certificates.findIndex((c) => c.name.toLowerCase() === name.toLowerCase())
+  return at < 0 ? 0 : 256 + at
+}
+
 /** What an endpoint offers, as sys.database_mirroring_endpoints words it. */
 export const endpointAuth = (e: NonNullable<Instance['endpoint']>) => e.auth ?? 'NEGOTIATE'
 export const endpointAlgorithm = (e: NonNullable<Instance['endpoint']>) =>
@@ -108,7 +117,7 @@ function endpointRow(instance: Instance): Row[] {
       is_encryption_enabled: endpointAlgorithm(e) !== 'NONE',
       connection_auth: AUTH.indexOf(endpointAuth(e)) + 1,
       connection_auth_desc: endpointAuth(e),
-      certificate_id: 0,
+      certificate_id: certificateIdOf(instance, e.certificate),
       encryption_algorithm: ALGORITHMS.indexOf(endpointAlgorithm(e)),
       encryption_algorithm_desc: endpointAlgorithm(e),
       port: e.port,
