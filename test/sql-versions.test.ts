@@ -271,7 +271,7 @@ describe('preflight endpoints', () => {
       )
 
       endpoint.algorithm = 'NONE_AES'
-      endpoint.auth = 'CERTIFICATE_NEGOTIATE'
+      endpoint.auth = 'KERBEROS'
       const { checks } = await preflight(p)
       assert.equal(
         checks?.find((c) => c.check === 'endpoint encryption')?.detail,
