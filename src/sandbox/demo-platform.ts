@@ -7,7 +7,13 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InvalidInputError } from '../errors.js'
-import { DEMO_PLATFORM_AWS, DEMO_RECORD, DEMO_ZONE_ID, seedDemoPatching, seedDemoWorld } from './aws/demo-world.js'
+import {
+  DEMO_PLATFORM_AWS,
+  DEMO_RECORD,
+  DEMO_ZONE_ID,
+  seedDemoPatching,
+  seedDemoWorld,
+} from './aws/demo-world.js'
 import { type AwsSandbox, sandboxEnv, startAwsSandbox } from './aws/index.js'
 import { sandboxCertificate } from './certificate.js'
 import {
