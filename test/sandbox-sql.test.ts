@@ -139,7 +139,20 @@ const EXPECTED_COLUMNS: [string, string, Record<string, unknown>][] = [
     'name database_id recovery_model_desc state_desc user_access_desc is_read_only group_database_id ag_name database_guid last_log_backup_lsn mirroring_guid',
     { db: 'GiftCard' },
   ],
-  [q.ENDPOINT, 'name state_desc role_desc is_encryption_enabled port', {}],
+  [
+    q.ENDPOINT,
+    'name state_desc role_desc is_encryption_enabled connection_auth_desc encryption_algorithm_desc certificate_id port',
+    {},
+  ],
+  [q.AG_CLUSTER_TYPE, 'cluster_type_desc', { ag: AG }],
+  [q.REPLICA_JOIN_STATES, 'replica_server_name join_state_desc', { ag: AG }],
+  [q.SYSTEM_ACCOUNT_PERMISSIONS, 'permission_name', {}],
+  [q.SERVICE_ACCOUNTS, 'servicename service_account', {}],
+  [q.ENDPOINT_CONNECT_GRANTEES, 'grantee', {}],
+  [q.DATABASE_ENCRYPTION, 'database_name encryptor_thumbprint encryptor_type', { db: 'GiftCard' }],
+  [q.CERTIFICATES, 'certificate_id name thumbprint pvt_key_encryption_type_desc', {}],
+  [q.DATABASE_OWNER, 'name owner', { db: 'GiftCard' }],
+  [q.LOGIN, 'name', { login: 'migrator' }],
   [q.DATABASE_FILES, 'type_desc name physical_name size_bytes', { db: 'GiftCard' }],
   [q.VOLUMES, 'volume_mount_point total_bytes available_bytes', {}],
   [
@@ -324,12 +337,16 @@ describe('SQL Server sandbox', () => {
       await h.run(P, q.addReplica(AG, T, awsReplica()))
       assert.deepEqual(
         (await joinStates()).map((r) => `${r.replica_server_name} ${r.join_state_desc}`),
-        ['SQL-AWS-1 NOT_JOINED', 'SQL-ONPREM-1 JOINED_STANDALONE', 'SQL-ONPREM-2 JOINED_STANDALONE'],
+        [
+          'SQL-AWS-1 NOT_JOINED',
+          'SQL-ONPREM-1 JOINED_STANDALONE_INSTANCE',
+          'SQL-ONPREM-2 JOINED_STANDALONE_INSTANCE',
+        ],
       )
       await h.run(P, q.addListenerIp(AG, 'giftcard-lsn', '10.20.1.50', '255.255.255.0'))
       await h.run(T, q.joinGroup(AG))
       const [aws] = await joinStates()
-      assert.equal(aws?.join_state_desc, 'JOINED_STANDALONE')
+      assert.equal(aws?.join_state_desc, 'JOINED_STANDALONE_INSTANCE')
     }))
 
   test('a seed failing on the target side reports the reason of a three-digit failure_state', () =>

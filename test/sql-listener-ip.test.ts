@@ -11,17 +11,12 @@ import type { StepImplementation } from '../src/steps/contract.ts'
 import { type AddReplicaParams, sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { CLUSTER_SCRIPT_MARKER, listenerIpQueryInScript } from '../src/steps/sql/cluster-script.ts'
 import { useAwsSandbox } from './helpers/aws-sandbox.ts'
+import { DEMO_ADD_REPLICA, DEMO_AG } from './helpers/sql-demo.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
 
 const PASSWORD = 'Seed-and-switch-2024!'
-const AG = 'AG-GIFTCARD'
-const ADD = {
-  ag: AG,
-  primary: 'sql-onprem',
-  replica: 'sql-aws',
-  endpoint_url: 'TCP://sql-aws-1.giftcard.local:5022',
-  listener_ip: { listener: 'giftcard-lsn', ip: '10.20.1.50', mask: '255.255.255.0' },
-}
+const AG = DEMO_AG
+const ADD = DEMO_ADD_REPLICA
 
 const aws = useAwsSandbox('sql-listener-ip')
 const cleanups: Array<() => unknown> = []

@@ -153,7 +153,7 @@ describe('sql.preflight', () => {
     primary.databases.push(
       p.world.newDatabase(primary, { name: 'Scratch', sizeBytes: 10 * MB, recoveryModel: 'SIMPLE' }),
     )
-    p.world.instance('SQL-AWS-1').productVersion = '17.0.1000.7'
+    p.world.instance('SQL-AWS-1').productVersion = '15.0.4385.2'
     const { params, implementation } = await step(sqlPreflight, {
       ag: AG,
       primary: 'sql-onprem',
@@ -163,8 +163,8 @@ describe('sql.preflight', () => {
     const t = p.context()
     await assert.rejects(implementation.apply(t.ctx, params, { changes: [] }), (error: Error) => {
       assert.match(error.message, /check\(s\) failed/)
-      assert.match(error.message, /major version 17 vs the primary's 16: .*distributed availability group/)
-      assert.match(error.message, /database Loyalty: full backup: no full backup/)
+      assert.match(error.message, /major version 15 vs the primary's 16: .*distributed availability group/)
+      assert.match(error.message, /database Loyalty: log chain: no full backup since FULL recovery/)
       assert.match(error.message, /database Scratch: recovery model: SIMPLE/)
       assert.doesNotMatch(error.message, /database GiftCard:/)
       return true

@@ -1,4 +1,5 @@
 import { hasQuorum } from './cluster.js'
+import { endpointsConnect } from './endpoint-handshake.js'
 import {
   alreadyInGroup,
   alreadyJoined,
@@ -21,6 +22,7 @@ import {
   notFullRecovery,
   notInGroup,
   notJoined,
+  notModelled,
   notPrimary,
   notRestoring,
   PRIMARY_CONNECTION_INACTIVE,
@@ -146,11 +148,16 @@ export function listenerIpOnline(world: SqlWorld, group: AvailabilityGroup, ip: 
 }
 
 /** JOIN on the new replica: it must be added on the primary, in the same WSFC, reachable, and able to host the listener. */
-export function joinGroup(world: SqlWorld, instance: Instance, ag: string): void {
+export function joinGroup(world: SqlWorld, instance: Instance, ag: string, clusterType = 'WSFC'): void {
   if (!instance.hadrEnabled) throw hadrDisabled()
   const group = world.group(ag)
-  if (!group || !instance.cluster || !sameName(instance.cluster, group.cluster))
+  const inWsfc = (g: AvailabilityGroup) => instance.cluster && sameName(instance.cluster, g.cluster)
+  if (!group || (group.clusterType === 'WSFC' && !inWsfc(group)))
     throw cannotFind('find', 'availability group', ag)
+  if (clusterType !== group.clusterType)
+    throw notModelled(
+      `JOIN with CLUSTER_TYPE = ${clusterType} to the ${group.clusterType} availability group '${group.name}'`,
+    )
   const replica = world.replicaOn(group, instance)
   if (!replica) throw replicaNotAdded(group.name, instance.name)
   if (replica.joined) return
@@ -159,7 +166,9 @@ export function joinGroup(world: SqlWorld, instance: Instance, ag: string): void
   if (
     major(primaryInstance) !== major(instance) ||
     !instance.endpoint ||
-    instance.endpoint.state !== 'STARTED'
+    instance.endpoint.state !== 'STARTED' ||
+    !primaryInstance.endpoint ||
+    !endpointsConnect(primaryInstance.endpoint, instance.endpoint)
   )
     throw joinFailed(group.name, PRIMARY_CONNECTION_INACTIVE)
   const ips = group.listener?.ips ?? []

@@ -32,6 +32,7 @@ const ENUMS: Record<string, string[]> = {
   FAILOVER_MODE: ['AUTOMATIC', 'MANUAL'],
   SEEDING_MODE: ['AUTOMATIC', 'MANUAL'],
   ALLOW_CONNECTIONS: ['NO', 'READ_ONLY', 'ALL'],
+  CLUSTER_TYPE: ['WSFC', 'EXTERNAL', 'NONE'],
 }
 
 /** A keyword option value from its allow-list, or SQL Server's syntax error near it. */
@@ -135,8 +136,13 @@ const alterGroup: Run = (world, instance, reader) => {
     return {}
   }
   if (reader.accept('JOIN')) {
+    let clusterType = 'WSFC'
+    if (reader.accept('WITH', '(', 'CLUSTER_TYPE', '=')) {
+      clusterType = keyword(reader, 'CLUSTER_TYPE')
+      reader.expect(')')
+    }
     reader.end()
-    joinGroup(world, instance, ag)
+    joinGroup(world, instance, ag, clusterType)
     return {}
   }
   if (reader.accept('GRANT', 'CREATE', 'ANY', 'DATABASE')) {

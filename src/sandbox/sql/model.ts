@@ -36,6 +36,13 @@ export interface Login {
   createdAt: number
 }
 
+/** A GRANT to a Windows login: on the server, or CONNECT ON ENDPOINT::[the mirroring endpoint]. */
+export interface WindowsGrant {
+  principal: string
+  permission: 'ALTER ANY AVAILABILITY GROUP' | 'CONNECT SQL' | 'VIEW SERVER STATE' | 'CONNECT'
+  on: 'SERVER' | 'ENDPOINT'
+}
+
 export interface Volume {
   mountPoint: string
   totalBytes: number
@@ -67,6 +74,10 @@ export interface Database {
   groupDatabaseId: string | null
   suspended: boolean
   suspendReason: string | null
+  /** The login that owns it (default sa); the owner's SID travels with a backup or a seed. */
+  owner?: string
+  /** TDE: the thumbprint (hex) of the master certificate that protects the database encryption key; absent: not encrypted. */
+  tdeThumbprint?: string
   /** When this copy last started catching up (joined, resumed, reconnected, mode change): SYNCHRONIZED after a delay. */
   syncSince: number
   lastCommitTime: number
@@ -103,10 +114,28 @@ export interface Instance {
   cluster: string | null
   /** CIDR of the instance's public cluster network, e.g. 10.10.1.0/24. */
   subnet: string
-  endpoint: { name: string; state: string; role: string; encrypted: boolean; port: number } | null
+  endpoint: {
+    name: string
+    state: string
+    role: string
+    encrypted: boolean
+    port: number
+    /** connection_auth_desc (default NEGOTIATE): Windows methods and/or CERTIFICATE, in order of preference. */
+    auth?: string
+    /** The certificate in master the endpoint authenticates with (AUTHENTICATION = CERTIFICATE ...). */
+    certificate?: string
+    /** encryption_algorithm_desc when set (NONE_AES: supported, not required); else AES or NONE by `encrypted`. */
+    algorithm?: string
+  } | null
   logins: Map<string, Login>
   /** Agent jobs, linked servers and credentials. */
   serverObjects: ServerObjects
+  /** Certificates in master (TDE protectors, endpoint certificates); privateKey false: public part only. */
+  certificates: { name: string; thumbprint: string; privateKey: boolean }[]
+  /** The Windows account the SQL Server service runs as (sys.dm_server_services). */
+  serviceAccount: string
+  /** Server-level grants to Windows principals (sys.server_permissions): AG health, endpoint CONNECT. */
+  windowsGrants: WindowsGrant[]
   volumes: Volume[]
   /** The folders that exist on the instance's disks (lower-case, ending in a separator): RESTORE creates files, never folders. */
   folders: Set<string>
@@ -146,6 +175,8 @@ export interface AvailabilityGroup {
   id: string
   cluster: string
   basicFeatures: boolean
+  /** sys.availability_groups.cluster_type_desc (2017+); every 2016 AG is WSFC. */
+  clusterType: 'WSFC' | 'EXTERNAL' | 'NONE'
   replicas: Replica[]
   databases: { name: string; groupDatabaseId: string }[]
   listener: { dnsName: string; port: number; ips: ListenerIp[] } | null

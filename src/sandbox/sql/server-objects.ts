@@ -196,10 +196,18 @@ export function newLogin(objects: ServerObjects, spec: NewLogin, now: number): L
   }
 }
 
+const seedDigest = (name: string) => sha('sha256', Buffer.from(`login:${name.toLowerCase()}`, 'utf8'))
+
 /** The SID and salt of a login the world was built with: derived from its name, so every instance agrees. */
 export function seededLoginSecrets(name: string, password: string): { sid: Buffer; passwordHash: Buffer } {
-  const digest = sha('sha256', Buffer.from(`login:${name.toLowerCase()}`, 'utf8'))
+  const digest = seedDigest(name)
   return { sid: digest.subarray(0, 16), passwordHash: passwordHash(password, digest.subarray(16, 20)) }
+}
+
+/** The SID a login of this name has when the world creates it (sa, a DOMAIN\account or a SQL login). */
+export function seededSid(name: string): Buffer {
+  if (name.toLowerCase() === 'sa') return Buffer.from([1])
+  return name.includes('\\') ? windowsSid(name) : seedDigest(name).subarray(0, 16)
 }
 
 export const hex = (bytes: Buffer) => `0x${bytes.toString('hex').toUpperCase()}`

@@ -82,6 +82,8 @@ export interface InstanceSpec {
   logins?: Record<string, LoginSpec>
   /** Agent jobs, linked servers and credentials the instance starts with. */
   serverObjects?: ServerObjectsSpec
+  /** Default GIFTCARD\\svc-sql, granted CONNECT on every instance's endpoint. */
+  serviceAccount?: string
   volumes?: Volume[]
   /** Folders that exist besides the volume roots and the default data and log folders (e.g. 'G:\\SQLData\\'). */
   folders?: string[]
@@ -106,6 +108,8 @@ export interface AvailabilityGroupSpec {
   /** Databases of the primary that are in the AG (copied to every secondary, joined). */
   databases: string[]
   listener?: { dnsName: string; port: number; ips: { ip: string; mask: string }[] }
+  /** Default WSFC; EXTERNAL (Pacemaker) and NONE (read-scale) exist from SQL Server 2017 and need no WSFC. */
+  clusterType?: AvailabilityGroup['clusterType']
 }
 
 export interface SqlWorldOptions {
@@ -123,6 +127,7 @@ export interface SqlWorldOptions {
 
 const MB = 1024 * 1024
 const GB = 1024 * MB
+const SERVICE_ACCOUNT = 'GIFTCARD\\svc-sql'
 
 interface ConnectionDrop {
   match: string | RegExp
@@ -544,6 +549,19 @@ export class SqlWorld {
             },
       logins,
       serverObjects,
+      serviceAccount: spec.serviceAccount ?? SERVICE_ACCOUNT,
+      certificates: [],
+      // What Always On needs on a WSFC node (dbatools grants the same), and the peers' access to the endpoint
+      windowsGrants: [
+        ...(['ALTER ANY AVAILABILITY GROUP', 'CONNECT SQL', 'VIEW SERVER STATE'] as const).map(
+          (permission) => ({
+            principal: 'NT AUTHORITY\\SYSTEM',
+            permission,
+            on: 'SERVER' as const,
+          }),
+        ),
+        { principal: spec.serviceAccount ?? SERVICE_ACCOUNT, permission: 'CONNECT', on: 'ENDPOINT' },
+      ],
       volumes: (
         spec.volumes ?? [
           { mountPoint: 'C:\\', totalBytes: 128 * GB, availableBytes: 60 * GB },
@@ -574,13 +592,15 @@ export class SqlWorld {
     const primarySpec = spec.replicas.find((r) => r.primary) ?? spec.replicas[0]
     if (!primarySpec) throw new TypeError(`availability group ${spec.name} needs at least one replica`)
     const primaryInstance = this.instance(primarySpec.server)
-    if (!primaryInstance.cluster)
+    const clusterType = spec.clusterType ?? 'WSFC'
+    if (clusterType === 'WSFC' && !primaryInstance.cluster)
       throw new TypeError(`${primaryInstance.name} is in no cluster; a WSFC AG needs one`)
     const group: AvailabilityGroup = {
       name: spec.name,
       id: newGuid(),
-      cluster: primaryInstance.cluster,
+      cluster: primaryInstance.cluster ?? '',
       basicFeatures: false,
+      clusterType,
       replicas: spec.replicas.map((r) => ({
         server: this.instance(r.server).name,
         id: newGuid(),

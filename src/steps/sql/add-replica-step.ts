@@ -5,10 +5,11 @@ import type { StepContext, StepImplementation } from '../contract.js'
 import type { AddReplicaParams } from './add-replica.js'
 import { assignListenerIp, type EniState, readEniState, unassignListenerIp } from './add-replica-eni.js'
 import { removeListenerIpThroughCluster } from './cluster-listener-ip.js'
+import { type ClusterTypeFacts, clusterTypeOf } from './cluster-type.js'
 import {
   DDL_TIMEOUT_MS,
-  groupOn,
   hasError,
+  hasJoined,
   instanceOf,
   JOIN_TIMEOUT_MS,
   pause,
@@ -17,6 +18,7 @@ import {
   requirePrimary,
   retryTransient,
   sameName,
+  unsupportedVersion,
 } from './common.js'
 import {
   addListenerIp,
@@ -52,16 +54,17 @@ interface Situation {
   listenerIpMissing: boolean
   /** Where the listener IP stands on the AWS node's ENI, when the runbook names it. */
   eni?: EniState
+  clusterType: ClusterTypeFacts
 }
 
 async function situation(ctx: StepContext, p: AddReplicaParams): Promise<Situation> {
   const [primary, replica] = await Promise.all([ctx.sql(p.primary), ctx.sql(p.replica)])
   await requirePrimary(primary, p.ag)
   const name = await replicaNameOf(replica, p.replica_name)
-  await refuseIncompatible(primary, replica, p)
+  const clusterType = await refuseIncompatible(primary, replica, p)
   const replicas = await replicasOf(primary, p.ag)
   const exists = replicas.some((r) => sameName(r.replica_server_name, name))
-  const joined = exists && (await groupOn(replica, p.ag)) !== undefined
+  const joined = exists && (await hasJoined(primary, p.ag, name))
   let listenerIpMissing = false
   if (p.listener_ip) {
     const { listener } = p.listener_ip
@@ -73,17 +76,31 @@ async function situation(ctx: StepContext, p: AddReplicaParams): Promise<Situati
     listenerIpMissing = !ips.some((r) => r.ip_address === p.listener_ip?.ip)
   }
   const eni = p.listener_ip?.aws ? await readEniState(ctx, p.listener_ip.aws, p.listener_ip.ip) : undefined
-  return { primary, replica, name, exists, joined, listenerIpMissing, ...(eni ? { eni } : {}) }
+  return { primary, replica, name, exists, joined, listenerIpMissing, clusterType, ...(eni ? { eni } : {}) }
 }
 
-/** A replica of another major version, or outside the AG's cluster, cannot join (§0): say so before acting. */
-async function refuseIncompatible(primary: SqlConnection, replica: SqlConnection, p: AddReplicaParams) {
+/**
+ * A replica of an unsupported or another major version, of an AG switchyard cannot drive, or outside the AG's WSFC
+ * cannot join (§0): say so before acting. Returns the AG's cluster type.
+ */
+async function refuseIncompatible(
+  primary: SqlConnection,
+  replica: SqlConnection,
+  p: AddReplicaParams,
+): Promise<ClusterTypeFacts> {
   const [pi, ri] = await Promise.all([instanceOf(primary), instanceOf(replica)])
+  const unsupported = unsupportedVersion(pi) ?? unsupportedVersion(ri)
+  if (unsupported)
+    throw new SwitchyardError(unsupported, { hint: 'run sql.preflight for every check; nothing was changed' })
   if (pi.major !== ri.major)
     throw new SwitchyardError(
       `${p.replica} runs SQL Server major version ${ri.major}, the primary ${pi.major}: it cannot join ${p.ag}`,
       { hint: 'a replica of another major version needs a distributed availability group' },
     )
+  const clusterType = await clusterTypeOf(primary, p.ag, pi.major)
+  if (clusterType.refusal)
+    throw new SwitchyardError(`${p.ag} has cluster type ${clusterType.type}: ${clusterType.refusal}`)
+  if (!clusterType.needsWsfcNode) return clusterType
   const [[pc], [rc]] = await Promise.all([
     primary.read<ClusterRow>(CLUSTER),
     replica.read<ClusterRow>(CLUSTER),
@@ -93,6 +110,7 @@ async function refuseIncompatible(primary: SqlConnection, replica: SqlConnection
       `${p.replica} is ${rc ? `in cluster ${rc.cluster_name}` : 'in no cluster'}, outside ${p.ag}'s cluster ${pc?.cluster_name ?? '(none)'}`,
       { hint: 'add the node to the cluster first, or use a distributed availability group' },
     )
+  return clusterType
 }
 
 const options = (p: AddReplicaParams): ReplicaOptions => ({
@@ -219,7 +237,12 @@ export const addReplicaStep: StepImplementation<AddReplicaParams> = {
       ctx.progress({ message: `joining ${s.name} to ${p.ag}` })
       try {
         await retryTransient(ctx, `join ${s.name}`, () =>
-          s.replica.change('join the availability group', joinGroup(p.ag), {}, JOIN_TIMEOUT_MS),
+          s.replica.change(
+            'join the availability group',
+            joinGroup(p.ag, s.clusterType.joinOption),
+            {},
+            JOIN_TIMEOUT_MS,
+          ),
         )
       } catch (error) {
         if (hasError(error, 19456))

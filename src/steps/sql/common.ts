@@ -9,7 +9,9 @@ import {
   type DatabaseReplicaStateRow,
   INSTANCE,
   type InstanceRow,
+  REPLICA_JOIN_STATES,
   REPLICAS,
+  type ReplicaJoinStateRow,
   type ReplicaRow,
 } from './queries.js'
 
@@ -31,6 +33,25 @@ export async function instanceOf(conn: SqlConnection): Promise<InstanceRow> {
   if (!row)
     throw new SwitchyardError(`sql target ${conn.target} (${conn.address}) returned no SERVERPROPERTY row`)
   return row
+}
+
+/** The SQL Server releases switchyard's queries are written and tested for, by ProductMajorVersion. */
+export const SUPPORTED_RELEASES: Readonly<Record<number, string>> = {
+  13: 'SQL Server 2016',
+  14: 'SQL Server 2017',
+  15: 'SQL Server 2019',
+  16: 'SQL Server 2022',
+}
+
+/** Why switchyard will not work with this instance's version; undefined when it will. */
+export function unsupportedVersion(i: InstanceRow): string | undefined {
+  // ProductMajorVersion is NULL before SQL Server 2012: the version string still says
+  const major = Number.isInteger(i.major) ? i.major : Number.parseInt(i.product_version, 10)
+  if (SUPPORTED_RELEASES[major]) return undefined
+  const supported = Object.values(SUPPORTED_RELEASES).join(', ')
+  if (!(major >= 13))
+    return `SQL Server ${i.product_version} (major version ${major}) is older than 2016: automatic seeding, SEEDING_MODE and the seeding views do not exist there; switchyard supports ${supported}`
+  return `SQL Server ${i.product_version} (major version ${major}) is newer than the releases switchyard's queries are checked against (${supported}); its catalog is not known`
 }
 
 /** The replica's name in the AG: the runbook's `replica_name`, else what the instance calls itself. */
@@ -65,6 +86,13 @@ export async function requirePrimary(conn: SqlConnection, ag: string): Promise<A
 }
 
 export const replicasOf = (conn: SqlConnection, ag: string) => conn.read<ReplicaRow>(REPLICAS, { ag })
+
+/** Whether a replica has joined the AG, as the cluster records it (join_state_desc), read on any replica of it. */
+export async function hasJoined(conn: SqlConnection, ag: string, replica: string): Promise<boolean> {
+  const rows = await conn.read<ReplicaJoinStateRow>(REPLICA_JOIN_STATES, { ag })
+  const row = rows.find((r) => sameName(r.replica_server_name, replica))
+  return row !== undefined && row.join_state_desc !== 'NOT_JOINED'
+}
 
 export const databaseStatesOf = (conn: SqlConnection, ag: string) =>
   conn.read<DatabaseReplicaStateRow>(DATABASE_REPLICA_STATES, { ag })

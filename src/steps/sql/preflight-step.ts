@@ -4,9 +4,17 @@ import { RefusedBeforeActingError } from '../../errors.js'
 import type { StepContext, StepImplementation } from '../contract.js'
 import { groupOn, instanceOf, replicaNameOf, replicasOf, sameName } from './common.js'
 import type { PreflightParams } from './preflight.js'
+import { endpointsMatch } from './preflight-endpoints.js'
+import { type CheckResult, Report } from './preflight-report.js'
 import {
-  CLUSTER,
-  type ClusterRow,
+  encryptionCheck,
+  endpointCertificateChecks,
+  endpointGrantChecks,
+  ownerCheck,
+  systemAccountCheck,
+} from './preflight-security.js'
+import { clusterChecks, versionChecks } from './preflight-versions.js'
+import {
   DATABASE,
   DATABASE_STATE,
   type DatabaseRow,
@@ -21,28 +29,6 @@ import {
 } from './queries.js'
 import { seedingPlacementChecks } from './seeding-preflight.js'
 
-export type Verdict = 'pass' | 'warn' | 'fail'
-
-export interface CheckResult {
-  check: string
-  /** The instance or database the check is about. */
-  on: string
-  status: Verdict
-  detail: string
-}
-
-/** Collects results; `fail` is the default for anything that could not be read. */
-class Report {
-  readonly results: CheckResult[] = []
-  add(check: string, on: string, status: Verdict, detail: string) {
-    this.results.push({ check, on, status, detail })
-  }
-  pass = (check: string, on: string, detail: string) => this.add(check, on, 'pass', detail)
-  warn = (check: string, on: string, detail: string) => this.add(check, on, 'warn', detail)
-  fail = (check: string, on: string, detail: string) => this.add(check, on, 'fail', detail)
-  count = (status: Verdict) => this.results.filter((r) => r.status === status).length
-}
-
 const DEFAULT_FACTOR = 1.2
 
 /** Every prerequisite of §1 of the reference, read from the primary (P) and the new replica (T). */
@@ -54,39 +40,22 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
   const on = { P: `${p.primary} (${pi.server_name})`, T: `${p.replica} (${ri.server_name})` }
 
   ctx.progress({ message: 'instances: HADR, versions, cluster' })
+  if (!versionChecks(report, pi, ri, on)) return report
   instanceChecks(report, pi, on.P)
   instanceChecks(report, ri, on.T)
-  if (pi.major === ri.major)
-    report.pass('version', on.T, `SQL Server ${ri.product_version}, the same major version as the primary`)
-  else
-    report.fail(
-      'version',
-      on.T,
-      `major version ${ri.major} vs the primary's ${pi.major}: a replica of another major version cannot join; that needs a distributed availability group`,
-    )
-  if ((p.seeding ?? 'automatic') === 'automatic' && Math.min(pi.major, ri.major) < 13)
-    report.fail('version', on.T, 'automatic seeding needs SQL Server 2016 (13) or later; use seeding: manual')
   if (pi.collation === ri.collation) report.pass('collation', on.T, pi.collation)
   else report.fail('collation', on.T, `${ri.collation} differs from the primary's ${pi.collation}`)
-
-  const [[pc], [rc]] = await Promise.all([
-    primary.read<ClusterRow>(CLUSTER),
-    replica.read<ClusterRow>(CLUSTER),
-  ])
-  if (!pc) report.fail('cluster', on.P, 'the primary is in no Windows Server failover cluster')
-  else if (!rc) report.fail('cluster', on.T, `not a node of the cluster ${pc.cluster_name}`)
-  else if (!sameName(pc.cluster_name, rc.cluster_name))
-    report.fail(
-      'cluster',
-      on.T,
-      `in cluster ${rc.cluster_name}, outside the AG's cluster ${pc.cluster_name}: add the node to ${pc.cluster_name}, or use a distributed AG`,
-    )
-  else report.pass('cluster', on.T, `node of ${rc.cluster_name} (quorum ${rc.quorum_state_desc})`)
 
   ctx.progress({ message: `availability group ${p.ag}` })
   const group = await groupOn(primary, p.ag)
   if (!group) report.fail('availability group', on.P, `${p.ag} is not on this instance`)
   else {
+    const clusterType = await clusterChecks(report, primary, replica, p.ag, pi, on)
+    if (clusterType.needsWsfcNode)
+      await Promise.all([
+        systemAccountCheck(report, primary, on.P),
+        systemAccountCheck(report, replica, on.T),
+      ])
     if (group.local_role === 'PRIMARY')
       report.pass('primary role', on.P, `${pi.server_name} is the primary of ${p.ag}`)
     else
@@ -119,15 +88,26 @@ export async function runPreflight(ctx: StepContext, p: PreflightParams): Promis
         )
   }
 
-  await endpointCheck(report, primary, on.P)
-  const replicaPort = await endpointCheck(report, replica, on.T)
-  if (p.endpoint_url) await endpointUrlCheck(report, p.endpoint_url, replicaPort, on.T)
-  await permissionChecks(report, primary, on.P, false)
-  await permissionChecks(report, replica, on.T, p.seeding === 'manual')
+  const primaryEndpoint = await endpointCheck(report, primary, on.P)
+  const replicaEndpoint = await endpointCheck(report, replica, on.T)
+  if (primaryEndpoint && replicaEndpoint) {
+    endpointsMatch(report, primaryEndpoint, replicaEndpoint, on.T)
+    const sides = [
+      { conn: primary, endpoint: primaryEndpoint, on: on.P },
+      { conn: replica, endpoint: replicaEndpoint, on: on.T },
+    ]
+    await endpointGrantChecks(report, sides)
+    await endpointCertificateChecks(report, sides)
+  }
+  if (p.endpoint_url) await endpointUrlCheck(report, p.endpoint_url, replicaEndpoint?.port, on.T)
+  await permissionChecks(report, primary, on.P)
+  await permissionChecks(report, replica, on.T, p.seeding ?? 'automatic')
 
   for (const db of p.databases) {
     ctx.progress({ message: `database ${db}` })
     await databaseChecks(report, primary, replica, pi, db, p)
+    await encryptionCheck(report, primary, replica, db)
+    await ownerCheck(report, primary, replica, db)
   }
   ctx.progress({ message: 'where the files will go on the replica' })
   await seedingPlacementChecks(
@@ -196,7 +176,11 @@ function tcpReachable(host: string, port: number, timeoutMs: number): Promise<tr
   })
 }
 
-async function endpointCheck(report: Report, conn: SqlConnection, on: string): Promise<number | undefined> {
+async function endpointCheck(
+  report: Report,
+  conn: SqlConnection,
+  on: string,
+): Promise<EndpointRow | undefined> {
   const endpoints = await conn.read<EndpointRow>(ENDPOINT)
   const [e] = endpoints
   if (!e)
@@ -214,10 +198,16 @@ async function endpointCheck(report: Report, conn: SqlConnection, on: string): P
   else if (e.role_desc === 'WITNESS')
     report.fail('mirroring endpoint', on, `${e.name} has role WITNESS; it needs ALL`)
   else report.pass('mirroring endpoint', on, `${e.name} STARTED on port ${e.port}`)
-  return e?.port
+  return e
 }
 
-async function permissionChecks(report: Report, conn: SqlConnection, on: string, restores: boolean) {
+/** `creates` is how the replica gets its databases: by RESTORE (manual) or through the AG's GRANT CREATE ANY DATABASE. */
+async function permissionChecks(
+  report: Report,
+  conn: SqlConnection,
+  on: string,
+  creates?: 'automatic' | 'manual',
+) {
   const [perm] = await conn.read<PermissionsRow>(PERMISSIONS)
   if (!perm) return report.fail('permissions', on, "could not read the login's permissions")
   const admin = perm.sysadmin === 1 || perm.control_server === 1
@@ -226,8 +216,14 @@ async function permissionChecks(report: Report, conn: SqlConnection, on: string,
   else report.fail('permissions', on, 'the login needs ALTER ANY AVAILABILITY GROUP (or CONTROL SERVER)')
   if (!admin && perm.view_server_state !== 1)
     report.fail('permissions', on, 'the login needs VIEW SERVER STATE to read the AG views')
-  if (restores && !admin && perm.create_any_db !== 1)
-    report.fail('permissions', on, 'manual seeding restores databases: the login needs CREATE ANY DATABASE')
+  if (creates && !admin && perm.create_any_db !== 1)
+    report.fail(
+      'permissions',
+      on,
+      creates === 'manual'
+        ? 'manual seeding restores databases: the login needs CREATE ANY DATABASE'
+        : 'automatic seeding runs ALTER AVAILABILITY GROUP ... GRANT CREATE ANY DATABASE here: the login needs CREATE ANY DATABASE',
+    )
 }
 
 /** Checks one database; returns its size in bytes (for the free-space check). */
@@ -270,7 +266,12 @@ async function databaseChecks(
       on,
       `${new Date(backup.backup_finish_date).toISOString()} (${backup.physical_device_name})`,
     )
-  else report.fail('full backup', on, 'no full backup in msdb: take one before seeding')
+  else
+    report.warn(
+      'full backup',
+      on,
+      "none in the primary's msdb (backups may run on another replica, whose msdb lists them); the log chain check is what seeding needs",
+    )
 
   const [there] = await replica.read<DatabaseStateRow>(DATABASE_STATE, { db })
   if (!there) report.pass('absent on the replica', on, 'no copy on the replica yet')

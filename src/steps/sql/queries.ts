@@ -76,6 +76,24 @@ export interface AvailabilityGroupRow {
   local_role: string
 }
 
+/** The AG's cluster type (wsfc, external, none): the column exists from SQL Server 2017 only (Msg 207 on 2016). */
+export const AG_CLUSTER_TYPE = `SELECT ag.cluster_type_desc FROM sys.availability_groups ag WHERE ag.name = @ag;`
+
+export interface AgClusterTypeRow {
+  cluster_type_desc: string
+}
+
+/** Whether each replica of the AG has joined, as the cluster records it (NOT_JOINED, JOINED_STANDALONE_INSTANCE ...). */
+export const REPLICA_JOIN_STATES = `SELECT cs.replica_server_name, cs.join_state_desc
+FROM sys.dm_hadr_availability_replica_cluster_states cs
+JOIN sys.availability_groups ag ON ag.group_id = cs.group_id
+WHERE ag.name = @ag;`
+
+export interface ReplicaJoinStateRow {
+  replica_server_name: string
+  join_state_desc: string
+}
+
 /** Every replica of the AG with its configuration and, where known, its live state. */
 export const REPLICAS = `SELECT ar.replica_server_name, ar.endpoint_url, ar.availability_mode_desc, ar.failover_mode_desc,
        ar.seeding_mode_desc, ar.secondary_role_allow_connections_desc, ar.backup_priority,
@@ -142,7 +160,8 @@ export interface FullBackupRow {
 }
 
 /** The database mirroring endpoint that AG traffic uses (§1d). */
-export const ENDPOINT = `SELECT e.name, e.state_desc, e.role_desc, e.is_encryption_enabled, t.port
+export const ENDPOINT = `SELECT e.name, e.state_desc, e.role_desc, e.is_encryption_enabled, e.connection_auth_desc,
+       e.encryption_algorithm_desc, e.certificate_id, t.port
 FROM sys.database_mirroring_endpoints e
 JOIN sys.tcp_endpoints t ON t.endpoint_id = e.endpoint_id;`
 
@@ -151,6 +170,12 @@ export interface EndpointRow {
   state_desc: string
   role_desc: string
   is_encryption_enabled: boolean
+  /** NEGOTIATE, CERTIFICATE, NEGOTIATE_CERTIFICATE ...: the methods it accepts, in order. */
+  connection_auth_desc: string
+  /** AES, NONE_AES (supported, not required), RC4_AES ... or NONE (disabled). */
+  encryption_algorithm_desc: string
+  /** The certificate it authenticates with (sys.certificates); 0: none. */
+  certificate_id: number
   port: number
 }
 
@@ -320,7 +345,8 @@ export const removeReplica = (group: string, replica: string) =>
 export const addListenerIp = (group: string, listener: string, ip: string, mask: string) =>
   `${ag(group)} MODIFY LISTENER ${quoteLiteral(listener)} (ADD IP (${quoteLiteral(ip)}, ${quoteLiteral(mask)}));`
 
-export const joinGroup = (group: string) => `${ag(group)} JOIN;`
+/** `option` is the cluster type's JOIN option (WITH (CLUSTER_TYPE = NONE) outside a WSFC), empty for a WSFC. */
+export const joinGroup = (group: string, option = '') => `${ag(group)} JOIN${option ? ` ${option}` : ''};`
 
 export const grantCreateAnyDatabase = (group: string) => `${ag(group)} GRANT CREATE ANY DATABASE;`
 
@@ -367,3 +393,68 @@ export function compareLsn(a: string | null, b: string | null): number {
 
 /** bigint columns arrive as strings from mssql; sizes fit a double well below 2^53 bytes. */
 export const bytes = (value: string | number | null | undefined): number => Number(value ?? 0)
+
+/** What NT AUTHORITY\SYSTEM may do on the server: the WSFC health check logs in as it (41131 without). */
+export const SYSTEM_ACCOUNT_PERMISSIONS = `SELECT p.permission_name
+FROM sys.server_permissions p
+JOIN sys.server_principals sp ON sp.principal_id = p.grantee_principal_id
+WHERE sp.name = N'NT AUTHORITY\\SYSTEM' AND p.class_desc = 'SERVER' AND p.state IN ('G', 'W');`
+
+export interface PermissionNameRow {
+  permission_name: string
+}
+
+/** The Windows accounts the instance's services run as (the Database Engine's is 'SQL Server (INSTANCE)'). */
+export const SERVICE_ACCOUNTS = `SELECT servicename, service_account FROM sys.dm_server_services;`
+
+export interface ServiceAccountRow {
+  servicename: string
+  service_account: string
+}
+
+/** The logins that may CONNECT to the mirroring endpoint. */
+export const ENDPOINT_CONNECT_GRANTEES = `SELECT sp.name AS grantee
+FROM sys.server_permissions p
+JOIN sys.server_principals sp ON sp.principal_id = p.grantee_principal_id
+JOIN sys.database_mirroring_endpoints e ON e.endpoint_id = p.major_id
+WHERE p.class_desc = 'ENDPOINT' AND p.permission_name = 'CONNECT' AND p.state IN ('G', 'W');`
+
+export interface GranteeRow {
+  grantee: string
+}
+
+/** TDE: the certificate (by thumbprint) that protects a database's encryption key; no row: not encrypted. */
+export const DATABASE_ENCRYPTION = `SELECT d.name AS database_name, k.encryptor_thumbprint, k.encryptor_type
+FROM sys.dm_database_encryption_keys k
+JOIN sys.databases d ON d.database_id = k.database_id
+WHERE d.name = @db;`
+
+export interface DatabaseEncryptionRow {
+  database_name: string
+  encryptor_thumbprint: Buffer | null
+  encryptor_type: string
+}
+
+/** The certificates in master, with whether their private key is there. */
+export const CERTIFICATES = `SELECT certificate_id, name, thumbprint, pvt_key_encryption_type_desc FROM sys.certificates;`
+
+export interface CertificateRow {
+  certificate_id: number
+  name: string
+  thumbprint: Buffer
+  pvt_key_encryption_type_desc: string
+}
+
+/** Who owns a database: the login with its owner SID (NULL: an orphaned SID no login here has). */
+export const DATABASE_OWNER = `SELECT d.name, sp.name AS owner
+FROM sys.databases d
+LEFT JOIN sys.server_principals sp ON sp.sid = d.owner_sid
+WHERE d.name = @db;`
+
+export interface DatabaseOwnerRow {
+  name: string
+  owner: string | null
+}
+
+/** Whether a login exists on this instance. */
+export const LOGIN = `SELECT name FROM sys.server_principals WHERE name = @login;`

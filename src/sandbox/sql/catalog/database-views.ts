@@ -1,5 +1,6 @@
 // Columns, types and first versions checked against the Microsoft pages named in each view's `doc` on 2026-12-04.
 import { lsnOf, sameName } from '../model.js'
+import { ownerSidOf } from './principal-views.js'
 import { catalogDatabases } from './server-views.js'
 import { type CatalogView, columns } from './types.js'
 
@@ -104,6 +105,7 @@ export const databases: CatalogView = {
       return {
         name: db.name,
         database_id: db.id,
+        owner_sid: ownerSidOf(instance, db.owner ?? 'sa'),
         compatibility_level: 130,
         collation_name: instance.collation,
         user_access: USER_ACCESS[db.userAccess],
@@ -120,7 +122,7 @@ export const databases: CatalogView = {
         page_verify_option_desc: 'CHECKSUM',
         log_reuse_wait: db.ag ? 9 : 0,
         log_reuse_wait_desc: db.ag ? 'AVAILABILITY_REPLICA' : 'NOTHING',
-        is_encrypted: false,
+        is_encrypted: db.tdeThumbprint !== undefined,
         containment: 0,
         containment_desc: 'NONE',
         replica_id: replica?.id ?? null,

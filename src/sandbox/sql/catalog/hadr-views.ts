@@ -15,6 +15,7 @@ const AVAILABILITY_MODE = { ASYNCHRONOUS_COMMIT: 0, SYNCHRONOUS_COMMIT: 1 } as c
 const FAILOVER_MODE = { AUTOMATIC: 0, MANUAL: 1 } as const
 const SEEDING_MODE = { AUTOMATIC: 0, MANUAL: 1 } as const
 const CONNECTIONS = { NO: 0, READ_ONLY: 1, ALL: 2 } as const
+const CLUSTER_TYPE = { WSFC: 0, NONE: 1, EXTERNAL: 2 } as const
 
 /** An AG appears in an instance's catalog once the instance hosts a joined replica of it. */
 export function groupsOn(
@@ -66,8 +67,8 @@ export const availabilityGroups: CatalogView = {
       dtc_support: false,
       db_failover: true,
       is_distributed: false,
-      cluster_type: 0,
-      cluster_type_desc: 'wsfc',
+      cluster_type: CLUSTER_TYPE[group.clusterType],
+      cluster_type_desc: group.clusterType.toLowerCase(),
       required_synchronized_secondaries_to_commit: 0,
       sequence_number: 1n,
       is_contained: false,
@@ -207,7 +208,7 @@ export const availabilityReplicaStates: CatalogView = {
     ),
 }
 
-const JOIN_STATE = { NOT_JOINED: 0, JOINED_STANDALONE: 1 } as const
+const JOIN_STATE = { NOT_JOINED: 0, JOINED_STANDALONE_INSTANCE: 1 } as const
 
 /** Cluster state is the WSFC's: every node of a replica sees every replica's join state. */
 export const availabilityReplicaClusterStates: CatalogView = {
@@ -224,7 +225,7 @@ export const availabilityReplicaClusterStates: CatalogView = {
       .filter((g) => g.replicas.some((r) => sameName(r.server, instance.name)))
       .flatMap((group) =>
         group.replicas.map((r) => {
-          const state = r.joined ? 'JOINED_STANDALONE' : 'NOT_JOINED'
+          const state = r.joined ? 'JOINED_STANDALONE_INSTANCE' : 'NOT_JOINED'
           return {
             replica_id: r.id,
             replica_server_name: r.server,

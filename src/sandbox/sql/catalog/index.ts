@@ -34,6 +34,7 @@ import {
   servers,
   sqlLogins,
 } from './principal-views.js'
+import { certificates, databaseEncryptionKeys, serverPermissions, serverServices } from './security-views.js'
 import { automaticSeeding, physicalSeedingStats } from './seeding-views.js'
 import {
   databaseMirroringEndpoints,
@@ -61,6 +62,8 @@ export const CATALOG: readonly CatalogView[] = [
   automaticSeeding,
   backupmediafamily,
   backupset,
+  certificates,
+  databaseEncryptionKeys,
   databaseMirroring,
   databaseMirroringEndpoints,
   databaseRecoveryStatus,
@@ -72,6 +75,8 @@ export const CATALOG: readonly CatalogView[] = [
   masterFiles,
   osVolumeStats,
   physicalSeedingStats,
+  serverPermissions,
+  serverServices,
   tcpEndpoints,
   // Outside the databases: logins, linked servers, credentials, Agent jobs (sql.sync-objects)
   credentials,
@@ -103,6 +108,12 @@ export function findView(parts: string[], database: string): CatalogView | undef
   return undefined
 }
 
-/** The columns this version has. */
+/** Whether this version has the view at all (before it, a query names an invalid object, Msg 208). */
+export const viewExists = (view: CatalogView, major: number): boolean => (view.since ?? 0) <= major
+
+/**
+ * The columns this version has. Before 2016 the catalog is not transcribed: such a release (2012, 2014) gets the
+ * 2016 columns, enough for what a client asks on connect and for switchyard to read the version and refuse it.
+ */
 export const columnsOf = (view: CatalogView, major: number): CatalogColumn[] =>
-  view.columns.filter((c) => c.since <= major)
+  view.columns.filter((c) => c.since <= Math.max(major, 13))

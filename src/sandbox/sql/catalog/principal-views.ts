@@ -1,6 +1,6 @@
 // Columns and types transcribed from the Microsoft pages named in each view's `doc` on 2026-12-04.
 import type { Instance, Login } from '../model.js'
-import { FIXED_SERVER_ROLES } from '../server-objects.js'
+import { FIXED_SERVER_ROLES, seededSid, windowsSid } from '../server-objects.js'
 import { type CatalogView, columns, type Row, type ViewContext } from './types.js'
 
 const LEARN = 'https://learn.microsoft.com/sql/relational-databases/system-catalog-views'
@@ -47,6 +47,46 @@ function loginRow(login: Login): Row {
   }
 }
 
+/** When setup created the fixed roles and the built-in Windows principals. */
+const INSTALLED_AT = Date.UTC(2009, 3, 13)
+
+/** Above any id CREATE LOGIN hands out here; the SID's RID keeps each one's id the same from query to query. */
+const IMPLICIT_PRINCIPAL_IDS = 0x10000
+
+/** A Windows principal a GRANT or the service account names without a login in `instance.logins` (NT AUTHORITY\SYSTEM). */
+function implicitWindowsLogin(name: string): Login {
+  const sid = windowsSid(name)
+  return {
+    name,
+    principalId: IMPLICIT_PRINCIPAL_IDS + sid.readUInt32LE(24),
+    type: 'WINDOWS_LOGIN',
+    sid,
+    passwordHash: null,
+    sysadmin: false,
+    serverRoles: [],
+    permissions: [],
+    disabled: false,
+    defaultDatabase: 'master',
+    defaultLanguage: 'us_english',
+    checkPolicy: false,
+    checkExpiration: false,
+    createdAt: INSTALLED_AT,
+  }
+}
+
+/** Every login of the instance: its logins, then the Windows principals only its grants and service account name. */
+export function serverLogins(instance: Instance): Login[] {
+  const named = [instance.serviceAccount, ...instance.windowsGrants.map((g) => g.principal)]
+  const implicit = new Map<string, Login>()
+  for (const name of named)
+    if (!instance.logins.has(name.toLowerCase())) implicit.set(name.toLowerCase(), implicitWindowsLogin(name))
+  return [...instance.logins.values(), ...implicit.values()]
+}
+
+/** The SID sys.databases.owner_sid keeps for an owner: its login's here, else the one the world gives that name. */
+export const ownerSidOf = (instance: Instance, owner: string): Buffer =>
+  instance.logins.get(owner.toLowerCase())?.sid ?? seededSid(owner)
+
 const roleRows = (): Row[] =>
   Object.entries(FIXED_SERVER_ROLES).map(([name, id]) => ({
     name,
@@ -55,15 +95,18 @@ const roleRows = (): Row[] =>
     type: 'R',
     type_desc: 'SERVER_ROLE',
     is_disabled: 0,
-    create_date: new Date(Date.UTC(2009, 3, 13)),
-    modify_date: new Date(Date.UTC(2009, 3, 13)),
+    create_date: new Date(INSTALLED_AT),
+    modify_date: new Date(INSTALLED_AT),
     credential_id: null,
     owning_principal_id: 1,
     is_fixed_role: name !== 'public',
   }))
 
+/** Besides themselves, every login sees the system logins (Microsoft's words): here the ones setup and grants named. */
 const visibleLogins = (context: ViewContext): Login[] =>
-  [...context.instance.logins.values()].filter((l) => seesAll(context) || l === context.login)
+  serverLogins(context.instance).filter(
+    (l) => seesAll(context) || l === context.login || !context.instance.logins.has(l.name.toLowerCase()),
+  )
 
 export const serverPrincipals: CatalogView = {
   name: 'sys.server_principals',

@@ -22,6 +22,7 @@ function seedsOn(world: SqlWorld, instance: Instance) {
 /** History of every attempt, kept as SQL Server keeps it (until the instance restarts, which the sandbox never does). */
 export const automaticSeeding: CatalogView = {
   name: 'sys.dm_hadr_automatic_seeding',
+  since: 13,
   doc: `${LEARN}/sys-dm-hadr-automatic-seeding-transact-sql`,
   // The page types current_state bit and failure_state_desc "ncharvar"; both hold state names (FAILED), so nvarchar.
   columns: columns(`
@@ -69,6 +70,7 @@ const INTERNAL_STATE: Record<Seed['state'], string | null> = {
  */
 export const physicalSeedingStats: CatalogView = {
   name: 'sys.dm_hadr_physical_seeding_stats',
+  since: 13,
   doc: `${LEARN}/sys-dm-hadr-physical-seeding-stats-transact-sql`,
   // The page's table spells transfered_size_bytes; Microsoft's automatic seeding page queries transferred_size_bytes.
   columns: columns(`

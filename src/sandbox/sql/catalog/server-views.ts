@@ -58,7 +58,45 @@ const ENDPOINT_COLUMNS = `
   is_admin_endpoint bit`
 
 /** The AG mirroring endpoint's id; SQL Server numbers its own endpoints 1-5 and user ones from 65536. */
-const HADR_ENDPOINT_ID = 65536
+export const HADR_ENDPOINT_ID = 65536
+
+const AUTH = [
+  'NTLM',
+  'KERBEROS',
+  'NEGOTIATE',
+  'CERTIFICATE',
+  'NTLM_CERTIFICATE',
+  'KERBEROS_CERTIFICATE',
+  'NEGOTIATE_CERTIFICATE',
+  'CERTIFICATE_NTLM',
+  'CERTIFICATE_KERBEROS',
+  'CERTIFICATE_NEGOTIATE',
+]
+const ALGORITHMS = [
+  'NONE',
+  'RC4',
+  'AES',
+  'NONE_RC4',
+  'NONE_AES',
+  'RC4_AES',
+  'AES_RC4',
+  'NONE_RC4_AES',
+  'NONE_AES_RC4',
+]
+
+/** sys.certificates numbers master's certificates from 256 in order; 0: none. */
+export function certificateIdOf(instance: Instance, name: string | undefined): number {
+  const at =
+    name === undefined
+      ? -1
+      : instance.certificates.findIndex((c) => c.name.toLowerCase() === name.toLowerCase())
+  return at < 0 ? 0 : 256 + at
+}
+
+/** What an endpoint offers, as sys.database_mirroring_endpoints words it. */
+export const endpointAuth = (e: NonNullable<Instance['endpoint']>) => e.auth ?? 'NEGOTIATE'
+export const endpointAlgorithm = (e: NonNullable<Instance['endpoint']>) =>
+  e.algorithm ?? (e.encrypted ? 'AES' : 'NONE')
 
 function endpointRow(instance: Instance): Row[] {
   const e = instance.endpoint
@@ -77,12 +115,12 @@ function endpointRow(instance: Instance): Row[] {
       is_admin_endpoint: false,
       role: e.role === 'ALL' ? 3 : 1,
       role_desc: e.role,
-      is_encryption_enabled: e.encrypted,
-      connection_auth: 3,
-      connection_auth_desc: 'NEGOTIATE',
-      certificate_id: 0,
-      encryption_algorithm: e.encrypted ? 2 : 0,
-      encryption_algorithm_desc: e.encrypted ? 'AES' : 'NONE',
+      is_encryption_enabled: endpointAlgorithm(e) !== 'NONE',
+      connection_auth: AUTH.indexOf(endpointAuth(e)) + 1,
+      connection_auth_desc: endpointAuth(e),
+      certificate_id: certificateIdOf(instance, e.certificate),
+      encryption_algorithm: ALGORITHMS.indexOf(endpointAlgorithm(e)),
+      encryption_algorithm_desc: endpointAlgorithm(e),
       port: e.port,
       is_dynamic_port: false,
       ip_address: null,

@@ -33,6 +33,8 @@ export interface CatalogView {
   columns: CatalogColumn[]
   /** Table-valued functions take arguments (sys.dm_os_volume_stats(database_id, file_id)). */
   arity?: number
+  /** The first major version that has the view, when it is newer than 2012 (the seeding DMVs came with 2016). */
+  since?: number
   /** The rows this instance would return, keyed by column name; absent keys are NULL. */
   rows(context: ViewContext, args: unknown[]): Row[]
 }

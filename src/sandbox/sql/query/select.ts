@@ -1,4 +1,4 @@
-import { type CatalogView, columnsOf, findView } from '../catalog/index.js'
+import { type CatalogView, columnsOf, findView, viewExists } from '../catalog/index.js'
 import { invalidObject, notInAggregate, notModelled, parametersNotSupplied } from '../errors.js'
 import type { Column, ResultSet } from '../tds/index.js'
 import { type AstNode, identText, objectNameParts, variant } from '../tsql/parser.js'
@@ -34,7 +34,7 @@ function tableSource(
   const parts = objectNameParts(table.name)
   const written = parts.join('.')
   const view: CatalogView | undefined = findView(parts, database)
-  if (!view) throw invalidObject(written)
+  if (!view || !viewExists(view, binder.major)) throw invalidObject(written)
   const alias = (table.alias as { name?: unknown } | null | undefined)?.name
   const args = (table.args as { args?: unknown[] } | null | undefined)?.args
   if (view.arity && !args) throw parametersNotSupplied(view.name)

@@ -80,6 +80,8 @@ export function convert(value: unknown, from: ValueType, to: ValueType): unknown
 /** SQL's comparison: null when either side is NULL; strings compare case-insensitively (a _CI_AS collation). */
 export function compare(a: unknown, b: unknown, left: ValueType, right: ValueType): number | null {
   if (a === null || a === undefined || b === null || b === undefined) return null
+  // varbinary compares byte by byte (SIDs, thumbprints)
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return Math.sign(Buffer.compare(a, b))
   if (isStringType(left) && isStringType(right)) {
     const x = asText(a).toUpperCase().trimEnd()
     const y = asText(b).toUpperCase().trimEnd()
