@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { whyItFailed } from '../src/drill/verdict.ts'
 import { journalEvents, root, startSwitchyard, switchyard, tempDir } from './helpers/cli.ts'
 
 const scratch = tempDir('drill')
@@ -45,6 +46,27 @@ describe('the fault catalog', () => {
     assert.match(
       result.stdout,
       /^alarm-mid-bake\s+CloudWatch alarm giftcard-5xx turns ALARM.*\[at: route53\.shift\]$/m,
+    )
+  })
+})
+
+describe('what a drill passes on', () => {
+  const clean = {
+    faults: [{ name: 'alarm-mid-bake', step: 'shift', injectedAt: 1, detectedAt: 2 }],
+    rollback: 'rolled-back',
+    worldDiff: [],
+    rtoMs: 5,
+    rpo: { lost_bytes: 0, lost_commit_ms: 0, databases: [] },
+    failedOutsideWindow: 0,
+  }
+  test('customers failing outside the fault window fail the drill, as a changed world does', () => {
+    assert.deepEqual(whyItFailed(clean), [])
+    assert.deepEqual(whyItFailed({ ...clean, failedOutsideWindow: 3 }), [
+      "3 customer request(s) failed outside the fault's window (from the fault to detection or traffic restored, plus one TTL)",
+    ])
+    assert.match(
+      whyItFailed({ ...clean, worldDiff: ['/sql/x: 1 -> 2'] }).join('\n'),
+      /differs from before in 1 place/,
     )
   })
 })

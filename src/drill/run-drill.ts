@@ -122,7 +122,21 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
   const worldDiff = describeDifferences(diff.differences)
   const detectionMs =
     firstFault === undefined || detected.length === 0 ? null : Math.min(...detected) - firstFault
-  const reasons = whyItFailed({ faults: trigger.faults, rollback: state, worldDiff, rtoMs: rto, rpo })
+  const failedOutsideWindow =
+    customers === undefined
+      ? null
+      : failuresOutsideWindow(customers, {
+          from: firstFault ?? began,
+          to: (firstFault ?? began) + Math.max(detectionMs ?? 0, rto ?? 0) + recordTtlMs(platform),
+        })
+  const reasons = whyItFailed({
+    faults: trigger.faults,
+    rollback: state,
+    worldDiff,
+    rtoMs: rto,
+    rpo,
+    failedOutsideWindow,
+  })
   const record: DrillRecord = {
     passed: reasons.length === 0,
     reasons,
@@ -139,13 +153,7 @@ async function drillOn(platform: DemoPlatform, options: DrillOptions): Promise<D
     kept: diff.kept,
     failed_requests: customers?.failed ?? null,
     total_requests: customers?.total ?? null,
-    failed_outside_window:
-      customers === undefined
-        ? null
-        : failuresOutsideWindow(customers, {
-            from: firstFault ?? began,
-            to: (firstFault ?? began) + Math.max(detectionMs ?? 0, rto ?? 0) + recordTtlMs(platform),
-          }),
+    failed_outside_window: failedOutsideWindow,
     ...(customers ? { load: customers } : {}),
   }
   await journalResult(options, who, runId, record)

@@ -1,5 +1,6 @@
 // Whether a drill passed: every fault fired, the rollback finished, traffic is on-prem, no SQL log
-// was lost, and the world is as before. Each reason it did not is a line.
+// was lost, no customer request failed outside the fault's window, and the world is as before. Each
+// reason it did not is a line.
 import type { DataLoss } from './data-loss.js'
 import type { FaultRecord } from './trigger.js'
 
@@ -10,6 +11,8 @@ export function whyItFailed(drill: {
   /** Undefined: traffic was not on-prem at the end. */
   rtoMs: number | undefined
   rpo: DataLoss
+  /** Requests that failed outside the fault's window (null: no load ran). */
+  failedOutsideWindow: number | null
 }): string[] {
   const { faults, rpo } = drill
   const fired = faults.some((f) => f.injectedAt !== undefined)
@@ -25,6 +28,11 @@ export function whyItFailed(drill: {
     ...(fired && drill.rtoMs === undefined ? ['traffic is not back on-prem after the rollback'] : []),
     ...(rpo.lost_bytes > 0
       ? [`SQL Server lost ${rpo.lost_bytes} bytes of log (RPO ${rpo.lost_commit_ms} ms)`]
+      : []),
+    ...((drill.failedOutsideWindow ?? 0) > 0
+      ? [
+          `${drill.failedOutsideWindow} customer request(s) failed outside the fault's window (from the fault to detection or traffic restored, plus one TTL)`,
+        ]
       : []),
   ]
 }
