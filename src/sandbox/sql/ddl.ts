@@ -2,6 +2,7 @@ import {
   addDatabase,
   addListenerIp,
   addReplica,
+  demotePrimary,
   failover,
   forceFailover,
   grantCreateAnyDatabase,
@@ -148,6 +149,11 @@ const alterGroup: Run = (world, instance, reader) => {
   if (reader.accept('GRANT', 'CREATE', 'ANY', 'DATABASE')) {
     reader.end()
     grantCreateAnyDatabase(world, instance, ag)
+    return {}
+  }
+  if (reader.accept('SET', '(', 'ROLE', '=', 'SECONDARY', ')')) {
+    reader.end()
+    demotePrimary(world, instance, ag)
     return {}
   }
   if (reader.accept('FAILOVER')) {

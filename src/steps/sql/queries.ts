@@ -458,3 +458,6 @@ export interface DatabaseOwnerRow {
 
 /** Whether a login exists on this instance. */
 export const LOGIN = `SELECT name FROM sys.server_principals WHERE name = @login;`
+
+/** On the primary of a CLUSTER_TYPE = NONE AG: it becomes a (read-only) secondary; FORCE on the target promotes it. */
+export const demoteToSecondary = (group: string) => `${ag(group)} SET (ROLE = SECONDARY);`
