@@ -83,6 +83,18 @@ describe('sql.failover on a read-scale (CLUSTER_TYPE = NONE) availability group'
     assert.equal(outputs.primary, 'SQL-AWS-1')
     assert.deepEqual(outputs.databases, ['GiftCard', 'GiftCardAudit'])
     assert.equal(primaryOf(p.world), 'SQL-AWS-1')
+    const steps = t.progress
+      .map((u) => u.message ?? '')
+      .filter((m) => /^(making every commit|demoting|promoting|resuming data movement)/.test(m))
+      .map((m) => m.replace(/ \(.*$/, ''))
+    assert.deepEqual(steps, [
+      'making every commit wait for a synchronized secondary',
+      'demoting SQL-ONPREM-1 to secondary',
+      'promoting SQL-AWS-1',
+      'resuming data movement of GiftCard on SQL-ONPREM-1',
+      'resuming data movement of GiftCardAudit on SQL-ONPREM-1',
+    ])
+    assert.equal(p.world.group(AG)?.requiredSynchronizedSecondaries, 0, 'the commit setting is put back')
     assert.deepEqual(outputs.resumed, ['SQL-ONPREM-2'])
     assert.deepEqual(suspendedCopies(p.world), [], 'data movement resumed everywhere the FORCE suspended it')
     assert.deepEqual(t.warnings, [])

@@ -303,6 +303,17 @@ function swapRoles(world: SqlWorld, group: AvailabilityGroup, target: Replica): 
   if (old) abandonSeeds(world, (s) => sameName(s.ag, group.name) && sameName(s.source, old.server), 5)
 }
 
+/** SET (REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT = n), on the primary: recorded and shown, commits do not block on it. */
+export function requireSynchronizedSecondaries(
+  world: SqlWorld,
+  instance: Instance,
+  ag: string,
+  count: number,
+): void {
+  const group = onPrimary(world, instance, ag, 'ALTER AVAILABILITY GROUP')
+  group.requiredSynchronizedSecondaries = count
+}
+
 /** Roles of an EXTERNAL AG change only through its cluster manager (47104). */
 function refuseExternal(group: AvailabilityGroup): void {
   if (group.clusterType === 'EXTERNAL') throw clusterManagerOwns(group.name)

@@ -5,7 +5,13 @@ import { type ClusterTypeFacts, clusterTypeOf } from './cluster-type.js'
 import { DDL_TIMEOUT_MS, databaseStatesOf, instanceOf, sameName } from './common.js'
 import { resumeSecondaries, suspendedCopies } from './failover-forced.js'
 import { verifyPrimary } from './failover-verify.js'
-import { demoteToSecondary, forceFailover, resumeDatabase } from './queries.js'
+import {
+  AG_REQUIRED_SYNCHRONIZED,
+  demoteToSecondary,
+  forceFailover,
+  resumeDatabase,
+  setRequiredSynchronized,
+} from './queries.js'
 
 /** The AG's cluster type as the target reads it; an EXTERNAL (Pacemaker) AG is refused before anything changes. */
 export async function failoverClusterType(
@@ -59,11 +65,36 @@ export interface ReadScaleSwitch {
 
 /**
  * A lossless role switch of a CLUSTER_TYPE = NONE AG ("Fail over the primary replica on a read-scale availability
- * group"), once `toName` is synchronous and SYNCHRONIZED: demote the primary, check every database's hardened LSN on
- * the target equals the old primary's, FORCE on the target, then resume data movement on the old primary and on the
- * other secondaries named. When the LSNs differ the old primary takes its role back and nothing is lost.
+ * group"), once `toName` is synchronous and SYNCHRONIZED: REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT = 1, demote the
+ * primary, check every database's hardened LSN on the target equals the old primary's, FORCE on the target, resume
+ * data movement on the old primary and on the other secondaries named, then put the commit setting back. When the
+ * LSNs differ the old primary takes its role back and nothing is lost.
  */
 export async function switchReadScale(ctx: StepContext, s: ReadScaleSwitch) {
+  const [setting] = await s.from.read<{ required: number }>(AG_REQUIRED_SYNCHRONIZED, { ag: s.ag })
+  const required = setting?.required ?? 0
+  if (required < 1) {
+    ctx.progress({
+      message:
+        'making every commit wait for a synchronized secondary (REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT = 1)',
+    })
+    await s.from.change(
+      'require a synchronized secondary',
+      setRequiredSynchronized(s.ag, 1),
+      {},
+      DDL_TIMEOUT_MS,
+    )
+  }
+  // Put back on whichever replica is primary once the switch is done or undone
+  const restore = async (primary: SqlConnection) => {
+    if (required < 1)
+      await primary.change(
+        'restore the commit setting',
+        setRequiredSynchronized(s.ag, required),
+        {},
+        DDL_TIMEOUT_MS,
+      )
+  }
   ctx.progress({ message: `demoting ${s.fromName} to secondary (SET (ROLE = SECONDARY))` })
   await s.from.change('demote the primary', demoteToSecondary(s.ag), {}, DDL_TIMEOUT_MS)
   const gaps = await lsnGaps(s.from, s.to, s.ag)
@@ -71,6 +102,8 @@ export async function switchReadScale(ctx: StepContext, s: ReadScaleSwitch) {
     await s.from.change('take the primary role back', forceFailover(s.ag), {}, DDL_TIMEOUT_MS)
     await verifyPrimary(ctx, s.from, s.ag, s.fromName)
     await resumeLocal(ctx, s.to, s.ag, s.toName)
+    await resumeSecondaries(ctx, s.resume, s.ag, s.toName)
+    await restore(s.from)
     throw new SwitchyardError(
       `${s.toName} had not hardened all of ${s.fromName}'s log after the demotion (${gaps.join('; ')}): ${s.fromName} took the primary role back and nothing was lost`,
       { hint: `find why ${s.toName} lags, then run again` },
@@ -88,5 +121,6 @@ export async function switchReadScale(ctx: StepContext, s: ReadScaleSwitch) {
     ctx.warn(
       `suspended by the switch (nothing was lost: resume each on its replica, ALTER DATABASE [db] SET HADR RESUME, or name its target in resume): ${suspended.map((c) => `${c.database} on ${c.replica}`).join(', ')}`,
     )
+  await restore(s.to)
   return { databases, resumed, suspended }
 }

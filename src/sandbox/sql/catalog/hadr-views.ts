@@ -69,7 +69,7 @@ export const availabilityGroups: CatalogView = {
       is_distributed: false,
       cluster_type: CLUSTER_TYPE[group.clusterType],
       cluster_type_desc: group.clusterType.toLowerCase(),
-      required_synchronized_secondaries_to_commit: 0,
+      required_synchronized_secondaries_to_commit: group.requiredSynchronizedSecondaries ?? 0,
       sequence_number: 1n,
       is_contained: false,
     })),
