@@ -22,3 +22,14 @@ export function sandboxPool(
   pool.on('error', () => {})
   return pool
 }
+
+/** Sends T-SQL to one instance as a DBA would, on a pool of its own. */
+export async function sandboxExec(sandbox: SqlSandbox, instance: string, password: string, text: string) {
+  const pool = sandboxPool(sandbox, instance, password, { options: { trustServerCertificate: true } })
+  await pool.connect()
+  try {
+    await pool.request().query(text)
+  } finally {
+    await pool.close()
+  }
+}

@@ -8,6 +8,7 @@ import {
   cannotBecomePrimary,
   cannotFind,
   cannotRemovePrimary,
+  clusterManagerOwns,
   clusterWithoutQuorum,
   databaseMissing,
   databaseRestoring,
@@ -25,6 +26,7 @@ import {
   notModelled,
   notPrimary,
   notRestoring,
+  onlyForceFailover,
   PRIMARY_CONNECTION_INACTIVE,
   replicaExists,
   replicaNotAdded,
@@ -292,18 +294,49 @@ export function resumeDatabase(world: SqlWorld, instance: Instance, name: string
   db.syncSince = world.now()
 }
 
-function swapRoles(world: SqlWorld, group: AvailabilityGroup, target: Replica): Replica {
-  const old = world.primaryOf(group)
-  old.role = 'SECONDARY'
+function swapRoles(world: SqlWorld, group: AvailabilityGroup, target: Replica): void {
+  // None when a CLUSTER_TYPE = NONE primary was demoted first (SET (ROLE = SECONDARY))
+  const old = world.primaryIn(group)
+  if (old) old.role = 'SECONDARY'
   target.role = 'PRIMARY'
   target.connected = true
-  abandonSeeds(world, (s) => sameName(s.ag, group.name) && sameName(s.source, old.server), 5)
-  return old
+  if (old) abandonSeeds(world, (s) => sameName(s.ag, group.name) && sameName(s.source, old.server), 5)
+}
+
+/** SET (REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT = n), on the primary: recorded and shown, commits do not block on it. */
+export function requireSynchronizedSecondaries(
+  world: SqlWorld,
+  instance: Instance,
+  ag: string,
+  count: number,
+): void {
+  const group = onPrimary(world, instance, ag, 'ALTER AVAILABILITY GROUP')
+  group.requiredSynchronizedSecondaries = count
+}
+
+/** Roles of an EXTERNAL AG change only through its cluster manager (47104). */
+function refuseExternal(group: AvailabilityGroup): void {
+  if (group.clusterType === 'EXTERNAL') throw clusterManagerOwns(group.name)
+}
+
+/**
+ * SET (ROLE = SECONDARY) on the primary of a CLUSTER_TYPE = NONE AG: it stops being primary (read-only) and the AG
+ * has none until FORCE_FAILOVER_ALLOW_DATA_LOSS on a secondary. Only read-scale AGs take it; elsewhere the cluster
+ * decides roles.
+ */
+export function demotePrimary(world: SqlWorld, instance: Instance, ag: string): void {
+  const { group, local } = hostedGroup(world, instance, ag)
+  refuseExternal(group)
+  if (group.clusterType !== 'NONE') throw notModelled('SET (ROLE = SECONDARY) on a WSFC availability group')
+  if (local.role !== 'PRIMARY') return
+  local.role = 'SECONDARY'
 }
 
 /** Planned FAILOVER, run on the target: synchronous and every database SYNCHRONIZED, else 41142. */
 export function failover(world: SqlWorld, instance: Instance, ag: string): void {
   const { group, local } = hostedGroup(world, instance, ag)
+  refuseExternal(group)
+  if (group.clusterType === 'NONE') throw onlyForceFailover(group.name)
   if (local.role === 'PRIMARY') throw alreadyPrimary(group.name)
   const ready = group.databases.every(
     (db) => copyState(world, group, local, db.name).state === 'SYNCHRONIZED',
@@ -319,8 +352,11 @@ export function failover(world: SqlWorld, instance: Instance, ag: string): void 
  */
 export function forceFailover(world: SqlWorld, instance: Instance, ag: string): void {
   const { group, local } = hostedGroup(world, instance, ag)
+  refuseExternal(group)
   if (local.role === 'PRIMARY') throw alreadyPrimary(group.name)
-  if (!hasQuorum(world, group.cluster)) throw clusterWithoutQuorum(group.name, group.cluster)
+  // Outside a WSFC there is no cluster quorum to check
+  if (group.clusterType === 'WSFC' && !hasQuorum(world, group.cluster))
+    throw clusterWithoutQuorum(group.name, group.cluster)
   swapRoles(world, group, local)
   for (const replica of group.replicas) replica.connected = !world.instance(replica.server).down
   for (const db of group.databases) {

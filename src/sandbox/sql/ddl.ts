@@ -2,6 +2,7 @@ import {
   addDatabase,
   addListenerIp,
   addReplica,
+  demotePrimary,
   failover,
   forceFailover,
   grantCreateAnyDatabase,
@@ -11,6 +12,7 @@ import {
   modifyReplica,
   removeDatabase,
   removeReplica,
+  requireSynchronizedSecondaries,
   resumeDatabase,
 } from './ag-commands.js'
 import { backup, restore } from './backup.js'
@@ -148,6 +150,18 @@ const alterGroup: Run = (world, instance, reader) => {
   if (reader.accept('GRANT', 'CREATE', 'ANY', 'DATABASE')) {
     reader.end()
     grantCreateAnyDatabase(world, instance, ag)
+    return {}
+  }
+  if (reader.accept('SET', '(', 'REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT', '=')) {
+    const count = reader.number()
+    reader.expect(')')
+    reader.end()
+    requireSynchronizedSecondaries(world, instance, ag, count)
+    return {}
+  }
+  if (reader.accept('SET', '(', 'ROLE', '=', 'SECONDARY', ')')) {
+    reader.end()
+    demotePrimary(world, instance, ag)
     return {}
   }
   if (reader.accept('FAILOVER')) {

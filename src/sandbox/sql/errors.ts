@@ -450,3 +450,23 @@ export const clusterWithoutQuorum = (ag: string, cluster: string) =>
     1,
     16,
   )
+
+/** 47122, as SQL Server 2017+ answers a planned FAILOVER on a CLUSTER_TYPE = NONE (read-scale) availability group. */
+export const onlyForceFailover = (ag: string) =>
+  new SqlServerError(
+    47122,
+    `Cannot failover an availability replica for availability group '${ag}' since it has CLUSTER_TYPE = NONE. ` +
+      'Only force failover is supported in this version of SQL Server.',
+    1,
+    16,
+  )
+
+/** 47104: an EXTERNAL (Pacemaker) availability group changes roles only through its cluster manager. */
+export const clusterManagerOwns = (ag: string) =>
+  new SqlServerError(
+    47104,
+    `This operation cannot be performed on the availability group '${ag}' because it has EXTERNAL cluster type. ` +
+      'Use the cluster management tools to perform the operation.',
+    1,
+    16,
+  )

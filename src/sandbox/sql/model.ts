@@ -177,6 +177,8 @@ export interface AvailabilityGroup {
   basicFeatures: boolean
   /** sys.availability_groups.cluster_type_desc (2017+); every 2016 AG is WSFC. */
   clusterType: 'WSFC' | 'EXTERNAL' | 'NONE'
+  /** REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT (2017+); 0 when absent. */
+  requiredSynchronizedSecondaries?: number
   replicas: Replica[]
   databases: { name: string; groupDatabaseId: string }[]
   listener: { dnsName: string; port: number; ips: ListenerIp[] } | null

@@ -22,7 +22,8 @@ export function startSeeds(
   group: AvailabilityGroup,
   options: { retryFailed: boolean },
 ): void {
-  const primary = world.primaryOf(group)
+  const primary = world.primaryIn(group)
+  if (!primary) return
   const source = world.instance(primary.server)
   for (const replica of group.replicas) {
     if (replica.role !== 'SECONDARY' || !replica.joined || replica.seedingMode !== 'AUTOMATIC') continue

@@ -17,7 +17,7 @@ export interface CopyState {
 export function isSynchronousCommit(world: SqlWorld, group: AvailabilityGroup, replica: Replica): boolean {
   return (
     replica.availabilityMode === 'SYNCHRONOUS_COMMIT' &&
-    world.primaryOf(group).availabilityMode === 'SYNCHRONOUS_COMMIT'
+    world.primaryIn(group)?.availabilityMode === 'SYNCHRONOUS_COMMIT'
   )
 }
 
@@ -59,7 +59,8 @@ export function replicaHealth(world: SqlWorld, group: AvailabilityGroup, replica
 export function groupHealth(world: SqlWorld, group: AvailabilityGroup): Health {
   const healths = group.replicas.map((r) => replicaHealth(world, group, r))
   if (healths.every((h) => h === 'HEALTHY')) return 'HEALTHY'
-  if (replicaHealth(world, group, world.primaryOf(group)) === 'NOT_HEALTHY') return 'NOT_HEALTHY'
+  const primary = world.primaryIn(group)
+  if (!primary || replicaHealth(world, group, primary) === 'NOT_HEALTHY') return 'NOT_HEALTHY'
   return 'PARTIALLY_HEALTHY'
 }
 
@@ -82,7 +83,8 @@ export function advanceLog(world: SqlWorld, elapsedMs: number): void {
         db.lastCommitTime = now
       }
   for (const group of world.groups) {
-    const primary = world.primaryOf(group)
+    const primary = world.primaryIn(group)
+    if (!primary) continue
     for (const replica of group.replicas) {
       if (replica.role === 'PRIMARY' || replica.neverSynchronize) continue
       for (const db of group.databases) {

@@ -197,8 +197,13 @@ export class SqlWorld {
     return group.replicas.find((r) => sameName(r.server, instance.name))
   }
 
+  /** None between SET (ROLE = SECONDARY) on a CLUSTER_TYPE = NONE primary and the FORCE that promotes another. */
+  primaryIn(group: AvailabilityGroup): Replica | undefined {
+    return group.replicas.find((r) => r.role === 'PRIMARY')
+  }
+
   primaryOf(group: AvailabilityGroup): Replica {
-    const primary = group.replicas.find((r) => r.role === 'PRIMARY')
+    const primary = this.primaryIn(group)
     if (!primary) throw new Error(`availability group ${group.name} has no primary replica`)
     return primary
   }

@@ -45,7 +45,7 @@ export const CLUSTER_TYPES: Record<ClusterType, ClusterTypeFacts> = {
     needsWsfcNode: false,
     joinOption: 'WITH (CLUSTER_TYPE = NONE)',
     failover:
-      'read-scale, no automatic failover: both replicas SYNCHRONOUS_COMMIT and SYNCHRONIZED, SET (ROLE = SECONDARY) on the primary, then FORCE_FAILOVER_ALLOW_DATA_LOSS on the target',
+      'read-scale, no automatic failover and T-SQL FAILOVER is refused (Msg 47122): both replicas SYNCHRONOUS_COMMIT and SYNCHRONIZED, SET (ROLE = SECONDARY) on the primary, then FORCE_FAILOVER_ALLOW_DATA_LOSS on the target once its hardened LSNs match, then SET HADR RESUME on the old primary',
   },
 }
 

@@ -23,6 +23,7 @@ import {
   readModes,
   wantedModes,
 } from './failover-modes.js'
+import { failoverClusterType, switchReadScale } from './failover-none.js'
 import { verifyPrimary } from './failover-verify.js'
 import { compareLsn, failover, modifyReplica } from './queries.js'
 import { describeReading, readSync, type SyncReading } from './sync-state.js'
@@ -92,6 +93,20 @@ function synchronousFor(current: Record<string, ReplicaModes>, names: string[]) 
   )
 }
 
+/** FAILOVER on the target (WSFC), retried while the cluster settles; verified as primary. */
+async function plannedFailover(ctx: StepContext, to: SqlConnection, ag: string, name: string) {
+  await retryTransient(
+    ctx,
+    `fail over to ${name}`,
+    () => to.change('fail over', failover(ag), {}, DDL_TIMEOUT_MS),
+    {
+      numbers: [41142, 41190, 35250],
+      attempts: 6,
+    },
+  )
+  return verifyPrimary(ctx, to, ag, name)
+}
+
 export const failoverStep: StepImplementation<FailoverParams> = {
   async plan(ctx, p) {
     refuseListener(ctx, p.to, 'to')
@@ -104,6 +119,7 @@ export const failoverStep: StepImplementation<FailoverParams> = {
       const changes = modeChangesPlanned(modesAfter(p, await readModes(to, p.ag)), 'already primary')
       return changes.length ? { changes } : { changes, outputs: { primary: name } }
     }
+    const readScale = group ? (await failoverClusterType(to, p.ag, name)).type === 'NONE' : false
     if (group && p.allow_data_loss) {
       const old = await reachOldPrimary(ctx, p.primary)
       if ('unreachable' in old) {
@@ -149,7 +165,7 @@ export const failoverStep: StepImplementation<FailoverParams> = {
         {
           action: 'update',
           target: p.ag,
-          summary: `fail ${p.ag} over from ${current.primary_replica} to ${name} once SYNCHRONIZED${p.allow_data_loss ? ' (or FORCE with possible data loss, after approval)' : ''}`,
+          summary: `fail ${p.ag} over from ${current.primary_replica} to ${name} once SYNCHRONIZED${readScale ? ` (read-scale, CLUSTER_TYPE = NONE: SET (ROLE = SECONDARY) on ${current.primary_replica}, FORCE_FAILOVER_ALLOW_DATA_LOSS on ${name} once every hardened LSN matches, then resume data movement on ${current.primary_replica})` : ''}${p.allow_data_loss ? ' (or FORCE with possible data loss, after approval)' : ''}`,
         },
         ...modeChangesPlanned(modesAfter(p, afterSwitch), 'after the failover'),
       ],
@@ -169,6 +185,7 @@ export const failoverStep: StepImplementation<FailoverParams> = {
           hint: 'add and seed it first (sql.add-replica, sql.seed-replica)',
         },
       )
+    const clusterType = await failoverClusterType(to, p.ag, name)
     if (group.local_role === 'PRIMARY') {
       // Run again after the failover (a resume): only the modes may still be to set.
       const databases = await verifyPrimary(ctx, to, p.ag, name)
@@ -207,16 +224,17 @@ export const failoverStep: StepImplementation<FailoverParams> = {
     let result: Record<string, unknown>
     if (reading.caughtUp) {
       ctx.progress({ message: `${name} is SYNCHRONIZED (${lsnReport(reading, name)}); failing over` })
-      await retryTransient(
-        ctx,
-        `fail over to ${name}`,
-        () => to.change('fail over', failover(p.ag), {}, DDL_TIMEOUT_MS),
-        {
-          numbers: [41142, 41190, 35250],
-          attempts: 6,
-        },
-      )
-      result = { databases: await verifyPrimary(ctx, to, p.ag, name) }
+      result =
+        clusterType.type === 'NONE'
+          ? await switchReadScale(ctx, {
+              ag: p.ag,
+              from: primary,
+              fromName: previous,
+              to,
+              toName: name,
+              resume: p.resume ?? [],
+            })
+          : { databases: await plannedFailover(ctx, to, p.ag, name) }
     } else if (p.allow_data_loss)
       result = { forced: true, ...(await forceOnto(ctx, p, { to, name, previous, primary, reading })) }
     else
@@ -275,16 +293,16 @@ export const failoverStep: StepImplementation<FailoverParams> = {
         )
       }
       ctx.progress({ message: `${undo.previousPrimary} is SYNCHRONIZED; failing back` })
-      await retryTransient(
-        ctx,
-        `fail back to ${undo.previousPrimary}`,
-        () => back.change('fail back', failover(p.ag), {}, DDL_TIMEOUT_MS),
-        {
-          numbers: [41142, 41190, 35250],
-          attempts: 6,
-        },
-      )
-      await verifyPrimary(ctx, back, p.ag, undo.previousPrimary)
+      if ((await failoverClusterType(back, p.ag, undo.previousPrimary)).type === 'NONE')
+        await switchReadScale(ctx, {
+          ag: p.ag,
+          from,
+          fromName: undo.newPrimary,
+          to: back,
+          toName: undo.previousPrimary,
+          resume: p.resume ?? [],
+        })
+      else await plannedFailover(ctx, back, p.ag, undo.previousPrimary)
     }
     // The modes as they were before the failover (e.g. AWS back to asynchronous commit), in an order SQL Server accepts.
     const now = await readModes(back, p.ag)

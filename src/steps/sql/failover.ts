@@ -59,7 +59,7 @@ export const failoverParams = z
         .array(SqlTargetName('A sql target of another secondary'))
         .check(
           z.describe(
-            'After a forced failover: sql targets of the other secondaries whose suspended databases are resumed (never the old primary); without it they are listed',
+            'After a forced failover, or a read-scale (CLUSTER_TYPE = NONE) switch, which forces too: sql targets of the other secondaries whose suspended databases are resumed (never the old primary); without it they are listed',
           ),
         ),
     ),

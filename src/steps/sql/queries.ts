@@ -458,3 +458,13 @@ export interface DatabaseOwnerRow {
 
 /** Whether a login exists on this instance. */
 export const LOGIN = `SELECT name FROM sys.server_principals WHERE name = @login;`
+
+/** On the primary of a CLUSTER_TYPE = NONE AG: it becomes a (read-only) secondary; FORCE on the target promotes it. */
+export const demoteToSecondary = (group: string) => `${ag(group)} SET (ROLE = SECONDARY);`
+
+/** REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT (2017+): commits wait for that many synchronized secondaries. */
+export const AG_REQUIRED_SYNCHRONIZED = `SELECT ag.required_synchronized_secondaries_to_commit AS required
+FROM sys.availability_groups ag WHERE ag.name = @ag;`
+
+export const setRequiredSynchronized = (group: string, count: number) =>
+  `${ag(group)} SET (REQUIRED_SYNCHRONIZED_SECONDARIES_TO_COMMIT = ${Math.trunc(count)});`

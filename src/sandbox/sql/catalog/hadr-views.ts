@@ -69,7 +69,7 @@ export const availabilityGroups: CatalogView = {
       is_distributed: false,
       cluster_type: CLUSTER_TYPE[group.clusterType],
       cluster_type_desc: group.clusterType.toLowerCase(),
-      required_synchronized_secondaries_to_commit: 0,
+      required_synchronized_secondaries_to_commit: group.requiredSynchronizedSecondaries ?? 0,
       sequence_number: 1n,
       is_contained: false,
     })),
@@ -93,7 +93,7 @@ export const availabilityGroupStates: CatalogView = {
       const isPrimary = local.role === 'PRIMARY'
       return {
         group_id: group.id,
-        primary_replica: world.primaryOf(group).server,
+        primary_replica: world.primaryIn(group)?.server ?? null,
         primary_recovery_health: isPrimary ? 1 : null,
         primary_recovery_health_desc: isPrimary ? 'ONLINE' : null,
         secondary_recovery_health: isPrimary ? null : 1,
@@ -287,10 +287,10 @@ export const databaseReplicaStates: CatalogView = {
   rows: ({ world, instance }) => {
     const rows: Row[] = []
     for (const { group, local } of groupsOn(world, instance)) {
-      const primary = world.primaryOf(group)
+      const primary = world.primaryIn(group)
       const replicas = local.role === 'PRIMARY' ? group.replicas.filter((r) => r.joined) : [local]
       for (const db of group.databases) {
-        const source = world.copyOf(group, primary, db.name)
+        const source = primary && world.copyOf(group, primary, db.name)
         const here = world.database(instance, db.name)
         for (const replica of replicas) {
           const { copy, state, health } = copyState(world, group, replica, db.name)

@@ -219,7 +219,7 @@ export function compileFunction(node: AstNode, binder: Binder, compile: CompileE
         const copy = env.world.database(env.instance, asText(db))
         const group = copy?.ag ? env.world.group(copy.ag) : undefined
         return group
-          ? env.world.primaryOf(group).server.toLowerCase() === env.instance.name.toLowerCase()
+          ? env.world.primaryIn(group)?.server.toLowerCase() === env.instance.name.toLowerCase()
           : false
       })
     default:
