@@ -151,10 +151,12 @@ describe('the sandbox for operators who use it from several terminals', () => {
 // live in this file with the other tests that do.
 describe("the README's flagship quick start", () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const section = readme.slice(readme.indexOf('the whole gift-card cutover'))
-  const commands = [...section.matchAll(/^\.\/bin\/run\.js (.+?)(?:\s+#.*)?$/gm)]
-    .map((m) => (m[1] as string).trim())
-    .slice(0, 6)
+  const start = readme.indexOf('the whole gift-card cutover')
+  // Up to the next section: the quick start's commands, none of the later sections'.
+  const section = readme.slice(start, readme.indexOf('\n## ', start))
+  const commands = [...section.matchAll(/^\.\/bin\/run\.js (.+?)(?:\s+#.*)?$/gm)].map((m) =>
+    (m[1] as string).trim(),
+  )
   const argv = (command: string) =>
     command.split(/\s+/).map((word) => word.replace('runbooks/', `${join(root, 'runbooks')}/`))
 
