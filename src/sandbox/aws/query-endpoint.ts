@@ -1,5 +1,5 @@
 import { decodeForm, type FormValue } from './form-params.js'
-import type { DecodedCall, SandboxRequest } from './service.js'
+import type { DecodedCall, SandboxRequest, ServiceEndpoint, ServiceName } from './service.js'
 import { ServiceError } from './service-error.js'
 
 export type QueryParams = Record<string, FormValue>
@@ -33,3 +33,21 @@ export function queryEndpoint(version: string, operations: Record<string, QueryO
 /** The form's `Version`, which names the service when the credential scope does not. */
 const formVersion = (request: SandboxRequest): string | undefined =>
   new URLSearchParams(formOf(request)).get('Version') ?? undefined
+
+/** How most awsQuery services answer a throttled request. */
+const THROTTLING = { status: 400, code: 'Throttling', message: 'Rate exceeded' }
+
+/** An awsQuery service: its names, the `Version` its forms carry, and its operations. */
+export function awsQueryService(
+  service: {
+    name: ServiceName
+    signingName: string
+    namespace: string
+    version: string
+    throttle?: ServiceEndpoint['throttle']
+  },
+  operations: Record<string, QueryOperation>,
+): ServiceEndpoint {
+  const { version, throttle = THROTTLING, ...names } = service
+  return { ...names, protocol: 'awsQuery', throttle, ...queryEndpoint(version, operations) }
+}

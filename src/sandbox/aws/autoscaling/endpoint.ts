@@ -1,6 +1,6 @@
 import { formInteger, formString, formStrings } from '../form-params.js'
 import { pageWithin } from '../paging.js'
-import { type QueryParams, queryEndpoint } from '../query-endpoint.js'
+import { awsQueryService, type QueryParams } from '../query-endpoint.js'
 import type { ServiceEndpoint } from '../service.js'
 import { ServiceError } from '../service-error.js'
 import { type AutoScalingGroup, type AutoScalingWorld, SCALING_PROCESSES } from './world.js'
@@ -65,13 +65,14 @@ export function autoScalingEndpoint(world: AutoScalingWorld): ServiceEndpoint {
     return { group, processes: asked.length > 0 ? asked : [...SCALING_PROCESSES] }
   }
 
-  return {
-    name: 'autoscaling',
-    protocol: 'awsQuery',
-    signingName: 'autoscaling',
-    namespace: 'http://autoscaling.amazonaws.com/doc/2011-01-01/',
-    throttle: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
-    ...queryEndpoint('2011-01-01', {
+  return awsQueryService(
+    {
+      name: 'autoscaling',
+      signingName: 'autoscaling',
+      namespace: 'http://autoscaling.amazonaws.com/doc/2011-01-01/',
+      version: '2011-01-01',
+    },
+    {
       DescribeAutoScalingGroups(params) {
         if (params.Filters !== undefined && params.Filters !== '')
           throw validation('The sandbox does not emulate DescribeAutoScalingGroups filters')
@@ -119,6 +120,6 @@ export function autoScalingEndpoint(world: AutoScalingWorld): ServiceEndpoint {
         world.resume(group, processes)
         return {}
       },
-    }),
-  }
+    },
+  )
 }

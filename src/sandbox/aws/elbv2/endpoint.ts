@@ -1,6 +1,6 @@
 import { formInteger, formList, formRecord, formString, formStrings } from '../form-params.js'
 import { pageWithin } from '../paging.js'
-import { type QueryParams, queryEndpoint } from '../query-endpoint.js'
+import { awsQueryService, type QueryParams } from '../query-endpoint.js'
 import type { ServiceEndpoint } from '../service.js'
 import { ServiceError } from '../service-error.js'
 import { type Elbv2World, type LoadBalancer, REASON_DESCRIPTIONS, type TargetGroup } from './world.js'
@@ -66,13 +66,14 @@ function targetGroupOutput(group: TargetGroup) {
 }
 
 export function elbv2Endpoint(world: Elbv2World): ServiceEndpoint {
-  return {
-    name: 'elbv2',
-    protocol: 'awsQuery',
-    signingName: 'elasticloadbalancing',
-    namespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
-    throttle: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
-    ...queryEndpoint('2015-12-01', {
+  return awsQueryService(
+    {
+      name: 'elbv2',
+      signingName: 'elasticloadbalancing',
+      namespace: 'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/',
+      version: '2015-12-01',
+    },
+    {
       DescribeLoadBalancers(params) {
         oneOf(params, ['LoadBalancerArns', 'Names'])
         const arns = formStrings(params, 'LoadBalancerArns')
@@ -150,6 +151,6 @@ export function elbv2Endpoint(world: Elbv2World): ServiceEndpoint {
           })),
         }
       },
-    }),
-  }
+    },
+  )
 }

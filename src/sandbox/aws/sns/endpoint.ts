@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js'
 import { formList, formRecord, formString } from '../form-params.js'
 import { uuid } from '../ids.js'
-import { type QueryParams, queryEndpoint } from '../query-endpoint.js'
+import { awsQueryService, type QueryParams } from '../query-endpoint.js'
 import type { ServiceEndpoint } from '../service.js'
 import { ServiceError } from '../service-error.js'
 import type { PublishedMessage, SnsWorld } from './world.js'
@@ -32,13 +32,15 @@ function readAttributes(params: QueryParams): PublishedMessage['attributes'] {
 }
 
 export function snsEndpoint(world: SnsWorld, clock: Clock): ServiceEndpoint {
-  return {
-    name: 'sns',
-    protocol: 'awsQuery',
-    signingName: 'sns',
-    namespace: 'http://sns.amazonaws.com/doc/2010-03-31/',
-    throttle: { status: 429, code: 'Throttled', message: 'Rate exceeded' },
-    ...queryEndpoint('2010-03-31', {
+  return awsQueryService(
+    {
+      name: 'sns',
+      signingName: 'sns',
+      namespace: 'http://sns.amazonaws.com/doc/2010-03-31/',
+      version: '2010-03-31',
+      throttle: { status: 429, code: 'Throttled', message: 'Rate exceeded' },
+    },
+    {
       Publish(params) {
         const topicArn = formString(params, 'TopicArn') ?? formString(params, 'TargetArn')
         const message = formString(params, 'Message')
@@ -66,6 +68,6 @@ export function snsEndpoint(world: SnsWorld, clock: Clock): ServiceEndpoint {
         world.messages.push(published)
         return { MessageId: published.messageId }
       },
-    }),
-  }
+    },
+  )
 }
