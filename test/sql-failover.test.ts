@@ -3,12 +3,12 @@
 // world where SQL-AWS-1 has been added and seeded.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import type { Target } from '../src/runbook/model.ts'
 import { demoSqlWorld, type SqlSandbox, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
 import { sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { sqlFailover } from '../src/steps/sql/failover.ts'
 import { sqlSeedReplica } from '../src/steps/sql/seed-replica.ts'
 import { sqlWaitSync } from '../src/steps/sql/wait-sync.ts'
+import { demoSqlTargets } from './helpers/sql-demo.ts'
 import { sandboxPool } from './helpers/sql-pool.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
 import { run, step } from './helpers/step-run.ts'
@@ -42,14 +42,7 @@ async function seededPlatform(): Promise<Platform> {
   })
   const sandbox = await startSqlSandbox({ world })
   closers.push(() => sandbox.close())
-  const sqlTarget = (name: string): Target => ({
-    sql: { ...sandbox.target(name, { password: PASSWORD }), request_timeout: '5s', connect_timeout: '3s' },
-  })
-  const targets = {
-    'sql-onprem': sqlTarget('SQL-ONPREM-1'),
-    'sql-onprem-2': sqlTarget('SQL-ONPREM-2'),
-    'sql-aws': sqlTarget('SQL-AWS-1'),
-  }
+  const targets = demoSqlTargets(sandbox, PASSWORD)
   const p: Platform = {
     world,
     sandbox,

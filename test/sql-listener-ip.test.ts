@@ -4,14 +4,13 @@
 import assert from 'node:assert/strict'
 import { afterEach, before, describe, test } from 'node:test'
 import { AwsClients } from '../src/clients/aws.ts'
-import type { Target } from '../src/runbook/model.ts'
 import { demoSqlWorld, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
 import { clusterResponder } from '../src/sandbox/windows/cluster.ts'
 import type { StepImplementation } from '../src/steps/contract.ts'
 import { type AddReplicaParams, sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { CLUSTER_SCRIPT_MARKER, listenerIpQueryInScript } from '../src/steps/sql/cluster-script.ts'
 import { useAwsSandbox } from './helpers/aws-sandbox.ts'
-import { DEMO_ADD_REPLICA, DEMO_AG } from './helpers/sql-demo.ts'
+import { DEMO_ADD_REPLICA, DEMO_AG, demoSqlTargets } from './helpers/sql-demo.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
 
 const PASSWORD = 'Seed-and-switch-2024!'
@@ -42,11 +41,7 @@ async function platform(): Promise<Platform> {
   const world = demoSqlWorld({ password: PASSWORD, seedingBytesPerSecond: 4000 * 1024 * 1024 })
   const sandbox = await startSqlSandbox({ world })
   cleanups.push(() => sandbox.close())
-  const sqlTarget = (name: string): Target => ({
-    sql: { ...sandbox.target(name, { password: PASSWORD }), request_timeout: '5s', connect_timeout: '3s' },
-  })
-
-  const targets = { 'sql-onprem': sqlTarget('SQL-ONPREM-1'), 'sql-aws': sqlTarget('SQL-AWS-1') }
+  const targets = demoSqlTargets(sandbox, PASSWORD)
   const nodes = ['sql-onprem-1', 'sql-aws-1'].map(
     (name) => aws.sandbox.world.ec2.addInstance({ tags: { Name: name, Role: 'sql', Env: 'test' } }).id,
   )

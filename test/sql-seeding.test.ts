@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import type sql from 'mssql'
-import type { Target } from '../src/runbook/model.ts'
 import { demoSqlWorld, type SqlSandbox, type SqlWorld, startSqlSandbox } from '../src/sandbox/sql/index.ts'
 import type { SqlServerRelease } from '../src/sandbox/sql/world.ts'
 import { sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { sqlPreflight } from '../src/steps/sql/preflight.ts'
 import { sqlSeedReplica } from '../src/steps/sql/seed-replica.ts'
+import { demoSqlTargets } from './helpers/sql-demo.ts'
 import { sandboxPool } from './helpers/sql-pool.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
 import { run, step } from './helpers/step-run.ts'
@@ -62,14 +62,7 @@ async function platform(release?: SqlServerRelease): Promise<Platform> {
   awsLayout(world)
   const sandbox = await startSqlSandbox({ world })
   closers.push(() => sandbox.close())
-  const sqlTarget = (name: string): Target => ({
-    sql: { ...sandbox.target(name, { password: PASSWORD }), request_timeout: '5s', connect_timeout: '3s' },
-  })
-  const targets = {
-    'sql-onprem': sqlTarget('SQL-ONPREM-1'),
-    'sql-onprem-2': sqlTarget('SQL-ONPREM-2'),
-    'sql-aws': sqlTarget('SQL-AWS-1'),
-  }
+  const targets = demoSqlTargets(sandbox, PASSWORD)
   return {
     world,
     sandbox,

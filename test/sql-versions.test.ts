@@ -3,7 +3,6 @@
 // each release's columns: what a step reads must exist on the release it talks to.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import type { Target } from '../src/runbook/model.ts'
 import {
   demoSqlWorld,
   type SqlSandbox,
@@ -14,7 +13,7 @@ import {
 import type { StepDefinition, StepImplementation } from '../src/steps/contract.ts'
 import { sqlAddReplica } from '../src/steps/sql/add-replica.ts'
 import { sqlPreflight } from '../src/steps/sql/preflight.ts'
-import { DEMO_ADD_REPLICA, DEMO_AG } from './helpers/sql-demo.ts'
+import { DEMO_ADD_REPLICA, DEMO_AG, demoSqlTargets } from './helpers/sql-demo.ts'
 import { sandboxPool } from './helpers/sql-pool.ts'
 import { createStepContext, type TestStepContext } from './helpers/step-context.ts'
 
@@ -43,10 +42,7 @@ after(() => Promise.all(closers.map((close) => close())))
 async function platform(release: SqlServerRelease): Promise<Platform> {
   const world = demoSqlWorld({ password: PASSWORD, release, synchronizeAfterMs: 150 })
   const sandbox = await startSqlSandbox({ world })
-  const target = (name: string): Target => ({
-    sql: { ...sandbox.target(name, { password: PASSWORD }), request_timeout: '5s', connect_timeout: '3s' },
-  })
-  const targets = { 'sql-onprem': target('SQL-ONPREM-1'), 'sql-aws': target('SQL-AWS-1') }
+  const targets = demoSqlTargets(sandbox, PASSWORD)
   const contexts: TestStepContext[] = []
   closers.push(async () => {
     await Promise.all(contexts.map((c) => c.close()))
