@@ -51,12 +51,12 @@ async function situation(ctx: StepContext, p: SyncObjectsParams): Promise<Situat
 /** A password hash is secret-grade: an error that quotes the batch (a syntax error near it) must not carry it out. */
 const HASH_CONSTANT = /0x0200[0-9a-f]{8,}/gi
 
+/** The same error (its class, SQL error number, exit code and hint kept), with any hash in its text masked. */
 function withoutHash(error: unknown, what: string): unknown {
-  const message = error instanceof Error ? error.message : String(error)
-  if (!message.match(HASH_CONSTANT)) return error
-  return new SwitchyardError(`${what}: ${message.replace(HASH_CONSTANT, '0x…')}`, {
-    hint: 'the object was not created; fix the cause on the replica and resume the run',
-  })
+  if (!(error instanceof Error) || !error.message.match(HASH_CONSTANT)) return error
+  error.message = `${what}: ${error.message.replace(HASH_CONSTANT, '0x…')}`
+  error.stack = error.stack?.replace(HASH_CONSTANT, '0x…')
+  return error
 }
 
 function batchFor(object: ServerObject): string {
