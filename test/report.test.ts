@@ -344,10 +344,9 @@ describe('switchyard report of the flagship cutover, resumed and rolled back', (
   })
 })
 
-describe('switchyard report of a run killed mid-step and resumed', () => {
-  const token = 'report-token-4f9a1c'
-  const crashy = `version: 1
-name: crashy
+/** A one-phase runbook whose first step runs SCRIPT with the secret token in its environment. */
+const tokenRunbook = (name: string, script: string, moreSteps = '') => `version: 1
+name: ${name}
 secrets:
   token: { from: "env:REPORT_TOKEN" }
 phases:
@@ -355,12 +354,20 @@ phases:
     steps:
       - id: a
         uses: exec
-        with: { command: sh, args: [-c, 'echo "token is $TOKEN"'], env: { TOKEN: "\${{ secrets.token }}" }, idempotent: true }
-      - id: b
+        with: { command: sh, args: [-c, '${script}'], env: { TOKEN: "\${{ secrets.token }}" }, idempotent: true }
+${moreSteps}`
+
+describe('switchyard report of a run killed mid-step and resumed', () => {
+  const token = 'report-token-4f9a1c'
+  const crashy = tokenRunbook(
+    'crashy',
+    'echo "token is $TOKEN"',
+    `      - id: b
         uses: exec
         needs: [a]
         with: { command: sh, args: [-c, 'echo b done'] }
-`
+`,
+  )
   const inFolder = (name: string) => {
     const dir = join(scratch.dir, name)
     mkdirSync(dir)
@@ -402,5 +409,27 @@ phases:
     assert.match(markdown, /^\| stdout \| token is \\\*\\\*\\\* \|$/m)
     assert.match(markdown, /lock broken by/)
     assert.ok(!allBytes(out).includes(token))
+  })
+})
+
+describe('switchyard report of an abandoned run', () => {
+  test('an abandon reason carrying a secret shows as ***, even a secret Markdown and HTML would escape', async () => {
+    const token = 'tok_en&4f9a<1c'
+    const dir = join(scratch.dir, 'abandoned')
+    mkdirSync(dir)
+    writeRunbook(dir, tokenRunbook('abandoned', 'exit 1'))
+    const cli = (args: string[]) => startSwitchyard(dir, args, { REPORT_TOKEN: token }).done
+    const failed = await cli(['run', 'runbook.yaml'])
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr)
+    const runId = failed.stdout.match(/run (\S+) started by/)?.[1] ?? ''
+    const abandoned = await cli(['abandon', runId, '--reason', `reset by hand; token was ${token}`])
+    assert.equal(abandoned.code, 0, abandoned.stdout + abandoned.stderr)
+    const out = join(dir, 'report')
+    const report = await cli(['report', runId, '--out', out])
+    assert.equal(report.code, 0, report.stderr)
+    const markdown = readFileSync(join(out, 'report.md'), 'utf8')
+    assert.match(markdown, /abandon: reset by hand; token was \\\*\\\*\\\*/)
+    for (const escaped of [token, 'tok\\_en&amp;4f9a&lt;1c', 'tok_en&amp;4f9a&lt;1c'])
+      assert.ok(!allBytes(out).includes(escaped), `${escaped} is in neither report file`)
   })
 })

@@ -5,6 +5,8 @@ import type { ChainHead, ReportModel } from './model.js'
 import type { Timeline } from './timeline.js'
 import { formatDuration, formatTime, oneLine } from './values.js'
 
+type TableBlock = Extract<Block, { kind: 'table' }>
+
 const since = (model: ReportModel, at: number) => `+${formatDuration(Math.max(0, at - model.timeline.start))}`
 
 function summary(model: ReportModel): Section {
@@ -72,26 +74,25 @@ function timeline(model: ReportModel): Section {
   }
 }
 
-function sessions(model: ReportModel): Section {
-  return {
-    id: 'operators',
-    title: 'Who acted',
-    blocks: [
-      {
-        kind: 'table',
-        head: ['when', 'what', 'operator', 'OS user', 'host (pid)', 'AWS identity'],
-        rows: model.sessions.map((s) => [
-          formatTime(s.at),
-          s.action,
-          s.operator,
-          s.osUser ?? '',
-          `${s.host} (${s.pid})`,
-          s.awsIdentity ?? '',
-        ]),
-      },
-    ],
-  }
-}
+/** A section that is one table. */
+const tableSection = (id: string, title: string, table: Omit<TableBlock, 'kind'>): Section => ({
+  id,
+  title,
+  blocks: [{ kind: 'table', ...table }],
+})
+
+const sessions = (model: ReportModel) =>
+  tableSection('operators', 'Who acted', {
+    head: ['when', 'what', 'operator', 'OS user', 'host (pid)', 'AWS identity'],
+    rows: model.sessions.map((s) => [
+      formatTime(s.at),
+      s.action,
+      s.operator,
+      s.osUser ?? '',
+      `${s.host} (${s.pid})`,
+      s.awsIdentity ?? '',
+    ]),
+  })
 
 function approvals(model: ReportModel): Section {
   return {
@@ -136,29 +137,21 @@ const TONE: Record<string, string> = {
   'undone by hand': 'undone',
 }
 
-function planVersusRun(model: ReportModel): Section {
-  return {
-    id: 'plan',
-    title: 'Plan versus what happened',
-    blocks: [
-      {
-        kind: 'table',
-        head: ['phase', 'step', 'uses', 'planned changes', 'what happened', 'attempts'],
-        rows: model.steps.map((s) => [
-          s.phase,
-          s.step,
-          s.uses,
-          s.planned.length === 0
-            ? 'no change (read-only, or already as wanted)'
-            : s.planned.map(changeLine).join('\n'),
-          s.detail ? `${s.outcome}: ${s.detail}` : s.outcome,
-          String(s.attempts),
-        ]),
-        tone: model.steps.map((s) => TONE[s.outcome]),
-      },
-    ],
-  }
-}
+const planVersusRun = (model: ReportModel) =>
+  tableSection('plan', 'Plan versus what happened', {
+    head: ['phase', 'step', 'uses', 'planned changes', 'what happened', 'attempts'],
+    rows: model.steps.map((s) => [
+      s.phase,
+      s.step,
+      s.uses,
+      s.planned.length === 0
+        ? 'no change (read-only, or already as wanted)'
+        : s.planned.map(changeLine).join('\n'),
+      s.detail ? `${s.outcome}: ${s.detail}` : s.outcome,
+      String(s.attempts),
+    ]),
+    tone: model.steps.map((s) => TONE[s.outcome]),
+  })
 
 function evidence(model: ReportModel): Section {
   return {

@@ -13,9 +13,6 @@ import { loadRunbook } from '../runbook/load.js'
 import type { Runbook } from '../runbook/model.js'
 import { buildReport, type ReportModel } from './model.js'
 
-/** Events a drill and the load generator add: every text in them is shown, so every leaf is redacted. */
-const DRILL_TYPES = new Set(['drill-result', 'sandbox-load'])
-
 /** A run to report: its state (a run that does not exist is named here) and the runbook it pinned. */
 export function openRun(stateDir: string, runId: string): OpenedRun {
   const { state, warnings } = loadRunState(stateDir, runId)
@@ -65,7 +62,8 @@ export async function loadReport(
 ): Promise<{ model: ReportModel; redactor: Redactor }> {
   const { events } = readJournal(join(runDir(stateDir, runId), JOURNAL_FILE))
   const redactor = await redactorFor(runbook, state.runbook.path ?? state.runbook.file, aws)
-  const shown = events.map((e) => (DRILL_TYPES.has(e.type) ? redactor.leaves(e) : redactor.forDisplay(e)))
+  // Every leaf: the report shows texts forDisplay keeps (an abandon reason), and escaping would hide them from the last pass.
+  const shown = redactor.leaves(events)
   // Folded again from what is shown, so approval reasons and notes in the state are redacted too.
   const shownState = foldJournal(shown)
   const chain = verifyJournal(runDir(stateDir, runId))
