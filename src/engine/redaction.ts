@@ -92,6 +92,8 @@ export class Redactor {
       case 'run-started':
         return { ...e, params: this.leaves(e.params) } as E
       case 'approval-granted':
+      case 'manual-undo-confirmed':
+      case 'run-abandoned':
         return { ...e, reason: this.text(e.reason) } as E
       case 'step-skipped':
         return (e.note === undefined ? e : { ...e, note: this.text(e.note) }) as E
